@@ -1,0 +1,67 @@
+// swift-tools-version:6.2
+// Layering (ARCHITECTURE.md): dependencies point down.
+//   CBLAS, CZlib → TensorCore → Kernels → NN → {ONNX, Quantization, Training} ; TorchIO → RPPG → Workflow → rppg
+import PackageDescription
+
+let package = Package(
+    name: "rppg-swift",
+    products: [
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "TorchIO", targets: ["TorchIO"]),
+        .library(name: "NN", targets: ["NN"]),
+        .library(name: "ONNX", targets: ["ONNX"]),
+        .library(name: "Quantization", targets: ["Quantization"]),
+        .library(name: "RPPG", targets: ["RPPG"]),
+        .library(name: "Training", targets: ["Training"]),
+        .library(name: "Workflow", targets: ["Workflow"]),
+        .executable(name: "rppg", targets: ["rppg"]),
+        .executable(name: "rppg-bench", targets: ["rppg-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // System libraries: OpenBLAS (sgemm) and zlib (CRC32, inflate).
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
+
+        .target(name: "TensorCore", dependencies: ["CBLAS"]),
+        // --- Kernels: FP32 and int8 reference + fast kernels, runtime CPU dispatch.
+        .target(name: "Kernels", dependencies: ["TensorCore"]),
+        .target(name: "TorchIO", dependencies: ["TensorCore", "CZlib"]),
+        .target(name: "NN", dependencies: ["TensorCore", "Kernels"]),
+        .target(name: "ONNX", dependencies: ["NN"]),
+        .target(name: "Quantization", dependencies: ["NN", "Kernels"]),
+        // Training lives beside NN (not inside it) so that embedders of the inference runtime
+        // do not compile autodiff and optimizers.
+        .target(name: "Training", dependencies: ["NN"]),
+        .target(name: "RPPG", dependencies: ["NN", "TorchIO"]),
+        .target(
+            name: "Workflow",
+            dependencies: ["TensorCore", "TorchIO", "NN", "ONNX", "Quantization", "RPPG", "Training"]),
+        .executableTarget(
+            name: "rppg",
+            dependencies: ["Workflow", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/rppg"),
+        .executableTarget(
+            name: "rppg-bench",
+            dependencies: ["Workflow", "Kernels", "TensorCore"],
+            path: "Benchmarks/rppg-bench"),
+
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "TorchIOTests", dependencies: ["TorchIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TorchIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "TorchIO"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "QuantizationTests", dependencies: ["Quantization", "ONNX", "TorchIO"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "RPPGTests", dependencies: ["RPPG"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TorchIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
+    ],
+    // Swift 5 language mode: the numeric code shares raw buffers across threads on purpose;
+    // strict Sendable checking would add noise without adding safety there.
+    swiftLanguageModes: [.v5]
+)

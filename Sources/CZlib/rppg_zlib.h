@@ -1,0 +1,2 @@
+// Shim for zlib: Foundation on Linux exposes no zlib module.
+#include <zlib.h>
