@@ -101,6 +101,7 @@ public enum TorchFile {
             storages[key] = ref
             return .storage(ref)
         }
+        defer { unpickler.dismantle() }
         let object = try unpickler.run()
         let value = try TensorRebuild(path: file.path).value(object)
         return TorchFileContents(value: value, format: .zip, records: archive.names, byteOrder: byteOrder)
@@ -108,7 +109,7 @@ public enum TorchFile {
 
     /// Decodes `('storage', storage_type, key, location, numel[, view_metadata])`.
     static func storageID(_ pid: PickleObject, path: String) throws -> (String, DType, String, Int) {
-        guard case .tuple(let t) = pid, t.count >= 5, case .value(.string("storage")) = t[0] else {
+        guard let t = pid.tupleItems, t.count >= 5, case .value(.string("storage")) = t[0] else {
             throw TorchIOError.corrupt(path, "a persistent id is not a storage")
         }
         let dtype: DType
