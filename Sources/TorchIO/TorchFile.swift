@@ -65,6 +65,9 @@ public enum TorchFile {
 
     private static func readZip(_ file: MappedFile, options: LoadOptions) throws -> TorchFileContents {
         let archive = try ZipArchive(file: file)
+        if file.count >= 32 << 20, Parallel.availableCores > 1 {
+            try archive.verifyAll(threads: Parallel.availableCores)
+        }
         guard let pickleEntry = archive.entries["data.pkl"] else {
             throw TorchIOError(path: file.path, problem: "the zip archive has no data.pkl record, so it is not a torch.save file",
                                advice: "pass a file written by torch.save (.pt or .pth)")

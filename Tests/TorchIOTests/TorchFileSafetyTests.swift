@@ -111,3 +111,28 @@ import TorchIO
         #expect(name == (try Fixtures.text("numpy_scalar.global.txt")))
     }
 }
+
+/// Files of 32 MiB and more are CRC-checked up front, in parallel pieces.
+@Suite struct LargeFileCRCTests {
+    @Test func largeFileRoundTripsAndItsCRCIsChecked() throws {
+        let count = 9 << 20  // 36 MiB of float32
+        var big = Tensor(zeros: [count], dtype: .float32)
+        big.withUnsafeMutableBufferPointer(of: Float.self) { p in for i in stride(from: 0, to: count, by: 4093) { p[i] = Float(i) } }
+        let url = try Fixtures.temporaryFolder().appendingPathComponent("big.pt")
+        try TorchFile.save(.stringDict([("small", .tensor(Tensor(scalar: Int64(1)))), ("big", .tensor(big))]), to: url)
+        let back = try TorchFile.load(url)
+        let loaded = try #require(back["big"]?.tensor)
+        #expect(loaded.shape == big.shape)
+        #expect(loaded.withUnsafeBytes { a in big.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } })
+        // Flip one byte 20 MiB into the big record: the error names it.
+        let handle = try FileHandle(forUpdating: url)
+        let at = UInt64(try #require(try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int)) / 2
+        try handle.seek(toOffset: at)
+        let byte = try #require(try handle.read(upToCount: 1)).first!
+        try handle.seek(toOffset: at)
+        try handle.write(contentsOf: Data([byte ^ 0x10]))
+        try handle.close()
+        let error = try #require(throws: TorchIOError.self) { try TorchFile.load(url) }
+        #expect(error.description.contains("CRC32 mismatch in record archive/data/1"))
+    }
+}
