@@ -5,4 +5,5 @@ let allSubcommands: [ParsableCommand.Type] = [
     VersionCommand.self,
     InspectCommand.self,
     ConvertCommand.self,
+    BaselineCommand.self,
 ]
