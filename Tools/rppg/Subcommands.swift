@@ -5,4 +5,6 @@ let allSubcommands: [ParsableCommand.Type] = [
     VersionCommand.self,
     InspectCommand.self,
     ConvertCommand.self,
+    PreprocessCommand.self,
+    SynthCommand.self,
 ]
