@@ -7,4 +7,6 @@ let allSubcommands: [ParsableCommand.Type] = [
     ConvertCommand.self,
     BenchLoadCommand.self,
     BaselineCommand.self,
+    PreprocessCommand.self,
+    SynthCommand.self,
 ]
