@@ -5,4 +5,10 @@ let allSubcommands: [ParsableCommand.Type] = [
     VersionCommand.self,
     VerifyCommand.self,
     DeployCheckCommand.self,
+    InspectCommand.self,
+    ConvertCommand.self,
+    BenchLoadCommand.self,
+    BaselineCommand.self,
+    PreprocessCommand.self,
+    SynthCommand.self,
 ]
