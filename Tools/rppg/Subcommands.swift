@@ -6,4 +6,7 @@ let allSubcommands: [ParsableCommand.Type] = [
     InspectCommand.self,
     ConvertCommand.self,
     BenchLoadCommand.self,
+    BaselineCommand.self,
+    PreprocessCommand.self,
+    SynthCommand.self,
 ]
