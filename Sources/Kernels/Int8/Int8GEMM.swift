@@ -92,33 +92,32 @@ public enum Int8GEMM {
         }
     }
 
-    /// Portable micro-kernel: 4 rows × 16 columns, Swift SIMD on int16 → Int32.
+    /// Portable micro-kernel: 4 rows × 16 columns of int16 products widened to Int32. Written as
+    /// plain loops so that the baseline compiler vectorises them (SSE2 `pmullw`/`pmulhw`, NEON
+    /// `smlal`); Swift's generic SIMD conversions would not be.
     static func portableGEMM(
         _ w: Int8PackedWeights, packed: UnsafeRawPointer, panels: Int, c: UnsafeMutablePointer<Int32>, ldc: Int
     ) {
         let k = w.kGroups
         let a = UnsafeRawPointer(w.packed).assumingMemoryBound(to: Int16.self)
         let b = packed.assumingMemoryBound(to: Int16.self)
-        for np in 0..<panels {
-            let bp = UnsafeRawPointer(b + np * k * 16)
-            for mp in 0..<w.mPanels {
-                var pa = a + mp * k * 4
-                var pb = bp
-                var c0 = SIMD16<Int32>(repeating: 0), c1 = c0, c2 = c0, c3 = c0
-                for _ in 0..<k {
-                    let x = SIMD16<Int32>(truncatingIfNeeded: pb.loadUnaligned(as: SIMD16<Int16>.self))
-                    c0 &+= x &* Int32(pa[0])
-                    c1 &+= x &* Int32(pa[1])
-                    c2 &+= x &* Int32(pa[2])
-                    c3 &+= x &* Int32(pa[3])
-                    pa += 4
-                    pb += 32
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { tileBuffer in
+            let acc = tileBuffer.baseAddress!
+            for np in 0..<panels {
+                for mp in 0..<w.mPanels {
+                    var pa = a + mp * k * 4
+                    var pb = b + np * k * 16
+                    acc.update(repeating: 0, count: 64)
+                    for _ in 0..<k {
+                        for r in 0..<4 {
+                            let wv = Int32(pa[r])
+                            for j in 0..<16 { acc[r &* 16 &+ j] &+= Int32(pb[j]) &* wv }
+                        }
+                        pa += 4
+                        pb += 16
+                    }
+                    for r in 0..<4 { (c + (mp * 4 + r) * ldc + np * 16).update(from: acc + r * 16, count: 16) }
                 }
-                let row = UnsafeMutableRawPointer(c + mp * 4 * ldc + np * 16)
-                row.storeBytes(of: c0, as: SIMD16<Int32>.self)
-                (row + 4 * ldc).storeBytes(of: c1, as: SIMD16<Int32>.self)
-                (row + 8 * ldc).storeBytes(of: c2, as: SIMD16<Int32>.self)
-                (row + 12 * ldc).storeBytes(of: c3, as: SIMD16<Int32>.self)
             }
         }
     }

@@ -38,32 +38,24 @@ public struct Int8Requantization: Sendable, Equatable {
                                       zeroPoint: outputZeroPoint)
     }
 
-    /// The scalar formula shared by every path.
+    /// The scalar formula shared by every path. Rounding half to even uses MLAS's trick (add
+    /// 1.5·2²³ and read the low mantissa bits), exact for the clamped range |v| ≤ 255 under the
+    /// default rounding mode, and it lets the compiler vectorise the loop below.
     @inlinable @inline(__always)
     public static func requantize(_ value: Int32, multiplier: Float, low: Float, high: Float, zeroPoint: Int32) -> Int8 {
         var v = Float(value) * multiplier
-        v = Swift.min(Swift.max(v, low), high)
-        return Int8(truncatingIfNeeded: Int32(v.rounded(.toNearestOrEven)) &+ zeroPoint)
+        v = v < low ? low : v
+        v = v > high ? high : v
+        let rounded = Int32(bitPattern: (v + 12_582_912.0).bitPattern) &- 0x4B40_0000
+        return Int8(truncatingIfNeeded: rounded &+ zeroPoint)
     }
 
     /// Requantizes `count` accumulators of channel `c` from `acc` to `out`.
     @inlinable public func apply(row acc: UnsafePointer<Int32>, count: Int, channel c: Int, to out: UnsafeMutablePointer<Int8>) {
         let b = bias[c], m = multipliers[c], zp = outputZeroPoint
         let lo = Float(lower - zp), hi = Float(upper - zp)
-        var j = 0
-        // 16 lanes at a time: the same formula in SIMD (rounding mode, clamp order identical).
-        while j + 16 <= count {
-            let a = UnsafeRawPointer(acc + j).loadUnaligned(as: SIMD16<Int32>.self) &+ b
-            var v = SIMD16<Float>(a) * m
-            v = v.clamped(lowerBound: SIMD16(repeating: lo), upperBound: SIMD16(repeating: hi))
-            v.round(.toNearestOrEven)
-            let q = SIMD16<Int32>(v) &+ zp
-            UnsafeMutableRawPointer(out + j).storeBytes(of: SIMD16<Int8>(truncatingIfNeeded: q), as: SIMD16<Int8>.self)
-            j += 16
-        }
-        while j < count {
+        for j in 0..<count {
             out[j] = Int8Requantization.requantize(acc[j] &+ b, multiplier: m, low: lo, high: hi, zeroPoint: zp)
-            j += 1
         }
     }
 }
