@@ -52,6 +52,25 @@ public struct Histogram: Hashable, Sendable {
         }
     }
 
+    /// Adds values binned against float64 `edges` (the one batch in which ORT's re-binning
+    /// leaves float64 edges), storing the edges back as float32 as ORT does afterwards.
+    mutating func add(_ values: UnsafeBufferPointer<Float>, absolute: Bool, float64Edges e: [Double]) {
+        let n = e.count - 1
+        var counts = [Int64](repeating: 0, count: n)
+        for i in 0..<min(n, self.counts.count) { counts[i] = self.counts[i] }
+        for raw in values where !raw.isNaN {
+            let x = Double(absolute ? abs(raw) : raw)
+            guard x >= e[0], x <= e[n] else { continue }
+            var i = Int((x - e[0]) / (e[n] - e[0]) * Double(n))
+            i = Swift.min(Swift.max(i, 0), n - 1)
+            while i > 0 && x < e[i] { i -= 1 }
+            while i < n - 1 && x >= e[i + 1] { i += 1 }
+            counts[i] += 1
+        }
+        self.counts = counts
+        self.edges = e.map { Float($0) }
+    }
+
     /// Total count.
     public var total: Int64 { counts.reduce(0, +) }
 }

@@ -85,15 +85,19 @@ public struct HistogramObserver: Hashable, Sendable {
         case .absolute:
             let amax = mm.hasData ? mm.absMax : 0
             if amax > h.edges[h.edges.count - 1] {
-                // np.arange(last + width, amax + width, width) appended to the edges.
+                // np.arange(last + width, amax + width, width) over float32 scalars yields float64
+                // values (start + i·delta, delta = float32(start + width) − start); hstack with the
+                // float32 edges makes this batch's edges float64.
                 let width = h.edges[1] - h.edges[0]
                 let start = h.edges[h.edges.count - 1] + width
                 let stop = amax + width
-                let extra = Int((Double(stop - start) / Double(width)).rounded(.up))
-                for k in 0..<max(0, extra) {
-                    h.edges.append(Float(Double(start) + Double(k) * Double(width)))
-                    h.counts.append(0)
-                }
+                let n = Int(((Double(stop) - Double(start)) / Double(width)).rounded(.up))
+                let delta = Double(start + width) - Double(start)
+                var e = h.edges.map(Double.init)
+                for k in 0..<max(0, n) { e.append(Double(start) + Double(k) * delta) }
+                h.add(values, absolute: true, float64Edges: e)
+                histogram = h
+                return
             }
             h.add(values, absolute: true)
             histogram = h
