@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import Workflow
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show what a model file holds: format, structure, every tensor, parameter count, metadata.")
+
+    @Argument(help: "A PyTorch checkpoint (.pt/.pth).")
+    var file: String
+
+    @Flag(help: "Print the report as JSON (schema: docs/inspect-json.md).")
+    var json = false
+
+    func run() throws {
+        try runReportingErrors {
+            let report = try Inspect.run(URL(fileURLWithPath: file))
+            print(json ? try report.json() : report.text())
+        }
+    }
+}
