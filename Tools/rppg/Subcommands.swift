@@ -6,4 +6,5 @@ let allSubcommands: [ParsableCommand.Type] = [
     InspectCommand.self,
     ConvertCommand.self,
     BenchLoadCommand.self,
+    CalibrateCommand.self,
 ]
