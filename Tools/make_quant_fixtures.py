@@ -127,7 +127,7 @@ def dump_qdq(path_onnx, cache, out_json):
         ranges[k] = [float(np.float32(lo)), float(np.float32(hi))]
     with open(out_json, "w") as f:
         json.dump({"nodes": nodes, "initializers": inits, "ranges": ranges,
-                   "outputs": [o.name for o in m.graph.output]}, f, separators=(",", ":"))
+                   "outputs": [o.name for o in m.graph.output]}, f, separators=(",", ":"), sort_keys=True)
 
 
 CONFIGS = {
@@ -163,6 +163,7 @@ def make(name, model, shape, nclips, configs, g):
 
 def histogram_merge(g):
     batches = [torch.randn(700, generator=g).numpy().astype(np.float32) * s for s in (1.0, 2.5, 0.7)]
+    batches[1][:5] *= 6  # a heavy tail, so that the percentile and KL thresholds cut something
     result = {"batches": [b.tolist() for b in batches]}
     for method, sym, bins in (("percentile", True, 64), ("entropy", False, 32)):
         c = HistogramCollector(method=method, symmetric=sym, num_bins=bins, num_quantized_bins=16,
@@ -173,6 +174,17 @@ def histogram_merge(g):
         res = c.compute_collection_result()["t"]
         result[method] = {"bins": bins, "hist": [int(v) for v in h[0]], "edges": [float(v) for v in h[1]],
                           "min": float(h[2]), "max": float(h[3]), "range": [float(res[0]), float(res[1])]}
+    # quantize_static hands the collector all batches in one call: one np.histogram over everything.
+    for key, method, sym, bins, qbins, pct in (("oneshot_percentile", "percentile", True, 2048, 128, 99.999),
+                                                ("oneshot_entropy", "entropy", False, 128, 128, 99.999),
+                                                ("oneshot_entropy_wide", "entropy", False, 512, 128, 99.999)):
+        c = HistogramCollector(method=method, symmetric=sym, num_bins=bins, num_quantized_bins=qbins,
+                               percentile=pct, scenario="same")
+        c.collect({"t": batches})
+        h = c.histogram_dict["t"]
+        res = c.compute_collection_result()["t"]
+        result[key] = {"bins": bins, "quantized_bins": qbins, "percentile": pct, "hist": [int(v) for v in h[0]],
+                       "edges": [float(v) for v in h[1]], "range": [float(res[0]), float(res[1])]}
     with open(os.path.join(OUT, "histogram_merge.json"), "w") as f:
         json.dump(result, f)
 

@@ -73,3 +73,30 @@ import Quantization
         }
     }
 }
+
+/// `quantize_static` gives ORT's collector every batch in one call; the two-pass observer
+/// (MinMax first, then fixed bins) must give the same histogram and threshold.
+@Suite struct OneShotHistogramTests {
+    @Test(arguments: ["oneshot_percentile", "oneshot_entropy", "oneshot_entropy_wide"])
+    func twoPassEqualsORTOneShot(_ key: String) throws {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+            .appendingPathComponent("quant/histogram_merge.json")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let batches = try #require(json["batches"] as? [[Double]]).map { $0.map { Float($0) } }
+        let ref = try #require(json[key] as? [String: Any])
+        let bins = try #require(ref["bins"] as? Int)
+        let kind: HistogramObserver.Kind = key == "oneshot_percentile" ? .absolute : .signed
+        var mm = MinMaxObserver()
+        for b in batches { b.withUnsafeBufferPointer { mm.observe($0) } }
+        var o = HistogramObserver(kind: kind, binCount: bins, fixedRange: mm)
+        for b in batches { b.withUnsafeBufferPointer { o.observe($0) } }
+        let h = try #require(o.histogram)
+        #expect(h.counts == (try #require(ref["hist"] as? [Int])).map { Int64($0) })
+        #expect(h.edges == (try #require(ref["edges"] as? [Double])).map { Float($0) })
+        let range = try #require(ref["range"] as? [Double]).map { Float($0) }
+        let got = kind == .absolute
+            ? o.percentileRange(try #require(ref["percentile"] as? Double))
+            : o.entropyRange(quantizedBins: try #require(ref["quantized_bins"] as? Int))
+        #expect(got.min == range[0] && got.max == range[1], "\(key): \(got) vs \(range)")
+    }
+}
