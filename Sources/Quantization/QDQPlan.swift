@@ -97,6 +97,14 @@ struct QDQPlan {
                 }
             case .allTensors:
                 for name in node.inputs + node.outputs where !name.isEmpty { markActivation(name) }
+            case .matMul:
+                for name in node.inputs + node.outputs where !name.isEmpty {
+                    if let w = graph.initializers[name] {
+                        markWeight(name, axis: perChannel && w.rank > 1 ? 1 : nil)
+                    } else {
+                        markActivation(name)
+                    }
+                }
             }
         }
     }
@@ -104,6 +112,7 @@ struct QDQPlan {
     private mutating func markWeighted(_ node: Node, defaultAxis: Int) throws {
         markActivation(node.inputs[0])
         markActivation(node.outputs[0])
+        guard node.inputs.count >= 2, !node.inputs[1].isEmpty else { return }
         let weight = node.inputs[1]
         var axis: Int? = nil
         if perChannel, let w = graph.initializers[weight], defaultAxis < w.rank { axis = defaultAxis }

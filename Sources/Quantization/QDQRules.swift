@@ -16,6 +16,8 @@ public enum QDQRule: Hashable, Sendable {
     case sharesInputParameters
     /// Every float input and output gets its own Q/DQ (`QDQOperatorBase`).
     case allTensors
+    /// MatMul: initializer operands are weights (per channel on axis 1), the rest activations.
+    case matMul
 }
 
 extension QDQRule {
@@ -30,7 +32,11 @@ extension QDQRule {
             return .sharesInputParameters
         // AdaptiveAvgPool has no ONNX op of its own; PyTorch exports ours as AveragePool.
         case .adaptiveAvgPool: return .sharesInputParameters
-        case .add, .mul, .sigmoid, .globalAvgPool, .concat, .batchNorm, .instanceNorm, .matMul:
+        // QDQNormalization: input and output activations, scale as a weight (axis 1, which a 1-D
+        // scale lacks, so per tensor), bias as int32.
+        case .batchNorm, .instanceNorm: return .weighted(weightAxis: 1)
+        case .matMul: return .matMul
+        case .add, .mul, .sigmoid, .globalAvgPool, .concat:
             return .allTensors
         case .elu, .tanh, .sub, .div, .reduceMean, .identity, .dropout,
              .quantizeLinear, .dequantizeLinear, .qLinearConv:
