@@ -71,4 +71,14 @@ import TorchIO
         #expect(throws: TorchIOError.self) { try TorchFile.save(.opaque(global: "posix.system", arguments: []), to: url) }
         #expect(!FileManager.default.fileExists(atPath: url.path))
     }
+
+    @Test func savingIsDeterministic() throws {
+        let value = try TorchFile.load(Fixtures.url("checkpoint.pt"))
+        let dir = try Fixtures.temporaryFolder()
+        try TorchFile.save(value, to: dir.appendingPathComponent("a.pt"))
+        // A copy made of fresh tensors (other addresses) must give the same bytes.
+        let copy = try TorchFile.load(Fixtures.url("checkpoint.pt"))
+        try TorchFile.save(copy, to: dir.appendingPathComponent("b.pt"))
+        #expect(try Data(contentsOf: dir.appendingPathComponent("a.pt")) == Data(contentsOf: dir.appendingPathComponent("b.pt")))
+    }
 }
