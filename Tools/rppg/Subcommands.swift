@@ -12,4 +12,5 @@ let allSubcommands: [ParsableCommand.Type] = [
     BaselineCommand.self,
     PreprocessCommand.self,
     SynthCommand.self,
+    CalibrateCommand.self,
 ]
