@@ -8,6 +8,9 @@ import TensorCore
 /// Without arguments it runs on the embedded default: the bundled TinyPulse checkpoint and a
 /// synthetic UBFC-style dataset generated in the work directory.
 public enum Pipeline {
+    /// Calibration clips the per-layer SQNR report is measured on (enough for a stable estimate).
+    static let reportClips = 16
+
     public struct Options {
         public var workdir = URL(fileURLWithPath: "rppg-workdir")
         /// A processed dataset; when nil it is made from `rawData` or from synthetic data.
@@ -121,7 +124,7 @@ public enum Pipeline {
         steps.append(.init(
             name: "calibrate", detail: "\(options.numSamples) clips, seed \(options.seed) → \(paths.calibration.path)",
             inputs: { [dataFile] }, outputs: { [paths.calibration] },
-            run: { _ = try Calibrate.run(data: dataFile, output: paths.calibration, numSamples: options.numSamples, seed: options.seed) }))
+            run: { _ = try CalibrationData.calibrate(data: dataFile, output: paths.calibration, numSamples: options.numSamples, seed: options.seed) }))
         steps.append(.init(
             name: "export", detail: "\(checkpoint.lastPathComponent) → FP32 ONNX (BatchNorm folded) \(paths.fp32.path)",
             inputs: { [checkpoint] }, outputs: { [paths.fp32] },
@@ -137,11 +140,13 @@ public enum Pipeline {
             name: "quantize", detail: "\(options.method.rawValue) calibration, int8 \(options.perChannel ? "per-channel" : "per-tensor") weights, int8 activations → \(paths.int8.path)",
             inputs: { [paths.fp32, paths.calibration] }, outputs: { [paths.int8, paths.layerReport] },
             run: {
-                var q = QuantizeOptions(model: paths.fp32, calibration: paths.calibration, output: paths.int8)
-                q.method = options.method
-                q.perChannel = options.perChannel
+                var q = QuantizationOptions(method: options.method, perChannel: options.perChannel)
                 q.threads = options.threads
-                _ = try Quantize.run(q)
+                let result = try QuantizeModel.run(
+                    QuantizeModel.Options(model: paths.fp32, calibration: paths.calibration, output: paths.int8,
+                                          quantization: q, reportClips: Pipeline.reportClips),
+                    runner: FP32Executor.runnerFactory(threads: options.threads))
+                try JSONOutput.write(result.layerReport, to: paths.layerReport.path)
             }))
         var verifyReport: VerifyReport?
         steps.append(.init(

@@ -122,8 +122,8 @@ public enum Verify {
     static func loadLayerErrors(_ options: Options) -> [VerifyReport.LayerError] {
         let url = options.layerReport ?? options.int8.deletingPathExtension().appendingPathExtension("report.json")
         guard let data = try? Data(contentsOf: url),
-            let rows = try? JSONDecoder().decode([VerifyReport.LayerError].self, from: data)
+            let report = try? JSONDecoder().decode(LayerReport.self, from: data)
         else { return [] }
-        return rows
+        return report.layers.map { .init(tensor: $0.tensor, sqnrDB: $0.sqnrDB) }
     }
 }
