@@ -7,7 +7,7 @@ import TorchIO
 @Suite struct TorchFileReadingTests {
     static let valueFixtures = [
         "plain", "dtypes", "views", "checkpoint", "dataparallel", "protocol4", "legacy", "big_endian",
-        "deflate",
+        "deflate", "zip64",
     ]
 
     @Test(arguments: valueFixtures)

@@ -7,7 +7,7 @@ import TorchIO
 @Suite struct TorchFileWritingTests {
     @Test(arguments: [
         "plain", "dtypes", "views", "checkpoint", "dataparallel", "protocol4", "legacy", "big_endian",
-        "deflate",
+        "deflate", "zip64",
     ])
     func readWriteReadIsLossless(_ name: String) throws {
         let original = try TorchFile.load(Fixtures.url("\(name).pt"))
