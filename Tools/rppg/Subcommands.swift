@@ -10,4 +10,5 @@ let allSubcommands: [ParsableCommand.Type] = [
     PreprocessCommand.self,
     SynthCommand.self,
     ExportCommand.self,
+    CalibrateCommand.self,
 ]
