@@ -9,5 +9,6 @@ let allSubcommands: [ParsableCommand.Type] = [
     BaselineCommand.self,
     PreprocessCommand.self,
     SynthCommand.self,
+    ExportCommand.self,
     CalibrateCommand.self,
 ]
