@@ -38,3 +38,13 @@ import TensorCore
     Parallel.forEach(1000, threads: 4) { counts[$0] += 1 }
     #expect(counts.allSatisfy { $0 == 1 })
 }
+
+@Test func batchViewsShareBytesAndConcatenationRestoresThem() {
+    let t = Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6] as [Float])
+    let middle = t.batch(1..<2)
+    #expect(middle.shape == [1, 2])
+    #expect(middle.scalars(as: Float.self) == [3, 4])
+    #expect(middle.sharesStorage(with: t))
+    let joined = Tensor(concatenatingBatches: [t.batch(0..<1), t.batch(1..<3)])
+    #expect(joined == t)
+}
