@@ -25,6 +25,8 @@ public final class Int8Executor {
     var steps: [() -> Void] = []
     var inputBindings: [(name: String, shape: [Int], buffer: Int)] = []
     var outputBindings: [(name: String, slot: Int8Slot)] = []
+    /// Every int8 value of the plan by graph name (QuantizeLinear outputs and int8 views).
+    var int8Values: [String: Int8Value] = [:]
     /// Keeps compiled kernels alive for the closures.
     var kernels: [AnyObject] = []
 
@@ -78,6 +80,14 @@ public final class Int8Executor {
             }
         }
         return out
+    }
+
+    /// After a run: the int8 contents of the quantized value `name` (a QuantizeLinear output in
+    /// the graph), with its scale and zero point; nil if the plan holds no such int8 value.
+    public func quantizedValue(_ name: String) -> (values: Tensor, scale: Float, zeroPoint: Int32)? {
+        guard let q = int8Values[name] else { return nil }
+        return (Tensor(shape: q.shape, scalars: Array(UnsafeBufferPointer(start: arena.int8(q.buffer), count: q.count))),
+                q.scale, q.zeroPoint)
     }
 
     private func bind(_ inputs: [String: Tensor]) throws {

@@ -143,4 +143,36 @@ enum Int8FloatFallback {
             }
         }
     }
+
+    /// FP32 average/max pooling over the normalised 3-D geometry (padding excluded unless
+    /// `countIncludePad`).
+    static func pool(_ s: Int8PoolShape, isMax: Bool, countIncludePad: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
+        let full = Float(s.kernel[0] * s.kernel[1] * s.kernel[2])
+        var p = 0
+        for c in 0..<s.channels {
+            let plane = x + c * id * ih * iw
+            for z in 0..<s.output[0] { for yy in 0..<s.output[1] { for xx in 0..<s.output[2] {
+                var acc: Float = isMax ? -.infinity : 0
+                var n = 0
+                for a in 0..<s.kernel[0] {
+                    let d = z * s.stride[0] - s.padsBegin[0] + a
+                    if d < 0 || d >= id { continue }
+                    for b in 0..<s.kernel[1] {
+                        let h = yy * s.stride[1] - s.padsBegin[1] + b
+                        if h < 0 || h >= ih { continue }
+                        for e in 0..<s.kernel[2] {
+                            let w = xx * s.stride[2] - s.padsBegin[2] + e
+                            if w < 0 || w >= iw { continue }
+                            let v = plane[(d * ih + h) * iw + w]
+                            if isMax { acc = max(acc, v) } else { acc += v }
+                            n += 1
+                        }
+                    }
+                }
+                y[p] = isMax ? acc : acc / (countIncludePad ? full : Float(max(n, 1)))
+                p += 1
+            } } }
+        }
+    }
 }

@@ -161,6 +161,55 @@ extension Int8Lowering {
             let (xp, yp, wv) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer), w.floatValues())
             floats[out] = y
             executor.steps.append { Int8FloatFallback.conv(s, x: xp, w: wv, bias: bias, y: yp) }
+        case .batchNorm(let eps):
+            let x = try materializeFloat(node.inputs[0], for: node)
+            let p = try node.inputs[1...4].map { name -> [Float] in
+                guard let c = constants[name] else { throw Int8ExecutorError("node \(node.name): \(name) must be a constant") }
+                return c.floatValues()
+            }
+            // Inference form folded to y = x·a + b per channel (axis 1).
+            let a = (0..<p[0].count).map { p[0][$0] / (p[3][$0] + eps).squareRoot() }
+            let bias = (0..<p[0].count).map { p[1][$0] - p[2][$0] * a[$0] }
+            let y = FloatValue(buffer: arena.allocate(bytes: x.count * 4), shape: x.shape)
+            let (xp, yp, channels) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer), x.shape[1])
+            let inner = x.shape[2...].reduce(1, *), outer = x.shape[0]
+            floats[out] = y
+            executor.steps.append {
+                for n in 0..<outer { for c in 0..<channels {
+                    let base = (n * channels + c) * inner
+                    for i in 0..<inner { yp[base + i] = xp[base + i] * a[c] + bias[c] }
+                } }
+            }
+        case .maxPool, .avgPool, .adaptiveAvgPool, .globalAvgPool, .reduceMean:
+            let x = try materializeFloat(node.inputs[0], for: node)
+            let spatial = Array(x.shape[2...])
+            var attributes: PoolAttributes
+            var isMax = false
+            switch op {
+            case .maxPool(let p): attributes = p; isMax = true
+            case .avgPool(let p): attributes = p
+            case .adaptiveAvgPool(let size) where size.count == spatial.count && zip(spatial, size).allSatisfy({ $1 > 0 && $0 % $1 == 0 }):
+                let k = zip(spatial, size).map { $0 / $1 }
+                attributes = PoolAttributes(kernel: k, stride: k)
+            case .globalAvgPool where (1...3).contains(spatial.count):
+                attributes = PoolAttributes(kernel: spatial, stride: spatial)
+            case .reduceMean(let axes, let keep) where (1...3).contains(spatial.count)
+                && Set(axes.map { $0 < 0 ? $0 + x.shape.count : $0 }).isSubset(of: Set(2..<x.shape.count)):
+                let set = Set(axes.map { $0 < 0 ? $0 + x.shape.count : $0 })
+                let k = spatial.enumerated().map { set.contains($0.offset + 2) ? $0.element : 1 }
+                attributes = PoolAttributes(kernel: k, stride: k)
+                if !keep { throw Int8ExecutorError("node \(node.name): ReduceMean without keepdims is not supported in the float fallback") }
+            default:
+                throw Int8ExecutorError("node \(node.name): \(op.name) with these attributes is not supported by the int8 executor")
+            }
+            let outSpatial = Int8Shapes.poolOutput(attributes, input: spatial)
+            let shape = Int8PoolShape(channels: x.shape[0] * x.shape[1], input: spatial, kernel: attributes.kernel,
+                                      stride: attributes.stride, padsBegin: attributes.padsBegin, output: outSpatial)
+            let outShape = Array(x.shape[..<2]) + outSpatial
+            let y = FloatValue(buffer: arena.allocate(bytes: outShape.reduce(1, *) * 4), shape: outShape)
+            let (xp, yp, include) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer), attributes.countIncludePad)
+            floats[out] = y
+            executor.steps.append { Int8FloatFallback.pool(shape, isMax: isMax, countIncludePad: include, x: xp, y: yp) }
         case .convTranspose(let t):
             let x = try materializeFloat(node.inputs[0], for: node)
             guard let w = constants[node.inputs[1]] else { throw Int8ExecutorError("node \(node.name): weight must be a constant") }

@@ -38,6 +38,7 @@ struct Int8Lowering {
         for node in graph.nodes where !absorbed.contains(node.name) {
             try lower(node)
         }
+        executor.int8Values = int8
         for o in graph.outputs {
             if let f = floats[o.name] {
                 executor.outputBindings.append((o.name, Int8Slot(source: .float(f))))
