@@ -36,6 +36,8 @@ struct ONNXNodeDecoder {
             guard outputs.count == 1 else { throw ctx.unsupported("only the first output is supported (got \(outputs.count) outputs)") }
         }
 
+        guard !outputs.isEmpty else { throw ctx.unsupported("the node has no output") }
+        if n.opType != "Constant" { try requireInputs(1) }
         let op: Op
         switch n.opType {
         case "Constant":

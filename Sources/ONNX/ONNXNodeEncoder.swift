@@ -44,6 +44,7 @@ struct ONNXNodeEncoder {
     /// The ONNX nodes for one IR node (two when an activation is fused into it).
     mutating func encode(_ node: Node) throws -> [ONNXNodeProto] {
         let base = node.name.isEmpty ? (node.outputs.first ?? "node") : node.name
+        guard !node.inputs.isEmpty, !node.outputs.isEmpty else { throw invalid(node, "a node needs at least one input and one output") }
         var outputs = node.outputs
         var tail: [ONNXNodeProto] = []
         if let act = node.fusedActivation {

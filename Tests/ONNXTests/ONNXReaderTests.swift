@@ -117,3 +117,36 @@ private func thrown(_ body: () throws -> Void) -> String {
         #expect(g.nodes.map(\.op) == [.unsqueeze(axes: [0]), .squeeze(axes: [0]), .reduceMean(axes: [1], keepDims: true)])
     }
 }
+
+@Suite struct ONNXCorruptionTests {
+    /// Seeded byte flips, insertions and cuts of valid models: the reader must throw or
+    /// succeed, never crash, whatever the bytes say.
+    @Test(arguments: ["mini_qdq.onnx", "mini_physnet_opset13.onnx"])
+    func corruptedModelsNeverCrashTheReader(file: String) throws {
+        let original = [UInt8](try Data(contentsOf: try ONNXFixtures.url(file)))
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        var failures = 0
+        for round in 0..<300 {
+            var bytes = original
+            for _ in 0..<(1 + round % 4) {
+                let at = next() % bytes.count
+                switch next() % 3 {
+                case 0: bytes[at] = UInt8(truncatingIfNeeded: next())
+                case 1: bytes.insert(UInt8(truncatingIfNeeded: next()), at: at)
+                default: bytes.removeSubrange(at..<min(bytes.count, at + 1 + next() % 16))
+                }
+            }
+            do {
+                let g = try ONNXReader.decode(Data(bytes), source: "fuzz.onnx")
+                _ = try? ONNXWriter.encode(g)
+            } catch is ONNXError {
+                failures += 1
+            }
+        }
+        #expect(failures > 0)
+    }
+}

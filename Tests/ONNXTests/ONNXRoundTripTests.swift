@@ -68,8 +68,9 @@ enum SampleGraphs {
     static func qdq() -> Graph {
         var g = Graph(name: "qdq")
         g.inputs = [ValueInfo(name: "input", shape: [1, 2, 4, 4])]
-        g.outputs = [ValueInfo(name: "output", shape: [1, 3, 4, 4])]
+        g.outputs = [ValueInfo(name: "output", shape: [1, 3, 4, 4]), ValueInfo(name: "qoutput", shape: [1, 3, 4, 4], dtype: .int8)]
         g.initializers = [
+            "y_scale": Tensor(scalar: Float(0.05)), "y_zero_point": Tensor(scalar: Int8(4)),
             "input_scale": Tensor(scalar: Float(0.02)), "input_zero_point": Tensor(scalar: Int8(-3)),
             "w_quantized": Tensor(shape: [3, 2, 1, 1], scalars: [1, -2, 3, -4, 127, -127] as [Int8]),
             "w_scale": Tensor(shape: [3], scalars: [0.01, 0.02, 0.03] as [Float]),
@@ -86,6 +87,9 @@ enum SampleGraphs {
             Node(name: "w_DequantizeLinear", op: .dequantizeLinear(axis: 0), inputs: ["w_quantized", "w_scale", "w_zero_point"], outputs: ["w_dq"]),
             Node(name: "b_DequantizeLinear", op: .dequantizeLinear(axis: 0), inputs: ["b_quantized", "b_scale", "b_zero_point"], outputs: ["b_dq"]),
             Node(name: "conv", op: .conv(ConvAttributes(kernel: [1, 1])), inputs: ["input_dq", "w_dq", "b_dq"], outputs: ["output"]),
+            Node(name: "qconv", op: .qLinearConv(ConvAttributes(kernel: [1, 1])),
+                 inputs: ["input_q", "input_scale", "input_zero_point", "w_quantized", "w_scale", "w_zero_point",
+                          "y_scale", "y_zero_point", "b_quantized"], outputs: ["qoutput"]),
         ]
         return g
     }

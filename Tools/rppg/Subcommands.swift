@@ -7,4 +7,7 @@ let allSubcommands: [ParsableCommand.Type] = [
     ConvertCommand.self,
     BenchLoadCommand.self,
     CalibrateCommand.self,
+    BaselineCommand.self,
+    PreprocessCommand.self,
+    SynthCommand.self,
 ]

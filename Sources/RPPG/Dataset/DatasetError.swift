@@ -1,0 +1,25 @@
+import TensorCore
+
+/// Problems with a dataset folder or its files.
+public enum DatasetError: UserFacingError, Equatable {
+    case missingFile(path: String, what: String)
+    case badGroundTruth(path: String, line: Int, reason: String)
+    case noSubjects(path: String)
+    case invalidProcessedFile(path: String, reason: String)
+    case unknownDataset(String)
+
+    public var description: String {
+        switch self {
+        case .missingFile(let p, let w):
+            return "Missing \(w) file \(p). Check the dataset folder layout (subject<N>/vid.avi with ground_truth.txt or gtdump.xmp)."
+        case .badGroundTruth(let p, let l, let r):
+            return "Ground truth \(p), line \(l): \(r). Restore the file from the original dataset."
+        case .noSubjects(let p):
+            return "No UBFC-rPPG subjects found in \(p): expected folders like subject1/ holding vid.avi and ground_truth.txt (DATASET_2) or gtdump.xmp (DATASET_1). Point --raw-data at the folder that contains them."
+        case .invalidProcessedFile(let p, let r):
+            return "Processed dataset \(p) is not usable: \(r). Recreate it with `rppg preprocess`."
+        case .unknownDataset(let name):
+            return "Unknown dataset '\(name)'; supported: ubfc."
+        }
+    }
+}
