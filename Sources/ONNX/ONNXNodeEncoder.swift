@@ -6,12 +6,15 @@ import TensorCore
 /// ReduceMean axes from 18) become int64/float initializers named after the node.
 struct ONNXNodeEncoder {
     let graph: Graph
+    /// Known value types (the graph's own, plus shape inference where the writer needed it).
+    let shapes: [String: ValueInfo]
     let opset: Int
     private(set) var extraInitializers: [ONNXTensorProto] = []
     private var usedNames: Set<String>
 
-    init(graph: Graph, opset: Int) {
+    init(graph: Graph, shapes: [String: ValueInfo], opset: Int) {
         self.graph = graph
+        self.shapes = shapes
         self.opset = opset
         var names = Set(graph.initializers.keys)
         for n in graph.nodes { names.formUnion(n.outputs); names.formUnion(n.inputs) }
@@ -119,7 +122,7 @@ struct ONNXNodeEncoder {
     }
 
     private func shape(of value: String) -> [Int]? {
-        graph.valueInfo[value]?.shape ?? graph.inputs.first { $0.name == value }?.shape
+        shapes[value]?.shape ?? graph.inputs.first { $0.name == value }?.shape
             ?? graph.initializers[value]?.shape
     }
 

@@ -42,7 +42,18 @@ public enum ONNXWriter {
         guard supportedOpsets.contains(opset) else {
             throw ONNXError.invalidGraph(source: graph.name, detail: "opset \(opset) is not supported for export; use 13…21")
         }
-        var encoder = ONNXNodeEncoder(graph: graph, opset: opset)
+        // Lowering AdaptiveAvgPool to a fixed-kernel AveragePool needs its input's shape.
+        var shapes = graph.valueInfo
+        let needsShapes = graph.nodes.contains { node in
+            if case .adaptiveAvgPool(let size) = node.op { return !size.allSatisfy { $0 == 1 } && shapes[node.inputs.first ?? ""] == nil }
+            return false
+        }
+        if needsShapes {
+            var inferred = graph
+            try? ShapeInference.run(&inferred)
+            shapes.merge(inferred.valueInfo) { current, _ in current }
+        }
+        var encoder = ONNXNodeEncoder(graph: graph, shapes: shapes, opset: opset)
         var nodes: [ONNXNodeProto] = []
         for node in graph.nodes { nodes += try encoder.encode(node) }
 

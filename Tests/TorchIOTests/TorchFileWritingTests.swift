@@ -5,7 +5,7 @@ import TorchIO
 
 /// Files written by ``TorchFile/save(_:to:)`` read back to the same values.
 @Suite struct TorchFileWritingTests {
-    @Test(arguments: ["dtypes", "views", "checkpoint", "dataparallel", "protocol4", "legacy", "big_endian", "deflate"])
+    @Test(arguments: ["plain", "dtypes", "views", "checkpoint", "dataparallel", "protocol4", "legacy", "big_endian", "deflate"])
     func readWriteReadIsLossless(_ name: String) throws {
         let original = try TorchFile.load(Fixtures.url("\(name).pt"))
         let url = try Fixtures.temporaryFolder().appendingPathComponent("\(name).pt")

@@ -6,8 +6,8 @@ let allSubcommands: [ParsableCommand.Type] = [
     InspectCommand.self,
     ConvertCommand.self,
     BenchLoadCommand.self,
-    CalibrateCommand.self,
     BaselineCommand.self,
     PreprocessCommand.self,
     SynthCommand.self,
+    CalibrateCommand.self,
 ]
