@@ -9,9 +9,14 @@ enum LegacyFormat {
 
     static func read(_ file: MappedFile, options: LoadOptions) throws -> TorchFileContents {
         let all = try file.bytes(0, file.count, "the file")
+        // Every unpickler's objects are released iteratively once the value is built (or on error),
+        // see Unpickler.dismantle.
+        var finished: [Unpickler] = []
+        defer { for var u in finished { u.dismantle() } }
         func pickle(at start: Int, _ name: String, _ load: ((PickleObject) throws -> PickleObject)? = nil) throws -> (PickleObject, Int) {
             var u = Unpickler(bytes: all, start: start, path: file.path, record: name, options: options)
             if let load { u.persistentLoad = load }
+            finished.append(u)
             let o = try u.run()
             return (o, u.position)
         }
@@ -36,7 +41,7 @@ enum LegacyFormat {
                 storages[key] = root
             }
             // view_metadata: (view_key, offset, view_size) selects part of the root storage.
-            if case .tuple(let t) = pid, t.count >= 6, case .tuple(let view) = t[5], view.count == 3,
+            if let t = pid.tupleItems, t.count >= 6, let view = t[5].tupleItems, view.count == 3,
                case .value(.int(let offset)) = view[1], case .value(.int(let size)) = view[2], offset >= 0, size >= 0 {
                 let v = StorageReference(key: key, dtype: dtype, location: location, count: Int(size))
                 v.root = root

@@ -8,6 +8,7 @@ import TensorCore
 struct PickleCalls {
     let path: String
     let options: LoadOptions
+    let arena: PickleArena
 
     /// Storage class name → element type (`torch.FloatStorage` → float32).
     static let storageTypes: [String: DType] = [
@@ -44,7 +45,7 @@ struct PickleCalls {
             if PickleCalls.storageTypes[name] != nil { return .global(full) }
         }
         if PickleCalls.callables.contains(full) { return .global(full) }
-        if options.keepUnknownGlobals { return .opaque(.init(name: full, arguments: [])) }
+        if options.keepUnknownGlobals { return .opaque(.init(name: full, arguments: [], arena)) }
         throw TorchIOError.disallowedGlobal(path, full)
     }
 
@@ -55,7 +56,7 @@ struct PickleCalls {
         let name: String
         switch callable {
         case .global(let n): name = n
-        case .opaque(let box): return .opaque(.init(name: box.name, arguments: box.arguments + a))
+        case .opaque(let box): return .opaque(.init(name: box.name, arguments: box.arguments + a, arena))
         default: throw fail("a pickle calls something that is not a function")
         }
         func arg(_ i: Int) throws -> PickleObject {
@@ -64,10 +65,10 @@ struct PickleCalls {
         }
         switch name {
         case "collections.OrderedDict":
-            let box = PickleObject.DictBox()
+            let box = PickleObject.DictBox(arena)
             if case .list(let items)? = a.first {
                 for item in items.items {
-                    guard case .tuple(let kv) = item, kv.count == 2 else { throw fail("OrderedDict items are not pairs") }
+                    guard let kv = item.tupleItems, kv.count == 2 else { throw fail("OrderedDict items are not pairs") }
                     box.entries.append((kv[0], kv[1]))
                 }
             }
@@ -80,11 +81,11 @@ struct PickleCalls {
         case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state", "torch.nn.parameter.Parameter":
             return try arg(0)
         case "torch._tensor._rebuild_from_type_v2":
-            guard case .tuple(let inner) = try arg(2) else { throw fail("_rebuild_from_type_v2 arguments are not a tuple") }
+            guard let inner = try arg(2).tupleItems else { throw fail("_rebuild_from_type_v2 arguments are not a tuple") }
             return try call(try arg(0), arguments: inner)
         case "torch.Size":
-            if case .tuple = try arg(0) { return a[0] }
-            if case .list(let box) = a[0] { return .tuple(box.items) }
+            if try arg(0).tupleItems != nil { return a[0] }
+            if case .list(let box) = a[0] { return .tuple(box.items, arena) }
             throw fail("torch.Size of something that is not a tuple")
         case "torch.device":
             let parts = try a.map { o -> String in
@@ -109,11 +110,11 @@ struct PickleCalls {
             }
             return .value(.bytes(Array(s.utf8)))
         case "builtins.set", "builtins.frozenset":
-            let box = PickleObject.SetBox()
+            let box = PickleObject.SetBox(arena)
             box.frozen = name == "builtins.frozenset"
             switch a.first {
             case .list(let l)?: box.items = l.items
-            case .tuple(let t)?: box.items = t
+            case .tupleBox(let t)?: box.items = t.items
             case .set(let s)?: box.items = s.items
             default: break
             }
@@ -123,7 +124,7 @@ struct PickleCalls {
             return .value(.bytes([]))
         default:
             // Storage classes, complex, Tensor: kept inert with their arguments.
-            return .opaque(.init(name: name, arguments: a))
+            return .opaque(.init(name: name, arguments: a, arena))
         }
     }
 
@@ -144,7 +145,7 @@ struct PickleCalls {
     static func ints(_ o: PickleObject, path: String) throws -> [Int] {
         let items: [PickleObject]
         switch o {
-        case .tuple(let t): items = t
+        case .tupleBox(let t): items = t.items
         case .list(let l): items = l.items
         default: throw TorchIOError.corrupt(path, "a tensor size or stride is not a tuple")
         }

@@ -8,7 +8,8 @@ indirect enum PickleObject {
     case list(ListBox)
     case dict(DictBox)
     case set(SetBox)
-    case tuple([PickleObject])
+    /// Tuples are boxes too, so that teardown can empty them in place (see `Unpickler.dismantle`).
+    case tupleBox(TupleBox)
     /// A global that was looked up (checked against the allow-list) but not yet called.
     case global(String)
     case storage(StorageReference)
@@ -17,16 +18,64 @@ indirect enum PickleObject {
     case tensor(TensorSpec)
     case opaque(OpaqueBox)
 
-    final class ListBox { var items: [PickleObject] = [] }
-    final class DictBox { var entries: [(PickleObject, PickleObject)] = [] }
-    final class SetBox { var items: [PickleObject] = []; var frozen = false }
-    final class OpaqueBox {
+    final class ListBox: PickleBox {
+        var items: [PickleObject] = []
+        override func empty() { items = [] }
+    }
+    final class TupleBox: PickleBox {
+        var items: [PickleObject]
+        init(_ items: [PickleObject], _ arena: PickleArena) {
+            self.items = items
+            super.init(arena)
+        }
+        override func empty() { items = [] }
+    }
+    final class DictBox: PickleBox {
+        var entries: [(PickleObject, PickleObject)] = []
+        override func empty() { entries = [] }
+    }
+    final class SetBox: PickleBox {
+        var items: [PickleObject] = []
+        var frozen = false
+        override func empty() { items = [] }
+    }
+    final class OpaqueBox: PickleBox {
         let name: String
         var arguments: [PickleObject]
-        init(name: String, arguments: [PickleObject]) {
+        init(name: String, arguments: [PickleObject], _ arena: PickleArena) {
             self.name = name
             self.arguments = arguments
+            super.init(arena)
         }
+        override func empty() { arguments = [] }
+    }
+
+    static func tuple(_ items: [PickleObject], _ arena: PickleArena) -> PickleObject { .tupleBox(TupleBox(items, arena)) }
+
+    /// The items when this is a tuple.
+    var tupleItems: [PickleObject]? {
+        if case .tupleBox(let box) = self { return box.items }
+        return nil
+    }
+}
+
+/// A container made while a pickle runs; registered in the run's ``PickleArena``.
+class PickleBox {
+    init(_ arena: PickleArena) { arena.register(self) }
+    /// Drops the references this box holds.
+    func empty() {}
+}
+
+/// Every container a pickle run creates. A hostile pickle can nest containers a million levels
+/// deep; releasing such a chain recursively would overflow the stack. ``dismantle()`` empties all
+/// boxes first (each stays alive in `boxes` meanwhile), so no release ever recurses.
+final class PickleArena {
+    private var boxes: [PickleBox] = []
+    func register(_ box: PickleBox) { boxes.append(box) }
+    /// Call once the run's result has been converted to ``PickleValue`` (or on error).
+    func dismantle() {
+        for box in boxes { box.empty() }
+        boxes = []
     }
 }
 

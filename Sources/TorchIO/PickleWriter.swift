@@ -46,6 +46,16 @@ struct PickleWriter {
             placement[i] = (storages.count - 1, 0)
             current = t.byteCount > 0 ? (storages.count - 1, t, a + UInt(t.byteCount)) : nil
         }
+        // Number records in the order the pickle meets them, as torch.save does, so the file does
+        // not depend on where tensors happen to sit in memory.
+        var renumber = [Int](repeating: -1, count: storages.count)
+        var ordered: [Storage] = []
+        for i in placement.indices where renumber[placement[i].storage] < 0 {
+            renumber[placement[i].storage] = ordered.count
+            ordered.append(storages[placement[i].storage])
+        }
+        storages = ordered
+        for i in placement.indices { placement[i].storage = renumber[placement[i].storage] }
     }
 
     private static func address(_ t: Tensor) -> UInt {

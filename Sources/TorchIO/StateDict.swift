@@ -25,8 +25,8 @@ public struct StateDict: Sendable {
     /// Total number of elements of all tensors.
     public var parameterCount: Int { entries.reduce(0) { $0 + $1.tensor.elementCount } }
 
-    /// A state dict from a dict value whose values are all tensors (`_metadata` and other non-tensor
-    /// entries are skipped); nil when the value is not such a dict.
+    /// A state dict from a non-empty dict whose keys are strings and values all tensors (`_metadata`
+    /// is an attribute, not an entry, so plain `state_dict()` files qualify); nil otherwise.
     public init?(_ value: PickleValue) {
         guard case .dict(let items) = value, !items.isEmpty else { return nil }
         var out: [(key: String, tensor: Tensor)] = []

@@ -5,13 +5,17 @@ import TensorCore
 /// borrows its storage (no copy); a strided view is gathered into a fresh contiguous tensor.
 struct TensorRebuild {
     let path: String
+    /// Real checkpoints nest a handful of levels; the bound keeps recursion far from the stack limit.
+    static let maximumDepth = 256
 
     func value(_ o: PickleObject, depth: Int = 0) throws -> PickleValue {
-        guard depth < 2000 else { throw TorchIOError.corrupt(path, "the pickle nests deeper than 2000 levels (or refers to itself)") }
+        guard depth < TensorRebuild.maximumDepth else {
+            throw TorchIOError.corrupt(path, "the pickle nests deeper than \(TensorRebuild.maximumDepth) levels (or refers to itself)")
+        }
         switch o {
         case .value(let v): return v
         case .list(let box): return .list(try box.items.map { try value($0, depth: depth + 1) })
-        case .tuple(let items): return .tuple(try items.map { try value($0, depth: depth + 1) })
+        case .tupleBox(let box): return .tuple(try box.items.map { try value($0, depth: depth + 1) })
         case .set(let box): return .set(try box.items.map { try value($0, depth: depth + 1) })
         case .dict(let box):
             return .dict(try box.entries.map { PickleDictEntry(key: try value($0.0, depth: depth + 1), value: try value($0.1, depth: depth + 1)) })
@@ -56,8 +60,16 @@ struct TensorRebuild {
         let (storage, base, available) = try data(spec.storage)
         // Last element reached by the view, in elements; must lie inside the storage.
         var last = spec.offset
-        for (d, s) in zip(spec.shape, spec.strides) { last += (d - 1) * s }
-        guard (last + 1) * width <= available else {
+        var overflow = false
+        for (d, s) in zip(spec.shape, spec.strides) {
+            let (step, o1) = (d - 1).multipliedReportingOverflow(by: s)
+            let (sum, o2) = last.addingReportingOverflow(step)
+            overflow = overflow || o1 || o2
+            last = sum
+        }
+        let (needed, o3) = (last + 1).multipliedReportingOverflow(by: width)
+        guard !overflow, !o3, needed <= available else {
+            if overflow || o3 { throw TorchIOError.corrupt(path, "a tensor's size \(spec.shape) and stride \(spec.strides) overflow") }
             throw TorchIOError.corrupt(path, "a \(spec.dtype.rawValue) tensor of size \(spec.shape) (offset \(spec.offset), stride \(spec.strides)) needs \((last + 1) * width) bytes but storage \(spec.storage.key) has \(available)")
         }
         let start = base + spec.offset * width

@@ -65,6 +65,9 @@ public enum TorchFile {
 
     private static func readZip(_ file: MappedFile, options: LoadOptions) throws -> TorchFileContents {
         let archive = try ZipArchive(file: file)
+        if file.count >= 32 << 20, Parallel.availableCores > 1 {
+            try archive.verifyAll(threads: Parallel.availableCores)
+        }
         guard let pickleEntry = archive.entries["data.pkl"] else {
             throw TorchIOError(path: file.path, problem: "the zip archive has no data.pkl record, so it is not a torch.save file",
                                advice: "pass a file written by torch.save (.pt or .pth)")
@@ -101,6 +104,7 @@ public enum TorchFile {
             storages[key] = ref
             return .storage(ref)
         }
+        defer { unpickler.dismantle() }
         let object = try unpickler.run()
         let value = try TensorRebuild(path: file.path).value(object)
         return TorchFileContents(value: value, format: .zip, records: archive.names, byteOrder: byteOrder)
@@ -108,7 +112,7 @@ public enum TorchFile {
 
     /// Decodes `('storage', storage_type, key, location, numel[, view_metadata])`.
     static func storageID(_ pid: PickleObject, path: String) throws -> (String, DType, String, Int) {
-        guard case .tuple(let t) = pid, t.count >= 5, case .value(.string("storage")) = t[0] else {
+        guard let t = pid.tupleItems, t.count >= 5, case .value(.string("storage")) = t[0] else {
             throw TorchIOError.corrupt(path, "a persistent id is not a storage")
         }
         let dtype: DType

@@ -17,6 +17,8 @@ struct Unpickler {
     private var stack: [PickleObject] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleObject] = [:]
+    /// Owns every container of this run until ``dismantle()``.
+    let arena = PickleArena()
 
     init(bytes: UnsafeRawBufferPointer, start: Int = 0, path: String, record: String, options: LoadOptions) {
         self.bytes = bytes
@@ -75,7 +77,7 @@ struct Unpickler {
 
     /// Runs the pickle that starts at `position` up to its STOP and returns its value.
     mutating func run() throws -> PickleObject {
-        let calls = PickleCalls(path: path, options: options)
+        let calls = PickleCalls(path: path, options: options, arena: arena)
         while true {
             let op = try u8()
             switch op {
@@ -129,18 +131,18 @@ struct Unpickler {
             case 0x43: stack.append(try raw(try u8()))  // SHORT_BINBYTES
             case 0x8E, 0x96: stack.append(try raw(try length(try le(UInt64.self))))  // BINBYTES8, BYTEARRAY8
             case 0x98: break  // READONLY_BUFFER
-            case 0x29: stack.append(.tuple([]))
-            case 0x74: stack.append(.tuple(try popMark()))
-            case 0x85: stack.append(.tuple([try pop()]))
+            case 0x29: stack.append(.tuple([], arena))
+            case 0x74: stack.append(.tuple(try popMark(), arena))
+            case 0x85: stack.append(.tuple([try pop()], arena))
             case 0x86:
                 let b = try pop(), a = try pop()
-                stack.append(.tuple([a, b]))
+                stack.append(.tuple([a, b], arena))
             case 0x87:
                 let c = try pop(), b = try pop(), a = try pop()
-                stack.append(.tuple([a, b, c]))
-            case 0x5D: stack.append(.list(PickleObject.ListBox()))
+                stack.append(.tuple([a, b, c], arena))
+            case 0x5D: stack.append(.list(PickleObject.ListBox(arena)))
             case 0x6C:  // LIST
-                let box = PickleObject.ListBox()
+                let box = PickleObject.ListBox(arena)
                 box.items = try popMark()
                 stack.append(.list(box))
             case 0x61:  // APPEND
@@ -149,9 +151,9 @@ struct Unpickler {
             case 0x65:  // APPENDS
                 let items = try popMark()
                 try append(to: try top(), items)
-            case 0x7D: stack.append(.dict(PickleObject.DictBox()))
+            case 0x7D: stack.append(.dict(PickleObject.DictBox(arena)))
             case 0x64:  // DICT
-                let box = PickleObject.DictBox()
+                let box = PickleObject.DictBox(arena)
                 try setItems(box, try popMark())
                 stack.append(.dict(box))
             case 0x73:  // SETITEM
@@ -162,13 +164,13 @@ struct Unpickler {
                 let items = try popMark()
                 guard case .dict(let box) = try top() else { throw fail("SETITEMS on a non-dict") }
                 try setItems(box, items)
-            case 0x8F: stack.append(.set(PickleObject.SetBox()))  // EMPTY_SET
+            case 0x8F: stack.append(.set(PickleObject.SetBox(arena)))  // EMPTY_SET
             case 0x90:  // ADDITEMS
                 let items = try popMark()
                 guard case .set(let box) = try top() else { throw fail("ADDITEMS on a non-set") }
                 box.items += items
             case 0x91:  // FROZENSET
-                let box = PickleObject.SetBox()
+                let box = PickleObject.SetBox(arena)
                 box.items = try popMark()
                 box.frozen = true
                 stack.append(.set(box))
@@ -213,6 +215,14 @@ struct Unpickler {
         }
     }
 
+    /// Releases every object the run created without recursion (see ``PickleArena``). Call once
+    /// the result has been converted, or on error.
+    mutating func dismantle() {
+        stack = []
+        memo = [:]
+        arena.dismantle()
+    }
+
     private func memoGet(_ k: Int) throws -> PickleObject {
         guard let v = memo[k] else { throw fail("memo entry \(k) is missing") }
         return v
@@ -220,7 +230,7 @@ struct Unpickler {
 
     private func tupleItems(_ o: PickleObject) throws -> [PickleObject] {
         switch o {
-        case .tuple(let items): return items
+        case .tupleBox(let box): return box.items
         case .list(let box): return box.items
         default: throw fail("call arguments are not a tuple")
         }

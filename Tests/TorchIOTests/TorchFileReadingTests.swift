@@ -5,7 +5,7 @@ import TorchIO
 
 /// Values read from files made by real PyTorch equal what torch.load returns, exactly.
 @Suite struct TorchFileReadingTests {
-    static let valueFixtures = ["dtypes", "views", "checkpoint", "dataparallel", "protocol4", "legacy", "big_endian", "deflate"]
+    static let valueFixtures = ["plain", "dtypes", "views", "checkpoint", "dataparallel", "protocol4", "legacy", "big_endian", "deflate"]
 
     @Test(arguments: valueFixtures)
     func valuesMatchTorchLoad(_ name: String) throws {

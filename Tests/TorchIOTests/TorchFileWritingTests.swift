@@ -5,7 +5,7 @@ import TorchIO
 
 /// Files written by ``TorchFile/save(_:to:)`` read back to the same values.
 @Suite struct TorchFileWritingTests {
-    @Test(arguments: ["dtypes", "views", "checkpoint", "dataparallel", "protocol4", "legacy", "big_endian", "deflate"])
+    @Test(arguments: ["plain", "dtypes", "views", "checkpoint", "dataparallel", "protocol4", "legacy", "big_endian", "deflate"])
     func readWriteReadIsLossless(_ name: String) throws {
         let original = try TorchFile.load(Fixtures.url("\(name).pt"))
         let url = try Fixtures.temporaryFolder().appendingPathComponent("\(name).pt")
@@ -70,5 +70,15 @@ import TorchIO
         let url = try Fixtures.temporaryFolder().appendingPathComponent("evil.pt")
         #expect(throws: TorchIOError.self) { try TorchFile.save(.opaque(global: "posix.system", arguments: []), to: url) }
         #expect(!FileManager.default.fileExists(atPath: url.path))
+    }
+
+    @Test func savingIsDeterministic() throws {
+        let value = try TorchFile.load(Fixtures.url("checkpoint.pt"))
+        let dir = try Fixtures.temporaryFolder()
+        try TorchFile.save(value, to: dir.appendingPathComponent("a.pt"))
+        // A copy made of fresh tensors (other addresses) must give the same bytes.
+        let copy = try TorchFile.load(Fixtures.url("checkpoint.pt"))
+        try TorchFile.save(copy, to: dir.appendingPathComponent("b.pt"))
+        #expect(try Data(contentsOf: dir.appendingPathComponent("a.pt")) == Data(contentsOf: dir.appendingPathComponent("b.pt")))
     }
 }

@@ -7,7 +7,7 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show what a model file holds: format, structure, every tensor, parameter count, metadata.")
 
-    @Argument(help: "A PyTorch checkpoint (.pt/.pth).")
+    @Argument(help: "A PyTorch checkpoint (.pt/.pth) or an ONNX model (.onnx).")
     var file: String
 
     @Flag(help: "Print the report as JSON (schema: docs/inspect-json.md).")
@@ -15,7 +15,13 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let report = try Inspect.run(URL(fileURLWithPath: file))
+            let url = URL(fileURLWithPath: file)
+            if InspectONNX.handles(url) {
+                let report = try InspectONNX.run(url)
+                print(json ? try report.json() : report.text())
+                return
+            }
+            let report = try Inspect.run(url)
             print(json ? try report.json() : report.text())
         }
     }

@@ -5,6 +5,9 @@ let allSubcommands: [ParsableCommand.Type] = [
     VersionCommand.self,
     InspectCommand.self,
     ConvertCommand.self,
+    BenchLoadCommand.self,
+    BaselineCommand.self,
     PreprocessCommand.self,
     SynthCommand.self,
+    CalibrateCommand.self,
 ]

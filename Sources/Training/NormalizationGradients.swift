@@ -1,0 +1,139 @@
+/// Batch normalisation (training and inference form) and instance normalisation, with their
+/// backward rules. Statistics are accumulated in Double so that long clips (T·H·W in the
+/// hundreds of thousands) do not lose precision.
+enum NormalizationGradients {
+    /// What backward needs from a normalisation forward: the normalised input and 1/σ per group.
+    struct Saved {
+        var normalized: [Float]
+        var invStd: [Float]
+        /// Groups that share statistics: channels (batch norm) or (sample, channel) (instance norm).
+        var perSampleGroups: Bool
+        /// Whether statistics came from the batch (they depend on x) or were constants.
+        var batchStatistics: Bool
+    }
+
+    struct Statistics { var mean: [Double]; var biasedVariance: [Double]; var count: Int }
+
+    /// Per-channel mean and biased variance of `[N, C, ...]` over N and the spatial axes.
+    static func channelStatistics(_ x: Activation) -> Statistics {
+        let n = x.shape[0], c = x.shape[1]
+        let vol = x.count / max(1, n * c)
+        var mean = [Double](repeating: 0, count: c)
+        var variance = [Double](repeating: 0, count: c)
+        x.data.withUnsafeBufferPointer { p in
+            for ch in 0..<c {
+                var s = 0.0
+                for s0 in 0..<n { let row = p.baseAddress! + (s0 * c + ch) * vol; for i in 0..<vol { s += Double(row[i]) } }
+                let m = s / Double(n * vol)
+                var q = 0.0
+                for s0 in 0..<n {
+                    let row = p.baseAddress! + (s0 * c + ch) * vol
+                    for i in 0..<vol { let d = Double(row[i]) - m; q += d * d }
+                }
+                mean[ch] = m
+                variance[ch] = q / Double(n * vol)
+            }
+        }
+        return Statistics(mean: mean, biasedVariance: variance, count: n * vol)
+    }
+
+    /// `y = γ·(x − μ)/√(σ² + ε) + β` per channel with the given statistics.
+    static func normalize(_ x: Activation, mean: [Double], variance: [Double], scale: [Float], bias: [Float],
+                          epsilon: Float, perSample: Bool) -> (Activation, [Float], [Float]) {
+        let n = x.shape[0], c = x.shape[1]
+        let vol = x.count / max(1, n * c)
+        var y = Activation(zeros: x.shape)
+        var xhat = [Float](repeating: 0, count: x.count)
+        var inv = [Float](repeating: 0, count: mean.count)
+        for i in mean.indices { inv[i] = Float(1 / (variance[i] + Double(epsilon)).squareRoot()) }
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+                xhat.withUnsafeMutableBufferPointer { hp in
+                    for s in 0..<n {
+                        for ch in 0..<c {
+                            let gi = perSample ? s * c + ch : ch
+                            let m = Float(mean[gi]), r = inv[gi], g = scale[ch], b = bias[ch]
+                            let off = (s * c + ch) * vol
+                            for i in 0..<vol {
+                                let h = (xp[off + i] - m) * r
+                                hp[off + i] = h
+                                yp[off + i] = g * h + b
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (y, xhat, inv)
+    }
+
+    /// Backward of a normalisation: (dx, dγ, dβ).
+    static func backward(_ dy: Activation, saved: Saved, scale: [Float]) -> (Activation, [Float], [Float]) {
+        let n = dy.shape[0], c = dy.shape[1]
+        let vol = dy.count / max(1, n * c)
+        var dScale = [Float](repeating: 0, count: c)
+        var dBias = [Float](repeating: 0, count: c)
+        let groups = saved.perSampleGroups ? n * c : c
+        var sumDy = [Double](repeating: 0, count: groups)
+        var sumDyH = [Double](repeating: 0, count: groups)
+        dy.data.withUnsafeBufferPointer { dp in
+            saved.normalized.withUnsafeBufferPointer { hp in
+                for s in 0..<n {
+                    for ch in 0..<c {
+                        let gi = saved.perSampleGroups ? s * c + ch : ch
+                        let off = (s * c + ch) * vol
+                        var a = 0.0, b = 0.0
+                        for i in 0..<vol { a += Double(dp[off + i]); b += Double(dp[off + i] * hp[off + i]) }
+                        sumDy[gi] += a
+                        sumDyH[gi] += b
+                        dBias[ch] += Float(a)
+                        dScale[ch] += Float(b)
+                    }
+                }
+            }
+        }
+        var dx = Activation(zeros: dy.shape)
+        let m = Double(saved.perSampleGroups ? vol : n * vol)
+        dy.data.withUnsafeBufferPointer { dp in
+            saved.normalized.withUnsafeBufferPointer { hp in
+                dx.data.withUnsafeMutableBufferPointer { xp in
+                    for s in 0..<n {
+                        for ch in 0..<c {
+                            let gi = saved.perSampleGroups ? s * c + ch : ch
+                            let off = (s * c + ch) * vol
+                            let k = scale[ch] * saved.invStd[gi]
+                            if saved.batchStatistics {
+                                let meanDy = Float(sumDy[gi] / m), meanDyH = Float(sumDyH[gi] / m)
+                                for i in 0..<vol { xp[off + i] = k * (dp[off + i] - meanDy - hp[off + i] * meanDyH) }
+                            } else {
+                                for i in 0..<vol { xp[off + i] = k * dp[off + i] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (dx, dScale, dBias)
+    }
+
+    /// Per-(sample, channel) mean and biased variance, for instance norm.
+    static func instanceStatistics(_ x: Activation) -> (mean: [Double], variance: [Double]) {
+        let n = x.shape[0], c = x.shape[1]
+        let vol = x.count / max(1, n * c)
+        var mean = [Double](repeating: 0, count: n * c)
+        var variance = [Double](repeating: 0, count: n * c)
+        x.data.withUnsafeBufferPointer { p in
+            for g in 0..<(n * c) {
+                let row = p.baseAddress! + g * vol
+                var s = 0.0
+                for i in 0..<vol { s += Double(row[i]) }
+                let m = s / Double(vol)
+                var q = 0.0
+                for i in 0..<vol { let d = Double(row[i]) - m; q += d * d }
+                mean[g] = m
+                variance[g] = q / Double(vol)
+            }
+        }
+        return (mean, variance)
+    }
+}

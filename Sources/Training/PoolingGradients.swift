@@ -1,0 +1,171 @@
+import NN
+
+/// Max, average, adaptive-average and global-average pooling over 1–3 spatial axes, forward
+/// and backward. Windows are described per output cell as [start, end) ranges per axis.
+enum PoolingGradients {
+    struct Windows {
+        var input: [Int]                 // spatial, lifted to 3
+        var output: [Int]
+        var starts: [[Int]]              // per axis, per output index (may be negative: padding)
+        var ends: [[Int]]                // exclusive, unclipped
+        var divisors: [[Int]]?           // countIncludePad: per axis padded window length
+        var channels: Int                // N·C planes
+    }
+
+    static func poolOutput(_ size: Int, kernel: Int, stride: Int, padBegin: Int, padEnd: Int, ceil: Bool) -> Int {
+        let span = size + padBegin + padEnd - kernel
+        var out = (ceil ? (span + stride - 1) / stride : span / stride) + 1
+        // PyTorch: the last window must start inside the input or the left padding.
+        if ceil && (out - 1) * stride >= size + padBegin { out -= 1 }
+        return out
+    }
+
+    static func windows(xShape: [Int], _ a: PoolAttributes) throws -> Windows {
+        let r = a.kernel.count
+        guard xShape.count == r + 2 else { throw TrainingError.shapeMismatch("pool: input \(xShape) is not \(r)-d") }
+        let spatial = Array(xShape[2...])
+        var starts: [[Int]] = [], ends: [[Int]] = [], divs: [[Int]] = [], out: [Int] = []
+        for i in 0..<r {
+            let o = poolOutput(spatial[i], kernel: a.kernel[i], stride: a.stride[i], padBegin: a.padsBegin[i],
+                               padEnd: a.padsEnd[i], ceil: a.ceilMode)
+            guard o > 0 else { throw TrainingError.shapeMismatch("pool: empty output for input \(xShape)") }
+            out.append(o)
+            let s = (0..<o).map { $0 * a.stride[i] - a.padsBegin[i] }
+            starts.append(s)
+            ends.append(s.map { $0 + a.kernel[i] })
+            divs.append(s.map { min($0 + a.kernel[i], spatial[i] + a.padsEnd[i]) - $0 })
+        }
+        let pad = 3 - r
+        return Windows(input: ConvGeometry.lift(spatial, fill: 1), output: ConvGeometry.lift(out, fill: 1),
+                       starts: Array(repeating: [0], count: pad) + starts, ends: Array(repeating: [1], count: pad) + ends,
+                       divisors: a.countIncludePad ? Array(repeating: [1], count: pad) + divs : nil,
+                       channels: xShape[0] * xShape[1])
+    }
+
+    /// PyTorch adaptive pooling windows: start = ⌊i·in/out⌋, end = ⌈(i+1)·in/out⌉.
+    static func adaptiveWindows(xShape: [Int], outputSize: [Int]) throws -> Windows {
+        let r = outputSize.count
+        guard xShape.count >= r + 2 else { throw TrainingError.shapeMismatch("adaptive pool: input \(xShape) vs output \(outputSize)") }
+        let lead = xShape.count - r
+        guard r <= 3, lead == 2 else { throw TrainingError.shapeMismatch("adaptive pool: expected [N, C, …] input, got \(xShape)") }
+        let spatial = Array(xShape[2...])
+        var starts: [[Int]] = [], ends: [[Int]] = []
+        for i in 0..<r {
+            let (n, o) = (spatial[i], outputSize[i])
+            starts.append((0..<o).map { ($0 * n) / o })
+            ends.append((0..<o).map { (($0 + 1) * n + o - 1) / o })
+        }
+        let pad = 3 - r
+        return Windows(input: ConvGeometry.lift(spatial, fill: 1), output: ConvGeometry.lift(outputSize, fill: 1),
+                       starts: Array(repeating: [0], count: pad) + starts, ends: Array(repeating: [1], count: pad) + ends,
+                       divisors: nil, channels: xShape[0] * xShape[1])
+    }
+
+    /// Calls `body(outIndex, d0..<d1, h0..<h1, w0..<w1, divisor)` for every output cell of one plane.
+    @inline(__always)
+    static func forEachWindow(_ w: Windows, _ body: (Int, Range<Int>, Range<Int>, Range<Int>, Int) -> Void) {
+        var o = 0
+        for od in 0..<w.output[0] {
+            let d0 = max(0, w.starts[0][od]), d1 = min(w.input[0], w.ends[0][od])
+            for oh in 0..<w.output[1] {
+                let h0 = max(0, w.starts[1][oh]), h1 = min(w.input[1], w.ends[1][oh])
+                for ow in 0..<w.output[2] {
+                    let w0 = max(0, w.starts[2][ow]), w1 = min(w.input[2], w.ends[2][ow])
+                    let div: Int
+                    if let dv = w.divisors { div = dv[0][od] * dv[1][oh] * dv[2][ow] } else {
+                        div = max(1, (d1 - d0) * (h1 - h0) * (w1 - w0))
+                    }
+                    body(o, d0..<d1, h0..<h1, w0..<w1, div)
+                    o += 1
+                }
+            }
+        }
+    }
+
+    static func averageForward(_ x: Activation, _ w: Windows, outShape: [Int]) -> Activation {
+        var y = Activation(zeros: outShape)
+        let inVol = w.input[0] * w.input[1] * w.input[2]
+        let outVol = w.output[0] * w.output[1] * w.output[2]
+        let (iH, iW) = (w.input[1], w.input[2])
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+                for plane in 0..<w.channels {
+                    let src = xp.baseAddress! + plane * inVol
+                    let dst = yp.baseAddress! + plane * outVol
+                    forEachWindow(w) { o, ds, hs, ws, div in
+                        var acc: Float = 0
+                        for d in ds { for h in hs { let row = src + (d * iH + h) * iW; for x in ws { acc += row[x] } } }
+                        dst[o] = acc / Float(div)
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    static func averageBackward(_ dy: Activation, _ w: Windows, inShape: [Int]) -> Activation {
+        var dx = Activation(zeros: inShape)
+        let inVol = w.input[0] * w.input[1] * w.input[2]
+        let outVol = w.output[0] * w.output[1] * w.output[2]
+        let (iH, iW) = (w.input[1], w.input[2])
+        dy.data.withUnsafeBufferPointer { gp in
+            dx.data.withUnsafeMutableBufferPointer { xp in
+                for plane in 0..<w.channels {
+                    let src = gp.baseAddress! + plane * outVol
+                    let dst = xp.baseAddress! + plane * inVol
+                    forEachWindow(w) { o, ds, hs, ws, div in
+                        let g = src[o] / Float(div)
+                        for d in ds { for h in hs { let row = dst + (d * iH + h) * iW; for x in ws { row[x] += g } } }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// Max pooling; also returns the flat input index of each maximum (first one on ties, as PyTorch).
+    static func maxForward(_ x: Activation, _ w: Windows, outShape: [Int]) -> (Activation, [Int32]) {
+        var y = Activation(zeros: outShape)
+        var arg = [Int32](repeating: -1, count: y.count)
+        let inVol = w.input[0] * w.input[1] * w.input[2]
+        let outVol = w.output[0] * w.output[1] * w.output[2]
+        let (iH, iW) = (w.input[1], w.input[2])
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+                arg.withUnsafeMutableBufferPointer { ap in
+                    for plane in 0..<w.channels {
+                        let src = xp.baseAddress! + plane * inVol
+                        forEachWindow(w) { o, ds, hs, ws, _ in
+                            var best = -Float.infinity, at = -1
+                            for d in ds {
+                                for h in hs {
+                                    let base = (d * iH + h) * iW
+                                    for x in ws where src[base + x] > best || src[base + x].isNaN || at < 0 {
+                                        best = src[base + x]; at = base + x
+                                        if best.isNaN { break }
+                                    }
+                                }
+                            }
+                            yp[plane * outVol + o] = best
+                            ap[plane * outVol + o] = Int32(at)
+                        }
+                    }
+                }
+            }
+        }
+        return (y, arg)
+    }
+
+    static func maxBackward(_ dy: Activation, argmax: [Int32], _ w: Windows, inShape: [Int]) -> Activation {
+        var dx = Activation(zeros: inShape)
+        let inVol = w.input[0] * w.input[1] * w.input[2]
+        let outVol = w.output[0] * w.output[1] * w.output[2]
+        for plane in 0..<w.channels {
+            for o in 0..<outVol {
+                let a = Int(argmax[plane * outVol + o])
+                if a >= 0 { dx.data[plane * inVol + a] += dy.data[plane * outVol + o] }
+            }
+        }
+        return dx
+    }
+}

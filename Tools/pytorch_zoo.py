@@ -1,0 +1,214 @@
+"""PyTorch definitions of the rppg-swift model zoo (developer tool; the product never imports Python).
+
+Usage from another script in Tools/:
+
+    import sys; sys.path.insert(0, 'Tools')
+    from pytorch_zoo import TinyPulse, PhysNet, FactorizePhys, build, ZOO
+
+Every model takes x: float32 [N, 3, T, H, W] and returns the rPPG signal [N, T] (one tensor, so
+that torch.onnx.export and tracing see a single output). State-dict keys are the ones the Swift
+zoo (Sources/RPPG/Models) binds, key for key:
+
+- TinyPulse: the project's MCU-sized default (issue 3 gives the exact definition). H = W = 36.
+- PhysNet: rPPG-Toolbox `PhysNet_padding_Encoder_Decoder_MAX` (REFERENCE.md §4); loads
+  shared/checkpoints/PURE_PhysNet_DiffNormalized.pth. The toolbox forward returns a tuple whose
+  first element is the signal; pass `return_tuple=True` to get the tuple. T is any multiple of 4;
+  H = W is any multiple of 8 (72 in the toolbox).
+- FactorizePhys: rPPG-Toolbox `FactorizePhys` (nf = [8, 12, 16]) inference path with FSAM off.
+  The toolbox trainer appends a copy of the last frame before calling the model (which takes
+  `torch.diff` over time); `forward` here does the same, so input [N,3,T,72,72] gives [N,T].
+  The FSAM sub-modules (4 keys under `rppg_head.fsam.`) are registered, as in the toolbox, so
+  toolbox checkpoints load strictly, but they are not used at inference. `bias1` is not a
+  registered parameter (the toolbox creates it with `.to(device)`, which on GPU leaves it out of
+  the state dict). H = W must be 72 (the head reduces 72x72 to 1x1).
+"""
+
+import torch
+import torch.nn as nn
+
+
+def _conv_bn_relu(cin, cout, kernel, padding, bias=True):
+    return nn.Sequential(nn.Conv3d(cin, cout, kernel, stride=1, padding=padding, bias=bias),
+                         nn.BatchNorm3d(cout), nn.ReLU(inplace=True))
+
+
+class TinyPulse(nn.Module):
+    """The project's default small model: ~17k parameters, input [N,3,T,36,36] -> [N,T]."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = _conv_bn_relu(3, 8, (1, 5, 5), (0, 2, 2), bias=False)
+        self.pool1 = nn.AvgPool3d((1, 2, 2))
+        self.block2 = _conv_bn_relu(8, 16, 3, 1, bias=False)
+        self.pool2 = nn.AvgPool3d((1, 2, 2))
+        self.block3 = _conv_bn_relu(16, 32, 3, 1, bias=False)
+        self.head = nn.Conv3d(32, 1, 1)
+
+    def forward(self, x):
+        n, _, t, _, _ = x.shape
+        x = self.block3(self.pool2(self.block2(self.pool1(self.stem(x)))))
+        x = self.head(x.mean(dim=(3, 4), keepdim=True))
+        return x.reshape(n, t)
+
+
+class PhysNet(nn.Module):
+    """rPPG-Toolbox PhysNet_padding_Encoder_Decoder_MAX, state-dict compatible."""
+
+    def __init__(self, frames=128, return_tuple=False):
+        super().__init__()
+        self.return_tuple = return_tuple
+        self.ConvBlock1 = _conv_bn_relu(3, 16, (1, 5, 5), (0, 2, 2))
+        self.ConvBlock2 = _conv_bn_relu(16, 32, 3, 1)
+        self.ConvBlock3 = _conv_bn_relu(32, 64, 3, 1)
+        for i in range(4, 10):
+            setattr(self, f'ConvBlock{i}', _conv_bn_relu(64, 64, 3, 1))
+        for name in ('upsample', 'upsample2'):
+            setattr(self, name, nn.Sequential(
+                nn.ConvTranspose3d(64, 64, (4, 1, 1), stride=(2, 1, 1), padding=(1, 0, 0)),
+                nn.BatchNorm3d(64), nn.ELU()))
+        self.ConvBlock10 = nn.Conv3d(64, 1, 1, stride=1, padding=0)
+        self.MaxpoolSpa = nn.MaxPool3d((1, 2, 2), stride=(1, 2, 2))
+        self.MaxpoolSpaTem = nn.MaxPool3d((2, 2, 2), stride=2)
+        self.poolspa = nn.AdaptiveAvgPool3d((frames, 1, 1))
+
+    def forward(self, x):
+        x_visual = x
+        length = x.shape[2]
+        x = self.MaxpoolSpa(self.ConvBlock1(x))
+        x = self.ConvBlock2(x)
+        x = self.MaxpoolSpaTem(self.ConvBlock3(x))
+        x = self.ConvBlock4(x)
+        x_visual3232 = self.ConvBlock5(x)
+        x = self.MaxpoolSpaTem(x_visual3232)
+        x = self.ConvBlock6(x)
+        x_visual1616 = self.ConvBlock7(x)
+        x = self.MaxpoolSpa(x_visual1616)
+        x = self.ConvBlock9(self.ConvBlock8(x))
+        x = self.upsample2(self.upsample(x))
+        # The toolbox pools to (frames, 1, 1); with T == frames that is a spatial mean.
+        x = self.ConvBlock10(self.poolspa(x))
+        rppg = x.view(-1, length)
+        if self.return_tuple:
+            return rppg, x_visual, x_visual3232, x_visual1616
+        return rppg
+
+
+FACTORIZEPHYS_NF = [8, 12, 16]
+
+
+class _FPConvBlock(nn.Module):
+    """Conv3d(bias=False) -> Tanh -> InstanceNorm3d (affine off), as the toolbox's ConvBlock3D."""
+
+    def __init__(self, cin, cout, stride, padding):
+        super().__init__()
+        self.conv_block_3d = nn.Sequential(
+            nn.Conv3d(cin, cout, 3, stride, padding=padding, bias=False),
+            nn.Tanh(), nn.InstanceNorm3d(cout))
+
+    def forward(self, x):
+        return self.conv_block_3d(x)
+
+
+class _FSAMKeys(nn.Module):
+    """Only the parameters of the toolbox's FeaturesFactorizationModule (NMF, align = nf[2]//2),
+    so that the state dict has its four keys. Unused at inference with FSAM off."""
+
+    def __init__(self, inc, align):
+        super().__init__()
+        self.pre_conv_block = nn.Sequential(nn.Conv3d(inc, align, 1), nn.ReLU(inplace=True))
+        post = nn.Module()
+        post.conv = nn.Conv3d(align, align, 1, bias=False)
+        self.post_conv_block = nn.Sequential(post, nn.Conv3d(align, inc, 1, bias=False))
+
+
+class _FPFeatureExtractor(nn.Module):
+    def __init__(self, inch, nf, dropout):
+        super().__init__()
+        self.FeatureExtractor = nn.Sequential(
+            _FPConvBlock(inch, nf[0], 1, 1),
+            _FPConvBlock(nf[0], nf[1], (1, 2, 2), (1, 0, 0)),
+            _FPConvBlock(nf[1], nf[1], 1, (1, 0, 0)),
+            nn.Dropout3d(dropout),
+            _FPConvBlock(nf[1], nf[1], 1, (1, 0, 0)),
+            _FPConvBlock(nf[1], nf[2], (1, 2, 2), (1, 0, 0)),
+            _FPConvBlock(nf[2], nf[2], 1, (1, 0, 0)),
+            nn.Dropout3d(dropout))
+
+    def forward(self, x):
+        return self.FeatureExtractor(x)
+
+
+class _FPHead(nn.Module):
+    def __init__(self, nf, dropout, fsam_keys):
+        super().__init__()
+        self.conv_block = nn.Sequential(
+            _FPConvBlock(nf[2], nf[2], 1, (1, 0, 0)),
+            _FPConvBlock(nf[2], nf[2], 1, (1, 0, 0)),
+            _FPConvBlock(nf[2], nf[2], 1, (1, 0, 0)),
+            nn.Dropout3d(dropout))
+        if fsam_keys:
+            self.fsam = _FSAMKeys(nf[2], nf[2] // 2)
+        self.final_layer = nn.Sequential(
+            _FPConvBlock(nf[2], nf[1], 1, (1, 0, 0)),
+            _FPConvBlock(nf[1], nf[0], 1, (1, 0, 0)),
+            nn.Conv3d(nf[0], 1, 3, stride=1, padding=(1, 0, 0), bias=False))
+
+    def forward(self, x, length):
+        return self.final_layer(self.conv_block(x)).view(-1, length)
+
+
+class FactorizePhys(nn.Module):
+    """rPPG-Toolbox FactorizePhys (in_channels 3, FSAM off at inference), state-dict compatible."""
+
+    def __init__(self, frames=160, in_channels=3, dropout=0.1, fsam_keys=True, pad_last_frame=True):
+        super().__init__()
+        assert in_channels == 3, 'only the RGB variant is in the zoo'
+        self.pad_last_frame = pad_last_frame
+        self.norm = nn.InstanceNorm3d(in_channels)
+        self.rppg_feature_extractor = _FPFeatureExtractor(in_channels, FACTORIZEPHYS_NF, dropout)
+        self.rppg_head = _FPHead(FACTORIZEPHYS_NF, dropout, fsam_keys)
+
+    def forward(self, x):
+        if self.pad_last_frame:  # what the toolbox trainer/tester does before calling the model
+            x = torch.cat((x, x[:, :, -1:, :, :]), 2)
+        length = x.shape[2]
+        x = self.norm(torch.diff(x, dim=2))
+        return self.rppg_head(self.rppg_feature_extractor(x), length - 1)
+
+
+ZOO = {'tinypulse': TinyPulse, 'physnet': PhysNet, 'factorizephys': FactorizePhys}
+DEFAULT_FRAMES = {'tinypulse': 128, 'physnet': 128, 'factorizephys': 160}
+INPUT_SIZE = {'tinypulse': 36, 'physnet': 72, 'factorizephys': 72}
+
+
+def build(name, frames=None):
+    """A zoo model in eval mode by its CLI name (tinypulse | physnet | factorizephys)."""
+    frames = frames or DEFAULT_FRAMES[name]
+    model = TinyPulse() if name == 'tinypulse' else ZOO[name](frames=frames)
+    return model.eval()
+
+
+def randomize_buffers_(model, seed=0):
+    """Non-trivial BatchNorm statistics so that tests exercise BN folding (fresh BN is identity)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm3d):
+                m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+                m.running_var.copy_(torch.rand(m.num_features, generator=g) * 0.5 + 0.75)
+                m.weight.copy_(torch.rand(m.num_features, generator=g) * 0.5 + 0.75)
+                m.bias.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+    return model
+
+
+if __name__ == '__main__':
+    for name in ZOO:
+        m = build(name)
+        s = INPUT_SIZE[name]
+        t = DEFAULT_FRAMES[name]
+        with torch.no_grad():
+            y = m(torch.randn(1, 3, t, s, s))
+        print(name, tuple(y.shape), sum(p.numel() for p in m.parameters()), 'params,',
+              len(m.state_dict()), 'keys')
+    sd = torch.load('/work/shared/checkpoints/PURE_PhysNet_DiffNormalized.pth', map_location='cpu')
+    print('PURE PhysNet strict load:', PhysNet().load_state_dict(sd, strict=True))
