@@ -6,4 +6,6 @@ let allSubcommands: [ParsableCommand.Type] = [
     InspectCommand.self,
     ConvertCommand.self,
     BaselineCommand.self,
+    PreprocessCommand.self,
+    SynthCommand.self,
 ]

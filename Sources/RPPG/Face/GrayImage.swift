@@ -11,19 +11,20 @@ public struct GrayImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
-    /// OpenCV's `cvtColor(…, COLOR_BGR2GRAY)` in 8-bit fixed point (weights 1868, 9617, 4899 / 2^14
-    /// for B, G, R). With `channelsAsBGR` the frame's R byte is taken as B and vice versa, which is
+    /// OpenCV's `cvtColor(…, COLOR_BGR2GRAY)` in 8-bit fixed point (OpenCV 4's 15-bit weights
+    /// 3735, 19235, 9798 for B, G, R, rounded; matches cv2 4.12 on every pixel of the fixture).
+    /// With `channelsAsBGR` the frame's R byte is taken as B and vice versa, which is
     /// what rPPG-Toolbox does: it passes RGB frames to `detectMultiScale`, which assumes BGR.
     public init(frame: VideoFrame, channelsAsBGR: Bool = true) {
         width = frame.width
         height = frame.height
-        let (w0, w2): (Int32, Int32) = channelsAsBGR ? (1868, 4899) : (4899, 1868)
+        let (w0, w2): (Int32, Int32) = channelsAsBGR ? (3735, 9798) : (9798, 3735)
         var out = [UInt8](repeating: 0, count: frame.width * frame.height)
         frame.rgb.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for i in 0..<dst.count {
-                    let v = Int32(src[3 * i]) * w0 + Int32(src[3 * i + 1]) * 9617 + Int32(src[3 * i + 2]) * w2
-                    dst[i] = UInt8((v + 8192) >> 14)
+                    let v = Int32(src[3 * i]) * w0 + Int32(src[3 * i + 1]) * 19235 + Int32(src[3 * i + 2]) * w2
+                    dst[i] = UInt8((v + 16384) >> 15)
                 }
             }
         }

@@ -1,0 +1,65 @@
+import Foundation
+
+/// One video's clips, ready to join a ``ProcessedDataset``: `clips` is n × 3 × L × S × S
+/// (channel-first, as the models take it), `labels` n × L, `hr` n.
+public struct SubjectChunks: Sendable {
+    public var subject: Int
+    public var clips: [Float]
+    public var labels: [Float]
+    public var hr: [Float]
+    public var count: Int { hr.count }
+}
+
+/// Non-overlapping chunks of L frames (the tail that does not fill a chunk is dropped), as
+/// rPPG-Toolbox's `chunk`.
+public enum Chunking {
+    /// Builds chunks from transformed frames (T × S × S × 3), transformed labels (T) and the
+    /// per-frame reference heart rate (T values, BPM; empty to estimate it from `rawPPG`).
+    public static func chunks(subject: Int, frames: [Float], frameCount t: Int, size s: Int, labels: [Float],
+                              heartRate: [Double], rawPPG: [Double], fps: Double, length l: Int) -> SubjectChunks {
+        let n = l > 0 ? t / l : 0
+        let plane = s * s
+        var clips = [Float](repeating: 0, count: n * 3 * l * plane)
+        var outLabels: [Float] = []
+        var hr: [Float] = []
+        frames.withUnsafeBufferPointer { src in
+            clips.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<n {
+                    for k in 0..<l {
+                        let f = (c * l + k) * plane * 3
+                        for ch in 0..<3 {
+                            let o = ((c * 3 + ch) * l + k) * plane
+                            for p in 0..<plane { dst[o + p] = src[f + p * 3 + ch] }
+                        }
+                    }
+                }
+            }
+        }
+        for c in 0..<n {
+            outLabels += labels[(c * l)..<((c + 1) * l)]
+            if heartRate.count >= (c + 1) * l, heartRate[(c * l)..<((c + 1) * l)].contains(where: { $0 > 0 }) {
+                hr.append(Float(heartRate[(c * l)..<((c + 1) * l)].reduce(0, +) / Double(l)))
+            } else {
+                hr.append(Float(dominantRate(Array(rawPPG[(c * l)..<min(rawPPG.count, (c + 1) * l)]), fps: fps)))
+            }
+        }
+        return SubjectChunks(subject: subject, clips: clips, labels: outLabels, hr: hr)
+    }
+
+    /// Pulse rate (BPM) of the strongest spectral line in 0.75–2.5 Hz (a 0.5 BPM grid, mean removed).
+    public static func dominantRate(_ x: [Double], fps: Double) -> Double {
+        guard x.count > 2 else { return 0 }
+        let m = x.reduce(0, +) / Double(x.count)
+        var best = 0.0, bestPower = -1.0
+        var bpm = 45.0
+        while bpm <= 150 {
+            let w = 2 * Double.pi * bpm / 60 / fps
+            var re = 0.0, im = 0.0
+            for (i, v) in x.enumerated() { re += (v - m) * cos(w * Double(i)); im += (v - m) * sin(w * Double(i)) }
+            let p = re * re + im * im
+            if p > bestPower { bestPower = p; best = bpm }
+            bpm += 0.5
+        }
+        return best
+    }
+}

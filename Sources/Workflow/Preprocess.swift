@@ -1,0 +1,186 @@
+import Foundation
+import RPPG
+import TensorCore
+
+/// Options of `rppg preprocess`.
+public struct PreprocessOptions: Sendable {
+    /// Dataset kind; only `ubfc` (UBFC-rPPG DATASET_2 / DATASET_1) is supported.
+    public var dataset: String = "ubfc"
+    /// Folder holding the subject folders.
+    public var rawData: URL
+    /// Output folder; the file is `<output>/ubfc_processed.pt`.
+    public var output: URL
+    /// Clip side in pixels.
+    public var size: Int = 36
+    /// Frames per chunk.
+    public var chunkLength: Int = 128
+    public var inputType: InputType = .diffNormalized
+    /// Worker threads (subjects run in parallel).
+    public var threads: Int = Parallel.availableCores
+    /// Re-detect the face every N frames (0: first frame only).
+    public var redetectEvery: Int = 0
+    /// Haar cascade file.
+    public var cascadePath: String = HaarCascade.defaultPath
+
+    public init(rawData: URL, output: URL) {
+        self.rawData = rawData
+        self.output = output
+    }
+
+    /// The file the step writes.
+    public var outputFile: URL { output.appendingPathComponent("\(dataset)_processed.pt") }
+}
+
+/// What `rppg preprocess` did.
+public struct PreprocessResult: Sendable {
+    public var outputFile: URL
+    /// Subjects whose clips are in the file, in order.
+    public var subjects: [Int]
+    /// Subjects left out, with the reason (truncated video, bad ground truth, too short).
+    public var skipped: [(subject: Int, reason: String)]
+    /// Subjects where no face was found and the whole frame was used.
+    public var wholeFrameSubjects: [Int]
+    public var clipCount: Int
+    public var framesRead: Int
+    public var seconds: Double
+    public var warnings: [String]
+}
+
+/// Progress of one subject: frames done out of total.
+public typealias PreprocessProgress = @Sendable (_ subject: Int, _ framesDone: Int, _ frameCount: Int) -> Void
+
+/// The `preprocess` step: UBFC-rPPG folder → `ubfc_processed.pt`.
+public enum Preprocess {
+    public static func run(_ options: PreprocessOptions, progress: PreprocessProgress? = nil) throws -> PreprocessResult {
+        let start = Date()
+        guard options.dataset.lowercased() == "ubfc" else { throw DatasetError.unknownDataset(options.dataset) }
+        guard options.size >= 4 && options.size <= 512 else { throw TensorError.invalidArgument("--size must be between 4 and 512, got \(options.size)") }
+        guard options.chunkLength >= 1 && options.chunkLength <= 10_000 else {
+            throw TensorError.invalidArgument("--chunk must be between 1 and 10000, got \(options.chunkLength)")
+        }
+        let subjects = try UBFCDataset.subjects(in: options.rawData)
+        var warnings: [String] = []
+        var detector: HaarDetector? = nil
+        do {
+            detector = HaarDetector(cascade: try HaarCascade.load(path: options.cascadePath))
+        } catch let error as FaceDetectionError {
+            warnings.append("\(error.description) Using the whole frame for every subject.")
+        }
+        var cropOptions = FaceCropOptions(size: options.size)
+        cropOptions.redetectEvery = options.redetectEvery
+
+        let outcomes = OutcomeBox(count: subjects.count)
+        Parallel.forEach(subjects.count, threads: max(1, options.threads)) { i in
+            let subject = subjects[i]
+            do {
+                let chunks = try processSubject(subject, detector: detector, crop: cropOptions, options: options, progress: progress)
+                outcomes.set(i, .success(chunks))
+            } catch let error as UserFacingError {
+                outcomes.set(i, .failure(error.description))
+            } catch {
+                outcomes.set(i, .failure("\(error)"))
+            }
+        }
+
+        var parts: [SubjectChunks] = []
+        var skipped: [(Int, String)] = []
+        var wholeFrame: [Int] = []
+        var frames = 0
+        var fps: Double? = nil
+        for (i, outcome) in outcomes.values.enumerated() {
+            switch outcome {
+            case .success(let r):
+                frames += r.frames
+                if r.fallback { wholeFrame.append(subjects[i].number) }
+                if r.chunks.count == 0 {
+                    skipped.append((subjects[i].number, "shorter than one chunk of \(options.chunkLength) frames"))
+                    continue
+                }
+                if let f = fps, abs(f - r.fps) > 0.5 {
+                    warnings.append("subject \(subjects[i].number) runs at \(r.fps) fps, others at \(f) fps; the file records \(f).")
+                }
+                fps = fps ?? r.fps
+                parts.append(r.chunks)
+            case .failure(let reason):
+                skipped.append((subjects[i].number, reason))
+            case nil:
+                skipped.append((subjects[i].number, "not processed"))
+            }
+        }
+        guard !parts.isEmpty, let fps else {
+            throw DatasetError.invalidProcessedFile(path: options.outputFile.path,
+                reason: "no subject produced a clip (\(skipped.map { "subject \($0.0): \($0.1)" }.joined(separator: "; ")))")
+        }
+        let dataset = assemble(parts, fps: fps, options: options)
+        try dataset.save(to: options.outputFile)
+        return PreprocessResult(outputFile: options.outputFile, subjects: parts.map { $0.subject }, skipped: skipped,
+                                wholeFrameSubjects: wholeFrame, clipCount: dataset.count, framesRead: frames,
+                                seconds: Date().timeIntervalSince(start), warnings: warnings)
+    }
+
+    struct SubjectOutcome { var chunks: SubjectChunks; var frames: Int; var fps: Double; var fallback: Bool }
+
+    /// One subject: read and crop the video, normalise frames and labels, chunk.
+    static func processSubject(_ subject: UBFCSubject, detector: HaarDetector?, crop: FaceCropOptions,
+                               options: PreprocessOptions, progress: PreprocessProgress?) throws -> SubjectOutcome {
+        let gt = try subject.loadGroundTruth()
+        let reader = try AVIReader(url: subject.video)
+        let total = reader.frameCount
+        var video = try FaceCrop.process(reader, detector: detector, options: crop) { done in
+            if done == total || done % 32 == 0 { progress?(subject.number, done, total) }
+        }
+        let t = video.frameCount
+        let ppg: [Double], hr: [Double]
+        if subject.isDataset1 {
+            ppg = GroundTruth.resample(gt.ppg, times: gt.times, frames: t, fps: video.fps)
+            hr = GroundTruth.resample(gt.heartRate, times: gt.times, frames: t, fps: video.fps)
+        } else {
+            ppg = GroundTruth.resample(gt.ppg, to: t)
+            hr = gt.heartRate.isEmpty ? [] : GroundTruth.resample(gt.heartRate, to: t)
+        }
+        InputTransform.apply(options.inputType, frames: &video.frames, frameCount: t)
+        let labels = InputTransform.label(options.inputType, ppg)
+        let chunks = Chunking.chunks(subject: subject.number, frames: video.frames, frameCount: t, size: video.size,
+                                     labels: labels, heartRate: hr, rawPPG: ppg, fps: video.fps, length: options.chunkLength)
+        return SubjectOutcome(chunks: chunks, frames: t, fps: video.fps, fallback: video.fallbacks > 0)
+    }
+
+    static func assemble(_ parts: [SubjectChunks], fps: Double, options: PreprocessOptions) -> ProcessedDataset {
+        let n = parts.reduce(0) { $0 + $1.count }
+        let l = options.chunkLength, s = options.size
+        var clips = Tensor(zeros: [n, 3, l, s, s])
+        var labels = Tensor(zeros: [n, l])
+        var hr: [Float] = [], subject: [Int64] = [], chunk: [Int64] = []
+        clips.withUnsafeMutableBufferPointer(of: Float.self) { dst in
+            var o = 0
+            for p in parts {
+                for (k, v) in p.clips.enumerated() { dst[o + k] = v }
+                o += p.clips.count
+            }
+        }
+        labels.withUnsafeMutableBufferPointer(of: Float.self) { dst in
+            var o = 0
+            for p in parts {
+                for (k, v) in p.labels.enumerated() { dst[o + k] = v }
+                o += p.labels.count
+            }
+        }
+        for p in parts {
+            hr += p.hr
+            subject += [Int64](repeating: Int64(p.subject), count: p.count)
+            chunk += (0..<p.count).map { Int64($0) }
+        }
+        return ProcessedDataset(clips: clips, labels: labels, hr: Tensor(shape: [n], scalars: hr),
+                                subject: Tensor(shape: [n], scalars: subject), chunk: Tensor(shape: [n], scalars: chunk),
+                                fps: fps, inputType: options.inputType.rawValue, size: s)
+    }
+}
+
+/// Per-subject results written from worker threads.
+final class OutcomeBox: @unchecked Sendable {
+    enum Outcome { case success(Preprocess.SubjectOutcome); case failure(String) }
+    private let lock = NSLock()
+    private(set) var values: [Outcome?]
+    init(count: Int) { values = [Outcome?](repeating: nil, count: count) }
+    func set(_ i: Int, _ v: Outcome) { lock.lock(); values[i] = v; lock.unlock() }
+}

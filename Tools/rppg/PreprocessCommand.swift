@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import RPPG
+import TensorCore
+import Workflow
+
+struct PreprocessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preprocess",
+        abstract: "Crop faces, resize, normalise and chunk a UBFC-rPPG folder into <output>/ubfc_processed.pt.")
+
+    @Option(help: "Dataset kind (ubfc).") var dataset = "ubfc"
+    @Option(name: .customLong("raw-data"), help: "Folder holding subject<N>/vid.avi + ground_truth.txt (or gtdump.xmp).")
+    var rawData: String
+    @Option(help: "Output folder.") var output = "data"
+    @Option(help: "Clip side in pixels (36 or 72).") var size = 36
+    @Option(help: "Frames per chunk.") var chunk = 128
+    @Option(name: .customLong("input-type"), help: "diffnormalized, standardized or raw.") var inputType = "diffnormalized"
+    @Option(help: "Worker threads (default: all cores).") var threads = Parallel.availableCores
+    @Option(name: .customLong("redetect-every"), help: "Re-detect the face every N frames (0: first frame only).")
+    var redetectEvery = 0
+    @Option(help: "Haar cascade XML.") var cascade = HaarCascade.defaultPath
+
+    func run() throws {
+        try runReportingErrors {
+            guard let type = InputType(name: inputType) else {
+                throw TensorError.invalidArgument("--input-type must be diffnormalized, standardized or raw, got '\(inputType)'")
+            }
+            var options = PreprocessOptions(rawData: URL(fileURLWithPath: rawData), output: URL(fileURLWithPath: output))
+            options.dataset = dataset
+            options.size = size
+            options.chunkLength = chunk
+            options.inputType = type
+            options.threads = threads
+            options.redetectEvery = redetectEvery
+            options.cascadePath = cascade
+            let bar = SubjectProgressBar()
+            let result = try Preprocess.run(options) { subject, done, total in bar.update(subject: subject, done: done, total: total) }
+            bar.finish()
+            for w in result.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+            if !result.wholeFrameSubjects.isEmpty {
+                FileHandle.standardError.write(Data("warning: no face found in subjects \(result.wholeFrameSubjects.map(String.init).joined(separator: ", ")); the whole frame was used.\n".utf8))
+            }
+            for s in result.skipped {
+                FileHandle.standardError.write(Data("skipped subject \(s.subject): \(s.reason)\n".utf8))
+            }
+            let fps = Double(result.framesRead) / max(result.seconds, 1e-9)
+            print("wrote \(result.outputFile.path): \(result.clipCount) clips from \(result.subjects.count) subjects"
+                + (result.skipped.isEmpty ? "" : ", \(result.skipped.count) skipped")
+                + String(format: " (%d frames in %.1f s, %.0f frames/s)", result.framesRead, result.seconds, fps))
+        }
+    }
+}
+
+/// One stderr line showing each running subject's progress, redrawn in place.
+final class SubjectProgressBar: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state: [Int: (Int, Int)] = [:]
+    private var finished = 0
+
+    func update(subject: Int, done: Int, total: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        if done >= total {
+            state[subject] = nil
+            finished += 1
+        } else {
+            state[subject] = (done, total)
+        }
+        var line = "\r\u{1B}[K\(finished) subjects done"
+        for (s, (d, t)) in state.sorted(by: { $0.key < $1.key }).prefix(4) {
+            let filled = t > 0 ? d * 20 / t : 0
+            line += " | subject\(s) [" + String(repeating: "#", count: filled) + String(repeating: ".", count: 20 - filled) + "] \(t > 0 ? d * 100 / t : 0)%"
+        }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+}
