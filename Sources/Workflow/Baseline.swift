@@ -145,16 +145,10 @@ public enum Baseline {
         let reader = try AVIReader(url: subject.video)
         let frames = reader.frameCount
         guard frames > 0 else { throw VideoError.corrupt(path: subject.video.path, reason: "the video has no frames") }
-        let fps = reader.frameRate > 0 && reader.frameRate.isFinite ? reader.frameRate : 30
-        var frame = try reader.readFrame(0)
-        let detected = detector.widestFace(GrayImage(frame: frame))
-        let box = (detected?.enlarged(by: 1.5) ?? FaceBox(x: 0, y: 0, width: frame.width, height: frame.height))
-            .clipped(frameWidth: frame.width, frameHeight: frame.height)
-        var rgb = [SIMD3<Double>](repeating: .zero, count: frames)
-        for i in 0..<frames {
-            if i > 0 { try reader.readFrame(i, into: &frame) }
-            rgb[i] = meanColour(frame, box: box)
-        }
+        let trace = try FaceColourTrace.extract(reader, detector: detector)
+        let fps = trace.fps
+        let box = trace.box
+        let rgb = trace.rgb
         let truth = try subject.loadGroundTruth()
         // The toolbox resamples the PPG to the frame count (np.interp over two linspaces).
         let label = GroundTruth.resample(truth.ppg, to: frames)
@@ -165,25 +159,6 @@ public enum Baseline {
         }
         return BaselineReport.Subject(
             subject: subject.number, frames: frames, fps: fps, faceBox: [box.x, box.y, box.width, box.height],
-            faceDetected: detected != nil, windows: windows)
-    }
-
-    /// Mean (R, G, B) over the box (rPPG-Toolbox averages the area-resized crop, which is the same
-    /// mean up to the resize's edge weighting).
-    static func meanColour(_ frame: VideoFrame, box: FaceBox) -> SIMD3<Double> {
-        guard box.area > 0 else { return .zero }
-        var sums = SIMD3<UInt64>(repeating: 0)
-        frame.rgb.withUnsafeBufferPointer { p in
-            for y in box.y..<(box.y + box.height) {
-                var r: UInt64 = 0, g: UInt64 = 0, b: UInt64 = 0
-                var o = (y * frame.width + box.x) * 3
-                for _ in 0..<box.width {
-                    r += UInt64(p[o]); g += UInt64(p[o + 1]); b += UInt64(p[o + 2])
-                    o += 3
-                }
-                sums &+= SIMD3(r, g, b)
-            }
-        }
-        return SIMD3<Double>(Double(sums.x), Double(sums.y), Double(sums.z)) / Double(box.area)
+            faceDetected: trace.faceDetected, windows: windows)
     }
 }

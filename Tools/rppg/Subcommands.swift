@@ -12,5 +12,7 @@ let allSubcommands: [ParsableCommand.Type] = [
     BaselineCommand.self,
     PreprocessCommand.self,
     SynthCommand.self,
+    ExportCommand.self,
     CalibrateCommand.self,
+    TrainCommand.self,
 ]

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Normalisations in inference form.
+public enum FP32Norm {
+    /// Eval BatchNorm: `y = (x - mean) / sqrt(var + eps) * scale + bias`, per channel (axis 1).
+    public static func batchNorm(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int,
+                                 channels: Int, volume: Int, scale: UnsafePointer<Float>,
+                                 bias: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                                 variance: UnsafePointer<Float>, epsilon: Float) {
+        for c in 0..<channels {
+            let s = scale[c] / (variance[c] + epsilon).squareRoot()
+            let b = bias[c] - mean[c] * s
+            for n in 0..<batch {
+                let o = (n * channels + c) * volume
+                for i in 0..<volume { y[o + i] = x[o + i] * s + b }
+            }
+        }
+    }
+
+    /// InstanceNorm: each (n, c) plane normalised by its own mean and biased variance (in Double,
+    /// so that large planes do not lose precision), then optional per-channel affine.
+    public static func instanceNorm(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int,
+                                    channels: Int, volume: Int, scale: UnsafePointer<Float>?,
+                                    bias: UnsafePointer<Float>?, epsilon: Float) {
+        for n in 0..<batch {
+            for c in 0..<channels {
+                let o = (n * channels + c) * volume
+                var sum = 0.0
+                for i in 0..<volume { sum += Double(x[o + i]) }
+                let mean = sum / Double(max(1, volume))
+                var sq = 0.0
+                for i in 0..<volume { let d = Double(x[o + i]) - mean; sq += d * d }
+                let inv = 1 / (sq / Double(max(1, volume)) + Double(epsilon)).squareRoot()
+                let s = Float(inv) * (scale?[c] ?? 1)
+                let b = (bias?[c] ?? 0) - Float(mean) * s
+                for i in 0..<volume { y[o + i] = x[o + i] * s + b }
+            }
+        }
+    }
+}

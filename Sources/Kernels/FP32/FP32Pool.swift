@@ -1,0 +1,92 @@
+/// Pooling over NC(D)(H)W tensors, normalised to 3-D like `ConvGeometry` (channels fold into batch).
+public struct PoolGeometry: Hashable, Sendable {
+    /// batch × channels.
+    public var planes: Int
+    public var input: [Int]
+    public var output: [Int]
+    public var kernel: [Int]
+    public var stride: [Int]
+    public var padsBegin: [Int]
+    public var padsEnd: [Int]
+
+    public init(planes: Int, inputSpatial: [Int], kernel: [Int], stride: [Int], padsBegin: [Int],
+                padsEnd: [Int], ceilMode: Bool) {
+        let lift = { (v: [Int], fill: Int) in Array(repeating: fill, count: 3 - v.count) + v }
+        self.planes = planes
+        self.input = lift(inputSpatial, 1)
+        self.kernel = lift(kernel, 1)
+        self.stride = lift(stride, 1)
+        self.padsBegin = lift(padsBegin, 0)
+        self.padsEnd = lift(padsEnd, 0)
+        let (i, k, s, pb, pe) = (self.input, self.kernel, self.stride, self.padsBegin, self.padsEnd)
+        self.output = (0..<3).map { a in
+            let span = i[a] + pb[a] + pe[a] - k[a]
+            var o = (ceilMode ? (span + s[a] - 1) / s[a] : span / s[a]) + 1
+            // PyTorch/ONNX: the last window must start inside the input or left padding.
+            if ceilMode && (o - 1) * s[a] >= i[a] + pb[a] { o -= 1 }
+            return o
+        }
+    }
+}
+
+/// Max and average pooling, and PyTorch's adaptive average pooling.
+public enum FP32Pool {
+    /// Max (`isMax`) or average pooling. Average divides by the window clipped to the input,
+    /// or (countIncludePad) to the padded input, as PyTorch/ONNX.
+    public static func pool(_ g: PoolGeometry, isMax: Bool, countIncludePad: Bool,
+                            x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
+        let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
+        for p in 0..<g.planes {
+            let src = x + p * id * ih * iw
+            var dst = y + p * od * oh * ow
+            for z in 0..<od {
+                let z0 = z * g.stride[0] - g.padsBegin[0], z1 = min(z0 + g.kernel[0], id + g.padsEnd[0])
+                for yy in 0..<oh {
+                    let y0 = yy * g.stride[1] - g.padsBegin[1], y1 = min(y0 + g.kernel[1], ih + g.padsEnd[1])
+                    for xx in 0..<ow {
+                        let x0 = xx * g.stride[2] - g.padsBegin[2], x1 = min(x0 + g.kernel[2], iw + g.padsEnd[2])
+                        let padded = (z1 - z0) * (y1 - y0) * (x1 - x0)
+                        var acc: Float = isMax ? -.infinity : 0
+                        for a in max(0, z0)..<min(z1, id) {
+                            for b in max(0, y0)..<min(y1, ih) {
+                                let row = src + (a * ih + b) * iw
+                                for c in max(0, x0)..<min(x1, iw) {
+                                    acc = isMax ? max(acc, row[c]) : acc + row[c]
+                                }
+                            }
+                        }
+                        if !isMax {
+                            let inside = (min(z1, id) - max(0, z0)) * (min(y1, ih) - max(0, y0))
+                                * (min(x1, iw) - max(0, x0))
+                            acc /= Float(countIncludePad ? padded : max(1, inside))
+                        }
+                        dst.pointee = acc
+                        dst += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// PyTorch adaptive average pooling: output cell i covers `[floor(i·in/out), ceil((i+1)·in/out))`.
+    public static func adaptiveAverage(planes: Int, input: [Int], output: [Int],
+                                       x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        let lift = { (v: [Int]) in Array(repeating: 1, count: 3 - v.count) + v }
+        let inp = lift(input), out = lift(output)
+        let range = { (i: Int, a: Int) -> Range<Int> in
+            (i * inp[a] / out[a])..<((i + 1) * inp[a] + out[a] - 1) / out[a]
+        }
+        var dst = y
+        for p in 0..<planes {
+            let src = x + p * inp[0] * inp[1] * inp[2]
+            for z in 0..<out[0] { for yy in 0..<out[1] { for xx in 0..<out[2] {
+                let rz = range(z, 0), ry = range(yy, 1), rx = range(xx, 2)
+                var acc: Float = 0
+                for a in rz { for b in ry { for c in rx { acc += src[(a * inp[1] + b) * inp[2] + c] } } }
+                dst.pointee = acc / Float(rz.count * ry.count * rx.count)
+                dst += 1
+            } } }
+        }
+    }
+}
