@@ -44,15 +44,18 @@ struct PipelineCommand: ParsableCommand {
             options.force = force
             let start = Date()
             let quiet = json == "-"
-            let (summary, verify, deploy) = try Pipeline.run(options, log: { if !quiet { print($0) } })
+            let (summary, verify, deploy) = try Pipeline.run(options, log: { line in
+                // Flushed at once: progress bars go to stderr and must not overtake the step banners.
+                if !quiet { print(line); fflush(stdout) }
+            })
             acceptable = summary.acceptable
             if !quiet {
                 print("")
                 print("================ Summary ================")
                 for s in summary.steps {
-                    print(String(format: "  %-13@ %@", s.name, s.skipped ? "skipped (up to date)" : String(format: "%.1f s", s.seconds)))
+                    print("  " + s.name.padding(toLength: 14, withPad: " ", startingAt: 0) + (s.skipped ? "skipped (up to date)" : String(format: "%.1f s", s.seconds)))
                 }
-                print(String(format: "  total         %.1f s", Date().timeIntervalSince(start)))
+                print("  " + "total".padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%.1f s", Date().timeIntervalSince(start)))
                 print(String(format: "  FP32 MAE %.2f BPM, INT8 MAE %.2f BPM, increase %+.2f BPM → %@",
                              verify.fp32.mae, verify.int8.mae, verify.maeIncrease, verify.verdict))
                 print("  STM32N6: flash \(deploy.flashBytes) B, RAM \(deploy.ramBytes) B, \(deploy.macs) MACs, \(deploy.deviations.count) deviation(s)")

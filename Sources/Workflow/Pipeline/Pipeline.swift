@@ -116,9 +116,9 @@ public enum Pipeline {
                 name: "train", detail: "no checkpoint given and none bundled: train TinyPulse → \(paths.trained.path)",
                 inputs: { [dataFile] }, outputs: { [paths.trained, paths.lastCheckpoint] },
                 run: {
-                    var t = TrainOptions(data: dataFile, model: .tinyPulse, output: paths.checkpoints)
+                    var t = TrainOptions(data: dataFile, model: "tinypulse", output: paths.checkpoints)
                     t.threads = options.threads
-                    _ = try Train.run(t)
+                    _ = try TrainStep.run(t)
                 }))
         }
 
@@ -130,8 +130,8 @@ public enum Pipeline {
             name: "export", detail: "\(checkpoint.lastPathComponent) → FP32 ONNX (BatchNorm folded) \(paths.fp32.path)",
             inputs: { [checkpoint] }, outputs: { [paths.fp32] },
             run: {
-                let result = try Export.run(ExportOptions(checkpoint: checkpoint, output: paths.fp32))
-                if let mae = result.valMAE, mae > 10 {
+                let result = try ExportModel.run(ExportOptions(checkpoint: checkpoint, output: paths.fp32))
+                if let mae = result.metadata["val_mae"].flatMap(Double.init), mae > 10 {
                     let w = "Checkpoint validation MAE is \(String(format: "%.1f", mae)) BPM (> 10): quantization cannot fix an inaccurate model; retrain with rppg train."
                     warnings.append(w)
                     log("  warning: \(w)")
