@@ -91,7 +91,9 @@ def dtypes():
         "bool": torch.tensor([True, False, True]),
         "u16": torch.tensor([0, 1, 40000, 65535], dtype=torch.int32).to(torch.uint16),
         "u32": torch.tensor([0, 1, 2**32 - 1], dtype=torch.int64).to(torch.uint32),
+        "u64": torch.tensor([0, 1, 2**63 - 1], dtype=torch.int64).to(torch.uint64),
         "c64": torch.tensor([1 + 2j, -0.5j], dtype=torch.complex64),
+        "c128": torch.tensor([1e300 - 1j], dtype=torch.complex128),
         "matrix": torch.arange(12, dtype=torch.float32).reshape(3, 4) / 7,
     }
 
