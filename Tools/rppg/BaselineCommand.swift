@@ -7,12 +7,16 @@ import Workflow
 struct BaselineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baseline",
-        abstract: "Heart rate by an unsupervised method (POS, CHROM, GREEN) on a dataset, with MAE/RMSE/MAPE/Pearson/SNR.")
+        abstract:
+            "Heart rate by an unsupervised method (POS, CHROM, GREEN) on a dataset, with MAE/RMSE/MAPE/Pearson/SNR."
+    )
 
     @Option(help: "Method: pos, chrom or green.")
     var method: String = "pos"
 
-    @Option(name: .customLong("raw-data"), help: "Dataset folder (UBFC-rPPG: subject<N>/vid.avi + ground_truth.txt).")
+    @Option(
+        name: .customLong("raw-data"),
+        help: "Dataset folder (UBFC-rPPG: subject<N>/vid.avi + ground_truth.txt).")
     var rawData: String
 
     @Option(help: "Dataset layout.")
