@@ -39,6 +39,9 @@ struct BaselineCommand: ParsableCommand {
             guard let h = HRMethod(rawValue: hrMethod.lowercased()) else {
                 throw ValidationFailure(message: "Unknown --hr-method '\(hrMethod)'; use fft or peak.")
             }
+            if let w = windowSeconds, !(w > 0) {
+                throw ValidationFailure(message: "--window must be a positive number of seconds, got \(w).")
+            }
             var options = BaselineOptions(method: m, rawData: URL(fileURLWithPath: rawData), dataset: dataset)
             options.evaluation.method = h
             options.evaluation.windowSeconds = windowSeconds
