@@ -52,14 +52,20 @@ public struct BaselineReport: Codable, Sendable {
 
     /// Human-readable table.
     public func text() -> String {
-        var lines = ["\(method) on \(dataset): \(subjects.count) subject(s), HR by \(hrMethod) in \(band[0])–\(band[1]) Hz"]
+        var lines = [
+            "\(method) on \(dataset): \(subjects.count) subject(s), HR by \(hrMethod) in \(band[0])–\(band[1]) Hz"
+        ]
         lines.append("subject  frames    fps   face  predicted  truth   |error|  SNR(dB)")
         for s in subjects {
             for w in s.windows {
                 let name = s.windows.count > 1 ? "\(s.subject).\(w.window)" : "\(s.subject)"
                 let padded = String(repeating: " ", count: max(0, 7 - name.count)) + name
                 let face = s.faceDetected ? "  yes" : " none"
-                lines.append(padded + String(format: "  %6d  %5.2f  ", s.frames, s.fps) + face + String(format: "  %9.2f  %6.2f  %7.2f  %7.2f", w.predicted, w.truth, abs(w.predicted - w.truth), w.snr))
+                lines.append(
+                    padded + String(format: "  %6d  %5.2f  ", s.frames, s.fps) + face
+                        + String(
+                            format: "  %9.2f  %6.2f  %7.2f  %7.2f", w.predicted, w.truth,
+                            abs(w.predicted - w.truth), w.snr))
             }
         }
         for k in skipped { lines.append("skipped subject \(k.subject): \(k.reason)") }
@@ -68,7 +74,9 @@ public struct BaselineReport: Codable, Sendable {
             lines.append(String(format: "RMSE %.2f ± %.2f BPM", m.rmse, m.rmseStandardError))
             lines.append(String(format: "MAPE %.2f ± %.2f %%", m.mape, m.mapeStandardError))
             lines.append(String(format: "Pearson %.3f ± %.3f", m.pearson, m.pearsonStandardError))
-            if let snr = m.snr, let se = m.snrStandardError { lines.append(String(format: "SNR  %.2f ± %.2f dB", snr, se)) }
+            if let snr = m.snr, let se = m.snrStandardError {
+                lines.append(String(format: "SNR  %.2f ± %.2f dB", snr, se))
+            }
         } else {
             lines.append("No subject could be evaluated.")
         }
@@ -79,7 +87,8 @@ public struct BaselineReport: Codable, Sendable {
     public func json() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try encoder.encode(self)
     }
 }
@@ -103,12 +112,17 @@ public enum BaselineError: UserFacingError {
 /// evaluated against the ground-truth PPG as rPPG-Toolbox's `unsupervised_predict` does.
 public enum Baseline {
     /// Runs the baseline. `progress` receives one line per finished subject.
-    public static func run(_ options: BaselineOptions, progress: (@Sendable (String) -> Void)? = nil) throws -> BaselineReport {
-        guard options.dataset.lowercased() == "ubfc" else { throw BaselineError.unsupportedDataset(options.dataset) }
+    public static func run(_ options: BaselineOptions, progress: (@Sendable (String) -> Void)? = nil) throws
+        -> BaselineReport
+    {
+        guard options.dataset.lowercased() == "ubfc" else {
+            throw BaselineError.unsupportedDataset(options.dataset)
+        }
         let subjects = try UBFCDataset.subjects(in: options.rawData)
         let cascade = try HaarCascade.load(path: options.cascadePath)
         let detector = HaarDetector(cascade: cascade)
-        let outcomes = UnsafeMutableBufferPointer<Result<BaselineReport.Subject, Error>?>.allocate(capacity: subjects.count)
+        let outcomes = UnsafeMutableBufferPointer<Result<BaselineReport.Subject, Error>?>.allocate(
+            capacity: subjects.count)
         outcomes.initialize(repeating: nil)
         defer { outcomes.deallocate() }
         Parallel.forEach(subjects.count, threads: max(1, min(options.threads, subjects.count))) { i in
@@ -117,8 +131,14 @@ public enum Baseline {
             outcomes[i] = result
             switch result {
             case .success(let s):
-                if !s.faceDetected { progress?("warning: subject \(subject.number): no face found on the first frame; using the whole frame") }
-                progress?("subject \(subject.number): \(s.frames) frames, HR \(s.windows.map { String(format: "%.1f", $0.predicted) }.joined(separator: ",")) vs \(s.windows.map { String(format: "%.1f", $0.truth) }.joined(separator: ","))")
+                if !s.faceDetected {
+                    progress?(
+                        "warning: subject \(subject.number): no face found on the first frame; using the whole frame"
+                    )
+                }
+                progress?(
+                    "subject \(subject.number): \(s.frames) frames, HR \(s.windows.map { String(format: "%.1f", $0.predicted) }.joined(separator: ",")) vs \(s.windows.map { String(format: "%.1f", $0.truth) }.joined(separator: ","))"
+                )
             case .failure(let e): progress?("subject \(subject.number): skipped (\(e))")
             }
         }
@@ -132,19 +152,30 @@ public enum Baseline {
         }
         let windows = done.flatMap(\.windows)
         guard !done.isEmpty else {
-            throw BaselineError.noSubjectEvaluated(path: options.rawData.path, reasons: skipped.map { "subject \($0.subject): \($0.reason)" })
+            throw BaselineError.noSubjectEvaluated(
+                path: options.rawData.path, reasons: skipped.map { "subject \($0.subject): \($0.reason)" })
         }
-        let metrics = windows.isEmpty ? nil : HRMetrics.compute(predicted: windows.map(\.predicted), truth: windows.map(\.truth), snr: windows.map(\.snr))
+        let metrics =
+            windows.isEmpty
+            ? nil
+            : HRMetrics.compute(
+                predicted: windows.map(\.predicted), truth: windows.map(\.truth), snr: windows.map(\.snr))
         return BaselineReport(
-            method: options.method.displayName, dataset: options.dataset, hrMethod: options.evaluation.method.rawValue,
-            band: [options.evaluation.band.low, options.evaluation.band.high], subjects: done, skipped: skipped, metrics: metrics)
+            method: options.method.displayName, dataset: options.dataset,
+            hrMethod: options.evaluation.method.rawValue,
+            band: [options.evaluation.band.low, options.evaluation.band.high], subjects: done,
+            skipped: skipped, metrics: metrics)
     }
 
     /// One subject: face box on the first frame, mean RGB per frame, pulse, heart rates.
-    static func evaluate(_ subject: UBFCSubject, detector: HaarDetector, options: BaselineOptions) throws -> BaselineReport.Subject {
+    static func evaluate(_ subject: UBFCSubject, detector: HaarDetector, options: BaselineOptions) throws
+        -> BaselineReport.Subject
+    {
         let reader = try AVIReader(url: subject.video)
         let frames = reader.frameCount
-        guard frames > 0 else { throw VideoError.corrupt(path: subject.video.path, reason: "the video has no frames") }
+        guard frames > 0 else {
+            throw VideoError.corrupt(path: subject.video.path, reason: "the video has no frames")
+        }
         let trace = try FaceColourTrace.extract(reader, detector: detector)
         let fps = trace.fps
         let box = trace.box
@@ -153,12 +184,16 @@ public enum Baseline {
         // The toolbox resamples the PPG to the frame count (np.interp over two linspaces).
         let label = GroundTruth.resample(truth.ppg, to: frames)
         let pulse = try options.method.pulse(rgb: rgb, fps: fps)
-        let windows = HeartRateEvaluation.evaluateVideo(video: subject.number, prediction: pulse, label: label, fps: fps, diffNormalized: false, options: options.evaluation)
+        let windows = HeartRateEvaluation.evaluateVideo(
+            video: subject.number, prediction: pulse, label: label, fps: fps, diffNormalized: false,
+            options: options.evaluation)
         guard !windows.isEmpty else {
-            throw SignalError.signalTooShort(length: pulse.count, needed: 10, context: "Subject \(subject.number) heart-rate evaluation")
+            throw SignalError.signalTooShort(
+                length: pulse.count, needed: 10, context: "Subject \(subject.number) heart-rate evaluation")
         }
         return BaselineReport.Subject(
-            subject: subject.number, frames: frames, fps: fps, faceBox: [box.x, box.y, box.width, box.height],
+            subject: subject.number, frames: frames, fps: fps,
+            faceBox: [box.x, box.y, box.width, box.height],
             faceDetected: trace.faceDetected, windows: windows)
     }
 }

@@ -14,7 +14,9 @@ public struct FaceColourTrace: Sendable {
     /// whole frame when none is found or `detector` is nil), each frame's box resized to
     /// `size`×`size` with INTER_AREA and averaged — what rPPG-Toolbox's unsupervised methods
     /// average (the Raw-preprocessed 72×72 clip). Memory does not grow with video length.
-    public static func extract(_ reader: AVIReader, detector: HaarDetector?, size: Int = 72, enlargement: Double = 1.5) throws -> FaceColourTrace {
+    public static func extract(
+        _ reader: AVIReader, detector: HaarDetector?, size: Int = 72, enlargement: Double = 1.5
+    ) throws -> FaceColourTrace {
         let n = reader.frameCount
         var frame = VideoFrame(width: reader.width, height: reader.height)
         var box = FaceBox(x: 0, y: 0, width: reader.width, height: reader.height)
@@ -26,10 +28,13 @@ public struct FaceColourTrace: Sendable {
             if i == 0 {
                 let face = detector?.widestFace(GrayImage(frame: frame))
                 detected = face != nil
-                box = (face ?? box).enlarged(by: face == nil ? 1 : enlargement).clipped(frameWidth: frame.width, frameHeight: frame.height)
+                box = (face ?? box).enlarged(by: face == nil ? 1 : enlargement).clipped(
+                    frameWidth: frame.width, frameHeight: frame.height)
                 if box.area == 0 { box = FaceBox(x: 0, y: 0, width: frame.width, height: frame.height) }
             }
-            crop.withUnsafeMutableBufferPointer { AreaResize.resize(frame, box: box, width: size, height: size, into: $0) }
+            crop.withUnsafeMutableBufferPointer {
+                AreaResize.resize(frame, box: box, width: size, height: size, into: $0)
+            }
             var sum = SIMD3<Double>(repeating: 0)
             crop.withUnsafeBufferPointer { p in
                 var o = 0
