@@ -19,9 +19,7 @@ public enum Int8GEMM {
         let nr = layout.nr, g = layout.kGroup
         let panels = (count + nr - 1) / nr
         let groups = (k + g - 1) / g
-        if layout.activationBytes == 1 && Int8Dispatch.isSupported(.avx512VNNI) {
-            rppgVNNIPackActivations(x, k, count, ldx, dst.assumingMemoryBound(to: UInt8.self))
-        } else if layout.activationBytes == 1 {
+        if layout.activationBytes == 1 {
             // VNNI: unsigned bytes x + 128 (= bit pattern x ^ 0x80); padding 0x80 (x = 0).
             let out = dst.assumingMemoryBound(to: UInt8.self)
             for p in 0..<panels {
