@@ -9,4 +9,5 @@ let allSubcommands: [ParsableCommand.Type] = [
     BaselineCommand.self,
     PreprocessCommand.self,
     SynthCommand.self,
+    InferCommand.self,
 ]
