@@ -28,7 +28,17 @@ let package = Package(
 
         .target(name: "TensorCore", dependencies: ["CBLAS"]),
         // --- Kernels: FP32 and int8 reference + fast kernels, runtime CPU dispatch.
-        .target(name: "Kernels", dependencies: ["TensorCore"]),
+        .target(name: "Kernels", dependencies: ["TensorCore", "Int8CPUID", "Int8VNNI", "Int8AVX2"]),
+        // --- int8 fast paths (issue 5): one module per instruction set, each compiled with its own
+        // flags and called only after the CPU check in Kernels (Int8Dispatch), so older CPUs never
+        // execute an instruction they lack. `-parse-stdlib` exposes LLVM intrinsics via `Builtin`.
+        .target(name: "Int8CPUID"),
+        .target(
+            name: "Int8VNNI",
+            swiftSettings: [.unsafeFlags(["-parse-stdlib", "-target-cpu", "icelake-server"])]),
+        .target(
+            name: "Int8AVX2",
+            swiftSettings: [.unsafeFlags(["-parse-stdlib", "-target-cpu", "haswell"])]),
         .target(name: "TorchIO", dependencies: ["TensorCore", "CZlib"]),
         .target(name: "NN", dependencies: ["TensorCore", "Kernels"]),
         .target(name: "ONNX", dependencies: ["NN"]),

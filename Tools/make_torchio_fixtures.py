@@ -35,7 +35,13 @@ def render(v):
     if isinstance(v, bool):
         return "True" if v else "False"
     if isinstance(v, int):
-        return f"int({v})"
+        if -(2**63) <= v < 2**63:
+            return f"int({v})"
+        return "bigint(" + pickle.encode_long(v).hex() + ")"
+    if isinstance(v, complex):
+        return f"opaque(builtins.complex,[{render(v.real)},{render(v.imag)}])"
+    if isinstance(v, set):
+        return "set(" + ",".join(render(x) for x in v) + ")"
     if isinstance(v, float):
         return "float(" + struct.pack("<d", v).hex() + ")"
     if isinstance(v, str):
@@ -85,7 +91,9 @@ def dtypes():
         "bool": torch.tensor([True, False, True]),
         "u16": torch.tensor([0, 1, 40000, 65535], dtype=torch.int32).to(torch.uint16),
         "u32": torch.tensor([0, 1, 2**32 - 1], dtype=torch.int64).to(torch.uint32),
+        "u64": torch.tensor([0, 1, 2**63 - 1], dtype=torch.int64).to(torch.uint64),
         "c64": torch.tensor([1 + 2j, -0.5j], dtype=torch.complex64),
+        "c128": torch.tensor([1e300 - 1j], dtype=torch.complex128),
         "matrix": torch.arange(12, dtype=torch.float32).reshape(3, 4) / 7,
     }
 
@@ -126,7 +134,9 @@ def checkpoint():
 def rezip(src, dst, transform=lambda name, data: data, compression=zipfile.ZIP_STORED):
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", compression=compression) as zout:
         for info in zin.infolist():
-            zout.writestr(info.filename, transform(info.filename, zin.read(info.filename)), compress_type=compression)
+            # A fixed timestamp keeps the fixtures byte-identical from run to run.
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            zout.writestr(fixed, transform(info.filename, zin.read(info.filename)), compress_type=compression)
 
 
 def big_endian():
@@ -159,6 +169,34 @@ def deflate():
     with zipfile.ZipFile(os.path.join(OUT, "deflate.pt")) as z:
         assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in z.infolist())
     check("deflate", obj)
+
+
+def zip64():
+    """Every size and offset in the central directory (and local headers) moved to ZIP64 extra
+    fields, and the classic end record saturated: what a > 4 GiB checkpoint looks like."""
+    obj = {"w": torch.arange(12, dtype=torch.float32).reshape(3, 4), "b": torch.tensor([1, 2], dtype=torch.int64)}
+    tmp = os.path.join(OUT, "_tmp.pt")
+    torch.save(obj, tmp)
+    with zipfile.ZipFile(tmp) as z:
+        records = [(i.filename.encode(), z.read(i.filename), i.CRC) for i in z.infolist()]
+    os.remove(tmp)
+    out, central = bytearray(), bytearray()
+    for name, data, crc in records:
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0x21, crc, 0xFFFFFFFF, 0xFFFFFFFF, len(name), 20)
+        out += name + struct.pack("<HHQQ", 1, 16, len(data), len(data)) + data
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0x21, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                               len(name), 28, 0, 0, 0, 0, 0xFFFFFFFF)
+        central += name + struct.pack("<HHQQQ", 1, 24, len(data), len(data), offset)
+    cd_offset = len(out)
+    out += central
+    eocd64 = len(out)
+    out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(records), len(records), len(central), cd_offset)
+    out += struct.pack("<IIQI", 0x07064B50, 0, eocd64, 1)
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with open(os.path.join(OUT, "zip64.pt"), "wb") as f:
+        f.write(out)
+    check("zip64", obj)
 
 
 def malicious():
@@ -199,6 +237,9 @@ def expect_rejected(name, glob):
 def main():
     os.makedirs(OUT, exist_ok=True)
     save("dtypes", dtypes())
+    save("plain", {"set": {1, 2, 3}, "bytes": b"\x00\xffab", "complex": 1.5 - 2j, "big": 2**70, "negative_big": -(2**65),
+                   "ints": [0, 255, 256, 65535, 65536, -1, 2**31, -(2**31) - 1, 2**63 - 1], "unicode": "h\u00e9\u2713",
+                   "nested": {"a": [(), (None,), {"b": False}]}, 7: "int key", "floats": [0.1, -0.0, float("inf")]})
     save("views", views())
     save("checkpoint", checkpoint())
     dp = torch.nn.DataParallel(small_model())
@@ -210,6 +251,7 @@ def main():
          _use_new_zipfile_serialization=False)
     big_endian()
     deflate()
+    zip64()
     malicious()
     oversized_view()
 

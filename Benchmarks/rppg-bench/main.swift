@@ -1,3 +1,21 @@
-// rppg-bench: benchmarks (issue 9). Subcommands are added per benchmark family.
+// rppg-bench: benchmarks, one subcommand per family (see Benchmarks/README.md).
+//   rppg-bench kernels [--threads N]     int8 kernels vs OpenBLAS sgemm
+import Foundation
 import TensorCore
-print("rppg-bench: cores=\(Parallel.availableCores)")
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let families: [String: ([String]) throws -> Void] = [
+    "kernels": KernelsBenchmark.run,
+]
+
+guard let family = arguments.first, let body = families[family] else {
+    print("usage: rppg-bench <family> [options]; families: \(families.keys.sorted().joined(separator: ", "))")
+    print("cores=\(Parallel.availableCores)")
+    exit(arguments.isEmpty ? 0 : 2)
+}
+do {
+    try body(Array(arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write("rppg-bench \(family): \(error)\n".data(using: .utf8)!)
+    exit(1)
+}

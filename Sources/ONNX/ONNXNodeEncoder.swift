@@ -6,12 +6,15 @@ import TensorCore
 /// ReduceMean axes from 18) become int64/float initializers named after the node.
 struct ONNXNodeEncoder {
     let graph: Graph
+    /// Known value types (the graph's own, plus shape inference where the writer needed it).
+    let shapes: [String: ValueInfo]
     let opset: Int
     private(set) var extraInitializers: [ONNXTensorProto] = []
     private var usedNames: Set<String>
 
-    init(graph: Graph, opset: Int) {
+    init(graph: Graph, shapes: [String: ValueInfo], opset: Int) {
         self.graph = graph
+        self.shapes = shapes
         self.opset = opset
         var names = Set(graph.initializers.keys)
         for n in graph.nodes { names.formUnion(n.outputs); names.formUnion(n.inputs) }
@@ -64,8 +67,20 @@ struct ONNXNodeEncoder {
         case .convTranspose(let t):
             attrs = convAttributes(t.conv)
             if t.outputPadding.contains(where: { $0 != 0 }) { attrs.append(.ints("output_padding", t.outputPadding)) }
-        case .batchNorm(let eps), .instanceNorm(let eps):
+        case .batchNorm(let eps):
             attrs = [.float("epsilon", eps)]
+        case .instanceNorm(let eps):
+            attrs = [.float("epsilon", eps)]
+            if inputs.count < 3 {
+                // torch.onnx writes the identity affine parameters for InstanceNorm(affine=False).
+                guard let x = shape(of: inputs[0]), x.count >= 2 else {
+                    throw invalid(node, "InstanceNormalization without scale and bias needs the input shape")
+                }
+                let c = x[1]
+                inputs = [inputs[0],
+                          constant("\(base)_scale", Tensor(shape: [c], scalars: [Float](repeating: 1, count: c))),
+                          constant("\(base)_bias", Tensor(shape: [c], scalars: [Float](repeating: 0, count: c)))]
+            }
         case .gemm(let ta, let tb, let alpha, let beta):
             attrs = [.float("alpha", alpha), .float("beta", beta), .int("transA", ta ? 1 : 0), .int("transB", tb ? 1 : 0)]
         case .maxPool(let p):
@@ -119,7 +134,7 @@ struct ONNXNodeEncoder {
     }
 
     private func shape(of value: String) -> [Int]? {
-        graph.valueInfo[value]?.shape ?? graph.inputs.first { $0.name == value }?.shape
+        shapes[value]?.shape ?? graph.inputs.first { $0.name == value }?.shape
             ?? graph.initializers[value]?.shape
     }
 

@@ -42,7 +42,23 @@ public enum ONNXWriter {
         guard supportedOpsets.contains(opset) else {
             throw ONNXError.invalidGraph(source: graph.name, detail: "opset \(opset) is not supported for export; use 13…21")
         }
-        var encoder = ONNXNodeEncoder(graph: graph, opset: opset)
+        // Lowering AdaptiveAvgPool to a fixed-kernel AveragePool, and giving InstanceNormalization
+        // without affine parameters its ones/zeros (ONNX requires them), need input shapes.
+        var shapes = graph.valueInfo
+        let needsShapes = graph.nodes.contains { node in
+            guard shapes[node.inputs.first ?? ""] == nil else { return false }
+            switch node.op {
+            case .adaptiveAvgPool(let size): return !size.allSatisfy { $0 == 1 }
+            case .instanceNorm: return node.inputs.count < 3
+            default: return false
+            }
+        }
+        if needsShapes {
+            var inferred = graph
+            try? ShapeInference.run(&inferred)
+            shapes.merge(inferred.valueInfo) { current, _ in current }
+        }
+        var encoder = ONNXNodeEncoder(graph: graph, shapes: shapes, opset: opset)
         var nodes: [ONNXNodeProto] = []
         for node in graph.nodes { nodes += try encoder.encode(node) }
 

@@ -62,17 +62,30 @@ struct ConvGeometry {
                                 let src = plane + (id * iH + ih) * iW
                                 let iw0 = -pad[2] + kw * dilation[2]
                                 let sw = stride[2]
-                                for ow in 0..<oW {
-                                    let iw = iw0 + ow * sw
-                                    dst[o] = (iw >= 0 && iw < iW) ? src[iw] : 0
-                                    o += 1
+                                let (lo, hi) = Self.validRange(start: iw0, stride: sw, size: iW, count: oW)
+                                if lo > 0 { (dst + o).update(repeating: 0, count: lo) }
+                                if sw == 1 {
+                                    if hi > lo { (dst + o + lo).update(from: src + iw0 + lo, count: hi - lo) }
+                                } else {
+                                    for ow in lo..<max(lo, hi) { dst[o + ow] = src[iw0 + ow * sw] }
                                 }
+                                if hi < oW { (dst + o + max(lo, hi)).update(repeating: 0, count: oW - max(lo, hi)) }
+                                o += oW
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Output indices `[lo, hi)` whose input index `start + i·stride` lies inside `[0, size)`.
+    @inline(__always)
+    static func validRange(start: Int, stride: Int, size: Int, count: Int) -> (Int, Int) {
+        let lo = start >= 0 ? 0 : (-start + stride - 1) / stride
+        let room = size - start
+        let hi = room <= 0 ? 0 : min(count, (room + stride - 1) / stride)
+        return (min(lo, count), max(min(lo, count), hi))
     }
 
     /// The adjoint of ``vol2col(_:_:)``: scatters columns back, adding into `image`.
@@ -97,11 +110,14 @@ struct ConvGeometry {
                                 let dst = plane + (id * iH + ih) * iW
                                 let iw0 = -pad[2] + kw * dilation[2]
                                 let sw = stride[2]
-                                for ow in 0..<oW {
-                                    let iw = iw0 + ow * sw
-                                    if iw >= 0 && iw < iW { dst[iw] += src[o] }
-                                    o += 1
+                                let (lo, hi) = Self.validRange(start: iw0, stride: sw, size: iW, count: oW)
+                                if sw == 1 {
+                                    let d = dst + iw0, sp = src + o
+                                    for ow in lo..<hi { d[ow] += sp[ow] }
+                                } else {
+                                    for ow in lo..<hi { dst[iw0 + ow * sw] += src[o + ow] }
                                 }
+                                o += oW
                             }
                         }
                     }

@@ -67,27 +67,28 @@ enum ConvolutionGradients {
 
     // MARK: Conv
 
-    static func convForward(_ x: Activation, _ w: Activation, _ b: Activation?, _ p: Plan, threads: Int) -> Activation {
+    static func convForward(_ x: Activation, _ w: Activation, _ b: Activation?, _ p: Plan, threads: Int, scratch: ScratchBuffers) -> Activation {
         var y = Activation(zeros: p.outputShape)
         let g = p.geometry
         let coutG = p.columnChannels / p.groups
         let k = g.columnRows
         let inPerSample = p.imageChannels * g.inputVolume
         let outPerSample = p.columnChannels * g.outputVolume
+        let cols = scratch.prepare(workers: max(1, min(threads, p.batch)), count: p.geometry.columnRows * p.geometry.outputVolume)
         x.data.withUnsafeBufferPointer { xp in
             w.data.withUnsafeBufferPointer { wp in
                 y.data.withUnsafeMutableBufferPointer { yp in
                     let yBase = yp.baseAddress!
-                    overBatch(p.batch, threads: threads) { _, range in
-                        var col = [Float](repeating: 0, count: g.isPointwise ? 0 : k * g.outputVolume)
-                        col.withUnsafeMutableBufferPointer { cp in
+                    overBatch(p.batch, threads: threads) { worker, range in
+                        let colBase = cols[worker]
+                        do {
                             for n in range {
                                 for grp in 0..<p.groups {
                                     let image = xp.baseAddress! + n * inPerSample + grp * g.channels * g.inputVolume
                                     let colPtr: UnsafePointer<Float>
                                     if g.isPointwise { colPtr = image } else {
-                                        g.vol2col(image, cp.baseAddress!)
-                                        colPtr = UnsafePointer(cp.baseAddress!)
+                                        g.vol2col(image, colBase)
+                                        colPtr = UnsafePointer(colBase)
                                     }
                                     BLAS.sgemm(m: coutG, n: g.outputVolume, k: k, a: wp.baseAddress! + grp * coutG * k, lda: k,
                                                b: colPtr, ldb: g.outputVolume,
@@ -111,7 +112,7 @@ enum ConvolutionGradients {
 
     /// Gradients of a convolution: (dx, dw, db). `dx` is skipped when `needInput` is false.
     static func convBackward(_ x: Activation, _ w: Activation, hasBias: Bool, _ dy: Activation, _ p: Plan,
-                             needInput: Bool, threads: Int) -> (Activation?, Activation, Activation?) {
+                             needInput: Bool, threads: Int, scratch: ScratchBuffers) -> (Activation?, Activation, Activation?) {
         let g = p.geometry
         let coutG = p.columnChannels / p.groups
         let k = g.columnRows
@@ -120,6 +121,7 @@ enum ConvolutionGradients {
         let workers = max(1, min(threads, p.batch))
         var dx = needInput ? Activation(zeros: x.shape) : nil
         var partialW = [[Float]](repeating: [Float](repeating: 0, count: w.count), count: workers)
+        let cols = scratch.prepare(workers: max(1, min(threads, p.batch)), count: p.geometry.columnRows * p.geometry.outputVolume)
         x.data.withUnsafeBufferPointer { xp in
             w.data.withUnsafeBufferPointer { wp in
                 dy.data.withUnsafeBufferPointer { dyp in
@@ -127,17 +129,17 @@ enum ConvolutionGradients {
                         partialW.withUnsafeMutableBufferPointer { parts in
                             let partsBase = parts.baseAddress!
                             overBatch(p.batch, threads: threads) { worker, range in
-                                var col = [Float](repeating: 0, count: k * g.outputVolume)
+                                let colBase = cols[worker]
                                 partsBase[worker].withUnsafeMutableBufferPointer { dwp in
-                                    col.withUnsafeMutableBufferPointer { cp in
+                                    do {
                                         for n in range {
                                             for grp in 0..<p.groups {
                                                 let off = n * inPerSample + grp * g.channels * g.inputVolume
                                                 let dyG = dyp.baseAddress! + n * outPerSample + grp * coutG * g.outputVolume
                                                 let colPtr: UnsafePointer<Float>
                                                 if g.isPointwise { colPtr = xp.baseAddress! + off } else {
-                                                    g.vol2col(xp.baseAddress! + off, cp.baseAddress!)
-                                                    colPtr = UnsafePointer(cp.baseAddress!)
+                                                    g.vol2col(xp.baseAddress! + off, colBase)
+                                                    colPtr = UnsafePointer(colBase)
                                                 }
                                                 BLAS.sgemm(transposeB: true, m: coutG, n: k, k: g.outputVolume, a: dyG,
                                                            lda: g.outputVolume, b: colPtr, ldb: g.outputVolume, beta: 1,
@@ -150,8 +152,8 @@ enum ConvolutionGradients {
                                                 } else {
                                                     BLAS.sgemm(transposeA: true, m: k, n: g.outputVolume, k: coutG,
                                                                a: wp.baseAddress! + grp * coutG * k, lda: k, b: dyG,
-                                                               ldb: g.outputVolume, c: cp.baseAddress!, ldc: g.outputVolume)
-                                                    g.col2vol(cp.baseAddress!, dxp + off)
+                                                               ldb: g.outputVolume, c: colBase, ldc: g.outputVolume)
+                                                    g.col2vol(colBase, dxp + off)
                                                 }
                                             }
                                         }
@@ -170,27 +172,28 @@ enum ConvolutionGradients {
 
     // MARK: ConvTranspose
 
-    static func transposeForward(_ x: Activation, _ w: Activation, _ b: Activation?, _ p: Plan, threads: Int) -> Activation {
+    static func transposeForward(_ x: Activation, _ w: Activation, _ b: Activation?, _ p: Plan, threads: Int, scratch: ScratchBuffers) -> Activation {
         var y = Activation(zeros: p.outputShape)
         let g = p.geometry
         let cinG = p.columnChannels / p.groups
         let k = g.columnRows
         let xPerSample = p.columnChannels * g.outputVolume
         let yPerSample = p.imageChannels * g.inputVolume
+        let cols = scratch.prepare(workers: max(1, min(threads, p.batch)), count: p.geometry.columnRows * p.geometry.outputVolume)
         x.data.withUnsafeBufferPointer { xp in
             w.data.withUnsafeBufferPointer { wp in
                 y.data.withUnsafeMutableBufferPointer { yp in
                     let yBase = yp.baseAddress!
-                    overBatch(p.batch, threads: threads) { _, range in
-                        var col = [Float](repeating: 0, count: k * g.outputVolume)
-                        col.withUnsafeMutableBufferPointer { cp in
+                    overBatch(p.batch, threads: threads) { worker, range in
+                        let colBase = cols[worker]
+                        do {
                             for n in range {
                                 for grp in 0..<p.groups {
                                     BLAS.sgemm(transposeA: true, m: k, n: g.outputVolume, k: cinG,
                                                a: wp.baseAddress! + grp * cinG * k, lda: k,
                                                b: xp.baseAddress! + n * xPerSample + grp * cinG * g.outputVolume,
-                                               ldb: g.outputVolume, c: cp.baseAddress!, ldc: g.outputVolume)
-                                    g.col2vol(cp.baseAddress!, yBase + n * yPerSample + grp * g.channels * g.inputVolume)
+                                               ldb: g.outputVolume, c: colBase, ldc: g.outputVolume)
+                                    g.col2vol(colBase, yBase + n * yPerSample + grp * g.channels * g.inputVolume)
                                 }
                                 if let b {
                                     for c in 0..<p.imageChannels {
@@ -209,7 +212,7 @@ enum ConvolutionGradients {
     }
 
     static func transposeBackward(_ x: Activation, _ w: Activation, hasBias: Bool, _ dy: Activation, _ p: Plan,
-                                  needInput: Bool, threads: Int) -> (Activation?, Activation, Activation?) {
+                                  needInput: Bool, threads: Int, scratch: ScratchBuffers) -> (Activation?, Activation, Activation?) {
         let g = p.geometry
         let cinG = p.columnChannels / p.groups
         let k = g.columnRows
@@ -218,6 +221,7 @@ enum ConvolutionGradients {
         let workers = max(1, min(threads, p.batch))
         var dx = needInput ? Activation(zeros: x.shape) : nil
         var partialW = [[Float]](repeating: [Float](repeating: 0, count: w.count), count: workers)
+        let cols = scratch.prepare(workers: max(1, min(threads, p.batch)), count: p.geometry.columnRows * p.geometry.outputVolume)
         x.data.withUnsafeBufferPointer { xp in
             w.data.withUnsafeBufferPointer { wp in
                 dy.data.withUnsafeBufferPointer { dyp in
@@ -225,21 +229,21 @@ enum ConvolutionGradients {
                         partialW.withUnsafeMutableBufferPointer { parts in
                             let partsBase = parts.baseAddress!
                             overBatch(p.batch, threads: threads) { worker, range in
-                                var col = [Float](repeating: 0, count: k * g.outputVolume)
+                                let colBase = cols[worker]
                                 partsBase[worker].withUnsafeMutableBufferPointer { dwp in
-                                    col.withUnsafeMutableBufferPointer { cp in
+                                    do {
                                         for n in range {
                                             for grp in 0..<p.groups {
                                                 g.vol2col(dyp.baseAddress! + n * yPerSample + grp * g.channels * g.inputVolume,
-                                                          cp.baseAddress!)
+                                                          colBase)
                                                 let xG = xp.baseAddress! + n * xPerSample + grp * cinG * g.outputVolume
                                                 BLAS.sgemm(transposeB: true, m: cinG, n: k, k: g.outputVolume, a: xG,
-                                                           lda: g.outputVolume, b: cp.baseAddress!, ldb: g.outputVolume,
+                                                           lda: g.outputVolume, b: colBase, ldb: g.outputVolume,
                                                            beta: 1, c: dwp.baseAddress! + grp * cinG * k, ldc: k)
                                                 if let dxp {
                                                     BLAS.sgemm(m: cinG, n: g.outputVolume, k: k,
                                                                a: wp.baseAddress! + grp * cinG * k, lda: k,
-                                                               b: cp.baseAddress!, ldb: g.outputVolume,
+                                                               b: colBase, ldb: g.outputVolume,
                                                                c: dxp + n * xPerSample + grp * cinG * g.outputVolume,
                                                                ldc: g.outputVolume)
                                                 }

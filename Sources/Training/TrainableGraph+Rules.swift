@@ -10,11 +10,11 @@ extension TrainableGraph {
         case .conv(let a):
             let w = try value(node.inputs[1])
             let plan = try ConvolutionGradients.convPlan(x: x.shape, w: w.shape, a)
-            y = ConvolutionGradients.convForward(x, w, try optionalInput(node, 2), plan, threads: threads)
+            y = ConvolutionGradients.convForward(x, w, try optionalInput(node, 2), plan, threads: threads, scratch: scratch)
         case .convTranspose(let t):
             let w = try value(node.inputs[1])
             let plan = try ConvolutionGradients.transposePlan(x: x.shape, w: w.shape, t)
-            y = ConvolutionGradients.transposeForward(x, w, try optionalInput(node, 2), plan, threads: threads)
+            y = ConvolutionGradients.transposeForward(x, w, try optionalInput(node, 2), plan, threads: threads, scratch: scratch)
         case .batchNorm(let eps):
             y = try batchNormForward(index: index, node: node, x: x, epsilon: eps, training: training)
         case .instanceNorm(let eps):
@@ -109,14 +109,14 @@ extension TrainableGraph {
             let plan = try ConvolutionGradients.convPlan(x: x.shape, w: w.shape, a)
             let hasBias = node.inputs.count > 2 && !node.inputs[2].isEmpty
             let (dx, dw, db) = ConvolutionGradients.convBackward(x, w, hasBias: hasBias, dy, plan, needInput: needs[0],
-                                                                 threads: threads)
+                                                                 threads: threads, scratch: scratch)
             return [dx, dw, db]
         case .convTranspose(let t):
             let w = try value(node.inputs[1])
             let plan = try ConvolutionGradients.transposePlan(x: x.shape, w: w.shape, t)
             let hasBias = node.inputs.count > 2 && !node.inputs[2].isEmpty
             let (dx, dw, db) = ConvolutionGradients.transposeBackward(x, w, hasBias: hasBias, dy, plan, needInput: needs[0],
-                                                                      threads: threads)
+                                                                      threads: threads, scratch: scratch)
             return [dx, dw, db]
         case .batchNorm, .instanceNorm:
             guard let saved = savedNormalization[index] else { throw TrainingError.missingValue(node.outputs[0]) }

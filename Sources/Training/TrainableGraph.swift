@@ -32,6 +32,7 @@ public final class TrainableGraph {
     var savedArgmax: [Int: [Int32]] = [:]
     var savedMasks: [Int: [Float]] = [:]
     var lastTraining = false
+    let scratch = ScratchBuffers()
     var generator: SeededGenerator
 
     /// - Parameters:

@@ -171,8 +171,13 @@ func expectSameGraph(_ a: Graph, _ b: Graph) {
         #expect(model.graph!.valueInfo.map(\.name) == ["a"])
         let back = try ONNXReader.decode(Data(model.serialized()), source: "fused.onnx")
         #expect(back.nodes.map(\.op.name) == ["Conv", "Relu", "AveragePool", "GlobalAveragePool"])
-        // Without the input shape a non-global adaptive pool cannot be lowered.
+        // Without value_info the writer infers the shape itself (and writes no value_info).
         g.valueInfo = [:]
+        let inferred = try ONNXWriter.modelProto(g)
+        #expect(inferred.graph!.node[2].attribute("kernel_shape")?.ints == [2, 4, 4])
+        #expect(inferred.graph!.valueInfo.isEmpty)
+        // A pool whose sizes do not divide has no fixed-kernel equivalent.
+        g.nodes[1].op = .adaptiveAvgPool(outputSize: [3, 1, 1])
         #expect(throws: ONNXError.self) { _ = try ONNXWriter.encode(g) }
     }
 

@@ -64,3 +64,31 @@ enum ONNXFixtures {
         #expect(x.shape == [1, 3, 8, 16, 16] && y.shape == [1, 8])
     }
 }
+
+@Suite struct TorchExportedZooTests {
+    @Test(arguments: [13, 17])
+    func tinyPulseExportLoads(opset: Int) throws {
+        let g = try ONNXReader.read(try ONNXFixtures.url("zoo_tinypulse_opset\(opset).onnx"))
+        #expect(g.inputs == [ValueInfo(name: "input", shape: [1, 3, 8, 36, 36])])
+        #expect(g.outputs == [ValueInfo(name: "output", shape: [1, 8])])
+        #expect(g.opHistogram == ["Conv": 4, "Relu": 3, "AveragePool": 2, "ReduceMean": 1, "Reshape": 1])
+        #expect(g.nodes.contains { $0.op == .reduceMean(axes: [3, 4], keepDims: true) })
+        #expect(g.parameterCount == 17969)
+        expectSameGraph(g, try ONNXReader.decode(try ONNXWriter.encode(g, opset: opset), source: "tinypulse.onnx"))
+    }
+
+    @Test(arguments: [13, 17])
+    func factorizePhysExportLoadsWithItsSlicesFolded(opset: Int) throws {
+        let g = try ONNXReader.read(try ONNXFixtures.url("zoo_factorizephys_opset\(opset).onnx"))
+        #expect(g.inputs == [ValueInfo(name: "input", shape: [1, 3, 8, 72, 72])])
+        #expect(g.opHistogram == ["Slice": 3, "Concat": 1, "Sub": 1, "InstanceNormalization": 12, "Conv": 12, "Tanh": 11, "Reshape": 1])
+        let slices = g.nodes.filter { $0.op.name == "Slice" }
+        #expect(slices.allSatisfy { $0.inputs.count == 1 })
+        // The last-frame copy: x[:, :, -1:] as ONNX Slice(starts -1, ends INT64_MAX, axis 2).
+        #expect(slices[0].op == .slice(starts: [-1], ends: [Int(Int64.max)], axes: [2], steps: [1]))
+        // Constant scale/bias operands of InstanceNormalization became initializers.
+        let norm = try #require(g.nodes.first { $0.op.name == "InstanceNormalization" })
+        #expect(norm.inputs.count == 3 && norm.inputs.dropFirst().allSatisfy { g.initializers[$0] != nil })
+        expectSameGraph(g, try ONNXReader.decode(try ONNXWriter.encode(g, opset: opset), source: "factorizephys.onnx"))
+    }
+}

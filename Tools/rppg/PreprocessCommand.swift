@@ -57,6 +57,8 @@ final class SubjectProgressBar: @unchecked Sendable {
     private let lock = NSLock()
     private var state: [Int: (Int, Int)] = [:]
     private var finished = 0
+    /// Redraw in place only on a terminal; logs get one line per finished subject.
+    private let interactive = isatty(2) != 0
 
     func update(subject: Int, done: Int, total: Int) {
         lock.lock()
@@ -64,9 +66,11 @@ final class SubjectProgressBar: @unchecked Sendable {
         if done >= total {
             state[subject] = nil
             finished += 1
+            if !interactive { FileHandle.standardError.write(Data("subject\(subject): \(total) frames done\n".utf8)) }
         } else {
             state[subject] = (done, total)
         }
+        guard interactive else { return }
         var line = "\r\u{1B}[K\(finished) subjects done"
         for (s, (d, t)) in state.sorted(by: { $0.key < $1.key }).prefix(4) {
             let filled = t > 0 ? d * 20 / t : 0
@@ -75,5 +79,5 @@ final class SubjectProgressBar: @unchecked Sendable {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    func finish() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    func finish() { if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
 }

@@ -2,7 +2,10 @@ import ArgumentParser
 
 /// Every subcommand, in the order `rppg --help` lists them. Add one line per new command.
 let allSubcommands: [ParsableCommand.Type] = [
+    PipelineCommand.self,
     VersionCommand.self,
+    VerifyCommand.self,
+    DeployCheckCommand.self,
     InspectCommand.self,
     ConvertCommand.self,
     BenchLoadCommand.self,
@@ -10,4 +13,7 @@ let allSubcommands: [ParsableCommand.Type] = [
     PreprocessCommand.self,
     SynthCommand.self,
     InferCommand.self,
+    ExportCommand.self,
+    CalibrateCommand.self,
+    TrainCommand.self,
 ]

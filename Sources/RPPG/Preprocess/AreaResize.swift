@@ -65,29 +65,43 @@ public enum AreaResize {
                                    dw: Int, dh: Int, out: UnsafeMutableBufferPointer<Float>) {
         let xtab = areaTable(source: sw, destination: dw, scale: Double(sw) / Double(dw))
         let ytab = areaTable(source: sh, destination: dh, scale: Double(sh) / Double(dh))
+        // Flat horizontal table: for output column dx, entries xStart[dx]..<xStart[dx+1].
+        var xStart = [Int](repeating: 0, count: dw + 1)
+        var xOffset: [Int] = [], xWeight: [Float] = []
+        for dx in 0..<dw {
+            for (sx, alpha) in xtab[dx] { xOffset.append(sx * 3); xWeight.append(alpha) }
+            xStart[dx + 1] = xOffset.count
+        }
         var buf = [Float](repeating: 0, count: dw * 3)
         var sum = [Float](repeating: 0, count: dw * 3)
-        for dy in 0..<dh {
-            for (k, (sy, beta)) in ytab[dy].enumerated() {
-                let row = origin + sy * rowStride
-                for dx in 0..<dw {
-                    var b0: Float = 0, b1: Float = 0, b2: Float = 0
-                    for (sx, alpha) in xtab[dx] {
-                        let p = row + sx * 3
-                        b0 += Float(src[p]) * alpha
-                        b1 += Float(src[p + 1]) * alpha
-                        b2 += Float(src[p + 2]) * alpha
+        xStart.withUnsafeBufferPointer { xs in
+        xOffset.withUnsafeBufferPointer { xo in
+        xWeight.withUnsafeBufferPointer { xw in
+        buf.withUnsafeMutableBufferPointer { buf in
+        sum.withUnsafeMutableBufferPointer { sum in
+            for dy in 0..<dh {
+                for (k, (sy, beta)) in ytab[dy].enumerated() {
+                    let row = origin + sy * rowStride
+                    // Accumulate in OpenCV's order: per output column, source pixels left to right.
+                    for dx in 0..<dw {
+                        var b0: Float = 0, b1: Float = 0, b2: Float = 0
+                        for e in xs[dx]..<xs[dx + 1] {
+                            let p = row + xo[e], alpha = xw[e]
+                            b0 += Float(src[p]) * alpha
+                            b1 += Float(src[p + 1]) * alpha
+                            b2 += Float(src[p + 2]) * alpha
+                        }
+                        buf[dx * 3] = b0; buf[dx * 3 + 1] = b1; buf[dx * 3 + 2] = b2
                     }
-                    buf[dx * 3] = b0; buf[dx * 3 + 1] = b1; buf[dx * 3 + 2] = b2
+                    if k == 0 {
+                        for i in 0..<(dw * 3) { sum[i] = beta * buf[i] }
+                    } else {
+                        for i in 0..<(dw * 3) { sum[i] += beta * buf[i] }
+                    }
                 }
-                if k == 0 {
-                    for i in 0..<(dw * 3) { sum[i] = beta * buf[i] }
-                } else {
-                    for i in 0..<(dw * 3) { sum[i] += beta * buf[i] }
-                }
+                for i in 0..<(dw * 3) { out[dy * dw * 3 + i] = min(255, max(0, sum[i].rounded(.toNearestOrEven))) }
             }
-            for i in 0..<(dw * 3) { out[dy * dw * 3 + i] = min(255, max(0, sum[i].rounded(.toNearestOrEven))) }
-        }
+        }}}}}
     }
 
     /// Enlarging: OpenCV runs its bilinear kernel with INTER_AREA's coefficients

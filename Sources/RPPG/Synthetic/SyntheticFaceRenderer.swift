@@ -71,7 +71,7 @@ public struct SyntheticFaceRenderer {
         let t = Double(i) / fps
         let s = subject
         let light = 1 + s.driftAmplitude * sin(2 * .pi * s.driftFrequency * t) + s.flickerAmplitude * sin(2 * .pi * s.flickerFrequency * t)
-        let dx = s.motionAmplitude * sin(2 * .pi * s.motionFrequency * t)
+        let dx = s.motionAmplitude * sin(2 * .pi * s.motionFrequency * t) + s.jitterAmplitude * sin(2 * .pi * s.jitterFrequency * t)
         let dy = 0.6 * s.motionAmplitude * sin(2 * .pi * s.motionFrequency * 1.37 * t + 1.1)
         let bvd = SyntheticSubject.bloodVolumeDirection
         let pc = (Float(s.pulseAmplitude * pulse * bvd.0 / bvd.1), Float(s.pulseAmplitude * pulse), Float(s.pulseAmplitude * pulse * bvd.2 / bvd.1))

@@ -15,6 +15,8 @@ public struct SyntheticSubject: Sendable {
     public var flickerAmplitude: Double, flickerFrequency: Double
     /// Rigid head motion amplitude (pixels) and frequency (Hz).
     public var motionAmplitude: Double, motionFrequency: Double
+    /// Small in-band head movement amplitude (pixels) and frequency (Hz).
+    public var jitterAmplitude: Double, jitterFrequency: Double
     /// Sensor noise standard deviation (8-bit levels).
     public var noise: Double
     /// Face centre offset from the frame centre (fraction of width/height) and face scale.
@@ -49,8 +51,12 @@ public struct SyntheticSubject: Sendable {
         driftFrequency = g.uniform(0.02, 0.1)
         flickerAmplitude = g.uniform(0.001, 0.008)
         flickerFrequency = g.uniform(0.7, 3.0)
-        motionAmplitude = g.uniform(0.3, 2.0)
+        motionAmplitude = g.uniform(0.3, 2.5)
         motionFrequency = g.uniform(0.1, 0.5)
+        // Small fast movements (talking, ballistic head motion) that put the face edge's colour
+        // change inside the pulse band, where POS can be fooled too.
+        jitterAmplitude = g.uniform(0, 0.3)
+        jitterFrequency = g.uniform(0.7, 2.5)
         noise = g.uniform(1.0, 3.0)
         faceOffset = (g.uniform(-0.05, 0.05), g.uniform(-0.03, 0.06))
         faceScale = g.uniform(0.92, 1.08)

@@ -1,0 +1,116 @@
+import TensorCore
+
+/// A compiled int8 convolution: weights packed once for one path, scratch for `threads` workers
+/// allocated once, so ``run(input:xZeroPoint:output:)`` allocates nothing.
+///
+/// Lowering: vol2col (im2col for 3-D) of a block of output positions into a `k × block` int8
+/// matrix (padding filled with the input zero point, so it contributes exactly zero), packing,
+/// the path's GEMM, then per-channel requantization. Groups run as separate GEMMs.
+public final class Int8Convolution: @unchecked Sendable {
+    public let shape: Int8ConvShape
+    public let path: Int8Path
+    public let requantization: Int8Requantization
+    public let threads: Int
+    /// Per-group packed weights (`outChannels/groups × reduction`).
+    let groupWeights: [Int8PackedWeights]
+    let weights: [Int8]
+    let blockColumns: Int
+    let scratch: [Scratch]
+
+    final class Scratch {
+        let columns: UnsafeMutablePointer<Int8>
+        let packed: UnsafeMutableRawPointer
+        let tile: UnsafeMutablePointer<Int32>
+        init(columnBytes: Int, packedBytes: Int, tileCount: Int) {
+            columns = .allocate(capacity: max(1, columnBytes))
+            packed = .allocate(byteCount: max(64, packedBytes), alignment: 64)
+            tile = .allocate(capacity: max(1, tileCount))
+        }
+        deinit { columns.deallocate(); packed.deallocate(); tile.deallocate() }
+    }
+
+    /// `weights`: `[outChannels][inChannels/groups][kd][kh][kw]` signed int8.
+    public init(shape: Int8ConvShape, weights: [Int8], requantization: Int8Requantization,
+                path: Int8Path = Int8Dispatch.best, threads: Int = 1) {
+        precondition(weights.count == shape.outChannels * shape.reduction,
+                     "conv weights hold \(weights.count) values, need \(shape.outChannels * shape.reduction)")
+        precondition(requantization.multipliers.count == shape.outChannels, "one requantization entry per output channel")
+        precondition(Int8Dispatch.isSupported(path), "int8 path \(path) is not supported by this CPU")
+        self.shape = shape
+        self.path = path
+        self.requantization = requantization
+        self.threads = max(1, threads)
+        self.weights = weights
+        let m = shape.outChannels / shape.groups, k = shape.reduction
+        groupWeights = path == .reference ? [] : (0..<shape.groups).map { g in
+            Int8PackedWeights(weights: Array(weights[(g * m * k)..<((g + 1) * m * k)]), m: m, k: k, path: path)
+        }
+        // Block of output positions per GEMM call: about 256 KiB of im2col, a multiple of every nr.
+        let layout = Int8PanelLayout.of(path)
+        let want = max(96, (256 * 1024 / max(k, 1)) / 96 * 96)
+        let block = min(want, (shape.outputPositions + 95) / 96 * 96)
+        blockColumns = block
+        let mRows = ((m + layout.mr - 1) / layout.mr) * layout.mr
+        let workers = path == .reference ? 0 : max(1, threads)
+        scratch = (0..<workers).map { _ in
+            Scratch(columnBytes: k * block, packedBytes: layout.packedActivationBytes(k: k, n: block),
+                    tileCount: mRows * block)
+        }
+    }
+
+    /// Runs the convolution: `input` `[batch][inChannels][positions]`, `output`
+    /// `[batch][outChannels][outputPositions]`, both int8.
+    public func run(input: UnsafePointer<Int8>, xZeroPoint: Int32, output: UnsafeMutablePointer<Int8>) {
+        execute(input: input, xZeroPoint: xZeroPoint) { channel, offset, acc, count in
+            self.requantization.apply(row: acc, count: count, channel: channel, to: output + offset)
+        }
+    }
+
+    /// Raw accumulators `Σ w·(x − zp)` (no bias, no requantization), for tests and benchmarks.
+    public func runAccumulators(input: UnsafePointer<Int8>, xZeroPoint: Int32, output: UnsafeMutablePointer<Int32>) {
+        execute(input: input, xZeroPoint: xZeroPoint) { _, offset, acc, count in
+            (output + offset).update(from: acc, count: count)
+        }
+    }
+
+    /// `emit(channel, flat output offset, accumulators, count)`.
+    private func execute(input: UnsafePointer<Int8>, xZeroPoint: Int32,
+                         emit: (Int, Int, UnsafePointer<Int32>, Int) -> Void) {
+        let s = shape
+        if path == .reference {
+            Int8ConvolutionReference.accumulate(shape: s, weights: weights, input: input, xZeroPoint: xZeroPoint) {
+                emit($0, $1, $2, $3)
+            }
+            return
+        }
+        let n = s.outputPositions
+        let blocks = (n + blockColumns - 1) / blockColumns
+        let items = s.batch * s.groups * blocks
+        let m = s.outChannels / s.groups, k = s.reduction
+        let cinG = s.inChannels / s.groups
+        let workers = min(threads, items)
+        Parallel.forEach(workers, threads: workers) { w in
+            let sc = self.scratch[w]
+            var item = w
+            while item < items {
+                let block = item % blocks
+                let g = (item / blocks) % s.groups
+                let b = item / (blocks * s.groups)
+                let n0 = block * blockColumns
+                let count = min(blockColumns, n - n0)
+                let x = input + (b * s.inChannels + g * cinG) * s.inputPositions
+                Int8VolumeColumns.fill(shape: s, input: x, channels: cinG, zeroPoint: Int8(truncatingIfNeeded: xZeroPoint),
+                                       firstColumn: n0, count: count, into: sc.columns)
+                let pw = self.groupWeights[g]
+                Int8GEMM.packActivations(sc.columns, k: k, count: count, ldx: count, layout: pw.layout, into: sc.packed)
+                let panels = (count + pw.layout.nr - 1) / pw.layout.nr
+                let ldc = panels * pw.layout.nr
+                Int8GEMM.multiplyPacked(pw, packed: sc.packed, panels: panels, xZeroPoint: xZeroPoint, c: sc.tile, ldc: ldc)
+                for r in 0..<m {
+                    emit(g * m + r, (b * s.outChannels + g * m + r) * n + n0, sc.tile + r * ldc, count)
+                }
+                item += workers
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import NN
+import TensorCore
+
+/// Runs the FP32 graph over calibration clips and turns observer statistics into activation
+/// ranges, as ORT's calibrators do inside `quantize_static`.
+///
+/// MinMax takes one pass. Percentile and Entropy take two: the first finds each tensor's range,
+/// the second fills a histogram whose bins are placed from it — which is exactly what ORT's
+/// single `np.histogram` over all batches gives, with memory that does not grow with the clip
+/// count (only the observers persist between clips).
+public enum Calibrator {
+    /// Checks a clip against the graph input before it reaches the executor.
+    static func validate(_ clip: Tensor, index: Int, input: ValueInfo) throws {
+        guard clip.dtype == .float32 else {
+            throw QuantizationError.badCalibrationClip(index: index, reason: "dtype is \(clip.dtype.rawValue), expected float32")
+        }
+        guard clip.rank == input.shape.count, Array(clip.shape.dropFirst()) == Array(input.shape.dropFirst()) else {
+            throw QuantizationError.badCalibrationClip(
+                index: index, reason: "shape \(clip.shape) does not fit the model input \(input.shape) (batch may differ)")
+        }
+        let hasNaN = clip.withUnsafeBufferPointer(of: Float.self) { $0.contains { !$0.isFinite } }
+        if hasNaN {
+            throw QuantizationError.badCalibrationClip(index: index, reason: "it holds NaN or infinite values")
+        }
+    }
+
+    /// Activation ranges of every value ``QDQRule/tensorsToCalibrate(_:)`` lists.
+    public static func ranges(_ graph: Graph, clipCount: Int, clip: (Int) throws -> Tensor,
+                              options: QuantizationOptions, runner: @escaping FloatRunnerFactory) throws -> [String: TensorRange] {
+        guard clipCount > 0 else { throw QuantizationError.noCalibrationData }
+        guard graph.inputs.count == 1, let input = graph.inputs.first else {
+            throw QuantizationError.unsupportedGraph("calibration needs a graph with one input, this one has \(graph.inputs.count)")
+        }
+        let names = QDQRule.tensorsToCalibrate(graph)
+        let wanted = Set(names)
+        let interpreter = NodeInterpreter(graph: graph, factory: runner)
+
+        var minMax: [String: MinMaxObserver] = [:]
+        for i in 0..<clipCount {
+            let x = try clip(i)
+            try validate(x, index: i, input: input)
+            _ = try interpreter.run([input.name: x]) { name, t in
+                if wanted.contains(name) { minMax[name, default: MinMaxObserver()].observe(t) }
+                return t
+            }
+        }
+        var result: [String: TensorRange] = [:]
+        switch options.method {
+        case .minMax:
+            for (name, o) in minMax {
+                let r = o.range
+                result[name] = TensorRange(min: r.min, max: r.max)
+            }
+        case .percentile, .entropy:
+            let kind: HistogramObserver.Kind = options.method == .percentile ? .absolute : .signed
+            let bins = options.method == .percentile ? options.percentileBins : options.entropyBins
+            var hist = minMax.mapValues { HistogramObserver(kind: kind, binCount: bins, fixedRange: $0) }
+            for i in 0..<clipCount {
+                let x = try clip(i)
+                _ = try interpreter.run([input.name: x]) { name, t in
+                    if wanted.contains(name) { hist[name]?.observe(t) }
+                    return t
+                }
+            }
+            for (name, h) in hist {
+                let r = options.method == .percentile
+                    ? h.percentileRange(options.percentile)
+                    : h.entropyRange(quantizedBins: options.entropyQuantizedBins)
+                result[name] = TensorRange(min: r.min, max: r.max)
+            }
+        }
+        return result
+    }
+}

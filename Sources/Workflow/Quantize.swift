@@ -1,0 +1,53 @@
+import Foundation
+import NN
+import ONNX
+import Quantization
+import TensorCore
+
+/// `rppg quantize`: FP32 ONNX + calibration clips → QDQ ONNX in ONNX Runtime's
+/// `quantize_static` form, with the per-layer error report.
+public enum QuantizeModel {
+    public struct Options: Sendable {
+        public var model: URL
+        public var calibration: URL
+        public var output: URL
+        public var quantization: QuantizationOptions
+        /// Clips the per-layer report is measured on (0 skips it).
+        public var reportClips: Int
+
+        public init(model: URL, calibration: URL, output: URL,
+                    quantization: QuantizationOptions = QuantizationOptions(), reportClips: Int = 0) {
+            self.model = model
+            self.calibration = calibration
+            self.output = output
+            self.quantization = quantization
+            self.reportClips = reportClips
+        }
+    }
+
+    public struct Result: Sendable {
+        public var graph: Graph
+        public var layerReport: LayerReport
+        public var clipCount: Int
+        /// Counts of inserted QuantizeLinear / DequantizeLinear nodes.
+        public var quantizeNodes: Int
+        public var dequantizeNodes: Int
+    }
+
+    /// Reads, calibrates, quantizes, writes (atomically). `runner` compiles float graphs (NN's FP32
+    /// executor in the product).
+    public static func run(_ o: Options, runner: @escaping FloatRunnerFactory) throws -> Result {
+        let fp32 = try ONNXReader.read(o.model)
+        if fp32.nodes.contains(where: { if case .quantizeLinear = $0.op { return true }; if case .dequantizeLinear = $0.op { return true }; return false }) {
+            throw CalibrationData.FileError(path: o.model.path, reason: "is already quantized (it has QuantizeLinear/DequantizeLinear nodes); pass the FP32 model")
+        }
+        let clips = try CalibrationData.loadClips(o.calibration)
+        let n = clips.shape[0]
+        let result = try QDQQuantizer.quantize(fp32, clipCount: n, clip: { clips.batch($0..<($0 + 1)) },
+                                               options: o.quantization, runner: runner, reportClipLimit: o.reportClips)
+        try ONNXWriter.write(result.graph, to: o.output)
+        let q = result.graph.nodes.filter { if case .quantizeLinear = $0.op { return true }; return false }.count
+        let dq = result.graph.nodes.filter { if case .dequantizeLinear = $0.op { return true }; return false }.count
+        return Result(graph: result.graph, layerReport: result.layerReport, clipCount: n, quantizeNodes: q, dequantizeNodes: dq)
+    }
+}

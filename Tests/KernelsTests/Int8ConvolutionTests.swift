@@ -1,0 +1,59 @@
+import Testing
+import Kernels
+
+@Suite("Int8 convolution: every path and thread count equals the reference")
+struct Int8ConvolutionTests {
+    struct Case: CustomStringConvertible, Sendable {
+        var shape: Int8ConvShape
+        var description: String { "in \(shape.input) k \(shape.kernel) s \(shape.stride) p \(shape.padsBegin) g \(shape.groups)" }
+    }
+
+    static let cases: [Case] = [
+        Case(shape: Int8ConvShape(batch: 1, inChannels: 3, outChannels: 5, input: [9], kernel: [3], padsBegin: [1])),
+        Case(shape: Int8ConvShape(batch: 2, inChannels: 3, outChannels: 8, input: [7, 9], kernel: [3, 3],
+                                  stride: [2, 1], padsBegin: [1, 0], padsEnd: [0, 2])),
+        Case(shape: Int8ConvShape(batch: 1, inChannels: 4, outChannels: 6, input: [5, 8, 7], kernel: [3, 3, 3],
+                                  padsBegin: [1, 1, 1], groups: 2)),
+        Case(shape: Int8ConvShape(batch: 1, inChannels: 3, outChannels: 9, input: [6, 11, 10], kernel: [1, 5, 5],
+                                  stride: [1, 2, 2], padsBegin: [0, 2, 2])),
+        Case(shape: Int8ConvShape(batch: 1, inChannels: 6, outChannels: 6, input: [4, 6, 6], kernel: [3, 3, 3],
+                                  padsBegin: [1, 1, 1], dilation: [1, 2, 2], groups: 6)),
+        Case(shape: Int8ConvShape(batch: 1, inChannels: 16, outChannels: 17, input: [5, 9, 9], kernel: [3, 3, 3],
+                                  padsBegin: [1, 1, 1])),
+    ]
+
+    @Test(arguments: cases)
+    func fastPathsMatchReference(_ c: Case) {
+        let s = c.shape
+        var rng = Int8TestRandom(seed: UInt64(s.reduction * 7919 + s.outputPositions))
+        let w = rng.int8s(s.outChannels * s.reduction, weights: true)
+        let x = rng.int8s(s.batch * s.inChannels * s.inputPositions)
+        let zp = Int32(rng.int(-128...127))
+        let yzp = Int32(rng.int(-128...127))
+        // Multipliers small enough that outputs cover the whole int8 range and hit the clamp.
+        let rq = Int8Requantization(
+            multipliers: (0..<s.outChannels).map { _ in Float(rng.int(1...400)) * 1e-5 },
+            bias: (0..<s.outChannels).map { _ in Int32(rng.int(-5000...5000)) },
+            outputZeroPoint: yzp, lower: c.shape.groups > 1 ? max(-128, yzp) : -128)
+        let outCount = s.batch * s.outChannels * s.outputPositions
+        func run(_ path: Int8Path, threads: Int) -> ([Int32], [Int8]) {
+            let conv = Int8Convolution(shape: s, weights: w, requantization: rq, path: path, threads: threads)
+            var acc = [Int32](repeating: 0, count: outCount)
+            var out = [Int8](repeating: 0, count: outCount)
+            x.withUnsafeBufferPointer { xp in
+                conv.runAccumulators(input: xp.baseAddress!, xZeroPoint: zp, output: &acc)
+                conv.run(input: xp.baseAddress!, xZeroPoint: zp, output: &out)
+            }
+            return (acc, out)
+        }
+        let (refAcc, refOut) = run(.reference, threads: 1)
+        #expect(Set(refOut).count > 20, "requantized outputs should spread over the int8 range")
+        for path in Int8Dispatch.supportedPaths where path != .reference {
+            for threads in [1, 3] {
+                let (acc, out) = run(path, threads: threads)
+                #expect(acc == refAcc, "accumulators, path \(path), threads \(threads), \(c)")
+                #expect(out == refOut, "int8 outputs, path \(path), threads \(threads), \(c)")
+            }
+        }
+    }
+}
