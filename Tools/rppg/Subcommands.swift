@@ -12,6 +12,7 @@ let allSubcommands: [ParsableCommand.Type] = [
     BaselineCommand.self,
     PreprocessCommand.self,
     SynthCommand.self,
+    InferCommand.self,
     ExportCommand.self,
     CalibrateCommand.self,
     TrainCommand.self,
