@@ -70,5 +70,67 @@ def main():
     print(f'wrote {len(os.listdir(OUT))} files, {total / 1e6:.2f} MB')
 
 
+# ---- Single-layer cases for Tests/NNTests (the layer library and executor against PyTorch) ----
+OPS_OUT = 'Tests/NNTests/Fixtures/ops.pt'
+
+
+class Padded(torch.nn.Module):
+    """Asymmetric padding, as PyTorch writes it: F.pad then an unpadded conv."""
+
+    def __init__(self, pad, conv):
+        super().__init__()
+        self.pad = pad
+        self.conv = conv
+
+    def forward(self, x):
+        return self.conv(torch.nn.functional.pad(x, self.pad))
+
+
+def ops_cases():
+    nn = torch.nn
+    bn = nn.BatchNorm2d(5)
+    with torch.no_grad():
+        bn.running_mean.uniform_(-0.5, 0.5)
+        bn.running_var.uniform_(0.5, 2)
+        bn.weight.uniform_(0.5, 1.5)
+        bn.bias.uniform_(-0.5, 0.5)
+    inorm = nn.InstanceNorm3d(3, affine=True)
+    with torch.no_grad():
+        inorm.weight.uniform_(0.5, 1.5)
+        inorm.bias.uniform_(-0.5, 0.5)
+    return {
+        'conv3d_groups_dilation': (nn.Conv3d(4, 6, (3, 2, 3), stride=(2, 1, 2), padding=(1, 0, 1), dilation=(1, 2, 1),
+                                             groups=2), (2, 4, 7, 9, 8)),
+        'conv2d_asymmetric': (Padded((1, 2, 0, 1), nn.Conv2d(3, 4, 3, stride=2, bias=False)), (2, 3, 9, 10)),
+        'conv1d': (nn.Conv1d(3, 5, 5, stride=2, padding=2), (2, 3, 17)),
+        'convtranspose3d': (nn.ConvTranspose3d(4, 6, (3, 2, 2), stride=(2, 1, 2), padding=(1, 0, 1), groups=2),
+                            (1, 4, 5, 6, 7)),
+        'maxpool3d_ceil': (nn.MaxPool3d(3, stride=2, padding=1, ceil_mode=True), (1, 2, 7, 8, 9)),
+        'avgpool2d_pad': (nn.AvgPool2d(3, stride=2, padding=1), (2, 3, 9, 10)),
+        'avgpool2d_nopad_count': (nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 9, 10)),
+        'adaptiveavgpool3d': (nn.AdaptiveAvgPool3d((3, 2, 4)), (1, 2, 7, 5, 9)),
+        'instancenorm3d_affine': (inorm, (2, 3, 4, 5, 6)),
+        'batchnorm2d': (bn, (2, 5, 3, 4)),
+        'flatten_linear': (nn.Sequential(nn.Flatten(), nn.Linear(60, 7)), (3, 3, 4, 5)),
+        'elu': (nn.ELU(alpha=0.7), (2, 3, 5)),
+        'tanh_sigmoid': (nn.Sequential(nn.Tanh(), nn.Sigmoid()), (2, 3, 5)),
+    }
+
+
+def make_ops():
+    torch.manual_seed(5)
+    cases = {}
+    for name, (module, shape) in ops_cases().items():
+        x = torch.randn(*shape) * 2
+        module.eval()
+        with torch.no_grad():
+            y = module(x)
+        cases[name] = {'input': x, 'output': y.contiguous(), 'state': dict(module.state_dict())}
+    os.makedirs(os.path.dirname(OPS_OUT), exist_ok=True)
+    torch.save(cases, OPS_OUT)
+    print(f'wrote {OPS_OUT} ({os.path.getsize(OPS_OUT) / 1e3:.0f} kB)')
+
+
 if __name__ == '__main__':
     main()
+    make_ops()

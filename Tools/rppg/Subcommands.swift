@@ -11,4 +11,5 @@ let allSubcommands: [ParsableCommand.Type] = [
     SynthCommand.self,
     ExportCommand.self,
     CalibrateCommand.self,
+    InferCommand.self,
 ]

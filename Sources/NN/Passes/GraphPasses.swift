@@ -11,10 +11,15 @@ public enum GraphPasses {
         var kept: [Node] = []
         for var node in g.nodes {
             node.inputs = node.inputs.map { rename[$0] ?? $0 }
+            let passThrough: Bool
             switch node.op {
-            case .dropout, .identity where node.fusedActivation == nil && !outputs.contains(node.outputs[0]):
+            case .dropout, .identity: passThrough = true
+            default: passThrough = false
+            }
+            // A pass-through that writes a graph output stays, so that output names never change.
+            if passThrough && node.fusedActivation == nil && !outputs.contains(node.outputs[0]) {
                 rename[node.outputs[0]] = node.inputs[0]
-            default:
+            } else {
                 kept.append(node)
             }
         }
