@@ -2,7 +2,10 @@ import ArgumentParser
 
 /// Every subcommand, in the order `rppg --help` lists them. Add one line per new command.
 let allSubcommands: [ParsableCommand.Type] = [
+    PipelineCommand.self,
     VersionCommand.self,
+    VerifyCommand.self,
+    DeployCheckCommand.self,
     InspectCommand.self,
     ConvertCommand.self,
     BenchLoadCommand.self,
@@ -12,4 +15,5 @@ let allSubcommands: [ParsableCommand.Type] = [
     ExportCommand.self,
     CalibrateCommand.self,
     InferCommand.self,
+    TrainCommand.self,
 ]
