@@ -92,6 +92,8 @@ public enum ExportModel {
         if let mae = checkpoint.valMAE { metadata["val_mae"] = String(mae) }
         metadata["exporter"] = "\(ONNXWriter.producerName) \(ONNXWriter.producerVersion)"
         graph.metadata = metadata
+        // Intermediate shapes go into value_info so that viewers and vendor tools show them.
+        try ShapeInference.run(&graph)
 
         let data = try ONNXWriter.encode(graph, opset: options.opset)
         try AtomicFile.write(data, to: options.output)

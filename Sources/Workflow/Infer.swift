@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import ONNX
 import RPPG
 import TensorCore
 import TorchIO
@@ -9,6 +10,8 @@ import TorchIO
 public enum InferModelSource: Sendable {
     /// A PyTorch checkpoint of a zoo model; `nil` architecture means detect it from the keys.
     case checkpoint(URL, architecture: ZooArchitecture?)
+    /// An ONNX model (FP32) read by `ONNXReader`; its static input shape must match the clips.
+    case onnx(URL)
 }
 
 /// Options of `rppg infer`.
@@ -117,6 +120,16 @@ public enum Infer {
                                            frames: inputShape[2])
             return Prepared(graph: graph, description: architecture.rawValue + (forced == nil ? " (detected)" : ""),
                             match: match)
+        case .onnx(let url):
+            let graph = try ONNXReader.read(url)
+            guard graph.inputs.count == 1, graph.outputs.count == 1 else {
+                throw InferError(message: "\(url.path): the model has \(graph.inputs.count) inputs and \(graph.outputs.count) outputs; rppg infer runs single-input, single-output models.")
+            }
+            guard graph.inputs[0].shape == inputShape else {
+                throw InferError(message: "\(inputFile): the input has shape \(inputShape) but \(url.lastPathComponent) expects \(graph.inputs[0].shape) (ONNX models have static shapes; re-export with matching --batch/--frames).")
+            }
+            let architecture = graph.metadata["architecture"].map { " (\($0))" } ?? ""
+            return Prepared(graph: graph, description: "ONNX \(url.lastPathComponent)\(architecture)", match: nil)
         }
     }
 

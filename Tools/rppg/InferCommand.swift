@@ -10,7 +10,10 @@ struct InferCommand: ParsableCommand {
         abstract: "Run a zoo model (FP32) on clips: IN.pt holds [N,3,T,H,W] (or {'input': ...}); OUT.pt gets {'output': [N,T]}.")
 
     @Option(help: "PyTorch checkpoint (.pth) of a zoo model.")
-    var checkpoint: String
+    var checkpoint: String?
+
+    @Option(help: "ONNX model (.onnx) to run instead of a checkpoint (FP32 executor).")
+    var onnx: String?
 
     @Option(help: "auto | tinypulse | physnet | factorizephys")
     var model = "auto"
@@ -38,8 +41,14 @@ struct InferCommand: ParsableCommand {
                 throw InferError(message: "--model \(model) is unknown; use auto, "
                                  + ZooArchitecture.allCases.map(\.rawValue).joined(separator: ", ") + ".")
             }
+            let source: InferModelSource
+            switch (checkpoint, onnx) {
+            case (let c?, nil): source = .checkpoint(URL(fileURLWithPath: c), architecture: architecture)
+            case (nil, let o?): source = .onnx(URL(fileURLWithPath: o))
+            default: throw InferError(message: "give exactly one of --checkpoint FILE.pth or --onnx FILE.onnx.")
+            }
             let result = try Infer.run(InferOptions(
-                model: .checkpoint(URL(fileURLWithPath: checkpoint), architecture: architecture),
+                model: source,
                 input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), threads: max(1, threads), repeats: repeat_))
             print("model: \(result.modelDescription)")
             if let unused = result.match?.unusedKeys, !unused.isEmpty {
