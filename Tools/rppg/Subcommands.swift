@@ -15,6 +15,5 @@ let allSubcommands: [ParsableCommand.Type] = [
     InferCommand.self,
     ExportCommand.self,
     CalibrateCommand.self,
-    InferCommand.self,
     TrainCommand.self,
 ]
