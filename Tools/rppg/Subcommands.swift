@@ -10,4 +10,5 @@ let allSubcommands: [ParsableCommand.Type] = [
     PreprocessCommand.self,
     SynthCommand.self,
     CalibrateCommand.self,
+    QuantizeCommand.self,
 ]
