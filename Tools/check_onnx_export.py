@@ -26,7 +26,16 @@ def reference_from_zoo(args, shape):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import pytorch_zoo  # NN engineer's PyTorch definitions of the zoo models
 
-    model = pytorch_zoo.load_checkpoint(args.model, args.checkpoint, frames=shape[2]).eval()
+    model = pytorch_zoo.build(args.model, frames=shape[2])
+    root = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
+    state = root
+    for key in ("model_state_dict", "state_dict", "model", "net"):
+        if isinstance(root, dict) and isinstance(root.get(key), dict):
+            state = root[key]
+            break
+    state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
+    model.load_state_dict(state, strict=True)
+    model.eval()
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(args.seed))
     with torch.no_grad():
         y = model(x)

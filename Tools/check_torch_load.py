@@ -25,7 +25,7 @@ def main():
     subprocess.run(["swift", "build", "--product", "rppg"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     rppg = os.path.join(ROOT, ".build", "debug", "rppg")
     cases = [(n, os.path.join(FIXTURES, n + ".pt"), []) for n in
-             ["plain", "dtypes", "views", "checkpoint", "dataparallel", "protocol4", "legacy", "big_endian", "deflate"]]
+             ["plain", "dtypes", "views", "checkpoint", "dataparallel", "protocol4", "legacy", "big_endian", "deflate", "zip64"]]
     if os.path.exists(REAL):
         cases.append(("PURE_PhysNet", REAL, []))
         cases.append(("PURE_PhysNet state dict", REAL, ["--state-dict-only"]))

@@ -91,7 +91,9 @@ def dtypes():
         "bool": torch.tensor([True, False, True]),
         "u16": torch.tensor([0, 1, 40000, 65535], dtype=torch.int32).to(torch.uint16),
         "u32": torch.tensor([0, 1, 2**32 - 1], dtype=torch.int64).to(torch.uint32),
+        "u64": torch.tensor([0, 1, 2**63 - 1], dtype=torch.int64).to(torch.uint64),
         "c64": torch.tensor([1 + 2j, -0.5j], dtype=torch.complex64),
+        "c128": torch.tensor([1e300 - 1j], dtype=torch.complex128),
         "matrix": torch.arange(12, dtype=torch.float32).reshape(3, 4) / 7,
     }
 
@@ -169,6 +171,34 @@ def deflate():
     check("deflate", obj)
 
 
+def zip64():
+    """Every size and offset in the central directory (and local headers) moved to ZIP64 extra
+    fields, and the classic end record saturated: what a > 4 GiB checkpoint looks like."""
+    obj = {"w": torch.arange(12, dtype=torch.float32).reshape(3, 4), "b": torch.tensor([1, 2], dtype=torch.int64)}
+    tmp = os.path.join(OUT, "_tmp.pt")
+    torch.save(obj, tmp)
+    with zipfile.ZipFile(tmp) as z:
+        records = [(i.filename.encode(), z.read(i.filename), i.CRC) for i in z.infolist()]
+    os.remove(tmp)
+    out, central = bytearray(), bytearray()
+    for name, data, crc in records:
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0x21, crc, 0xFFFFFFFF, 0xFFFFFFFF, len(name), 20)
+        out += name + struct.pack("<HHQQ", 1, 16, len(data), len(data)) + data
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0x21, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                               len(name), 28, 0, 0, 0, 0, 0xFFFFFFFF)
+        central += name + struct.pack("<HHQQQ", 1, 24, len(data), len(data), offset)
+    cd_offset = len(out)
+    out += central
+    eocd64 = len(out)
+    out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(records), len(records), len(central), cd_offset)
+    out += struct.pack("<IIQI", 0x07064B50, 0, eocd64, 1)
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with open(os.path.join(OUT, "zip64.pt"), "wb") as f:
+        f.write(out)
+    check("zip64", obj)
+
+
 def malicious():
     tmp = os.path.join(OUT, "_tmp.pt")
     torch.save({"w": torch.ones(2)}, tmp)
@@ -221,6 +251,7 @@ def main():
          _use_new_zipfile_serialization=False)
     big_endian()
     deflate()
+    zip64()
     malicious()
     oversized_view()
 

@@ -83,6 +83,25 @@ def per_video(preds, labels, subjects, chunks, idx, fs, diff):
     return np.array(out)
 
 
+def check_checkpoint(path, args):
+    """torch.load(weights_only=True), strict load into TinyPulse, Adam + OneCycle state restored,
+    one more training step on the dataset: what resuming the Swift run in PyTorch needs."""
+    ck = torch.load(path, weights_only=True)
+    print("keys:", sorted(ck.keys()), "epoch", ck["epoch"], "val_mae", ck["val_mae"])
+    model = tinypulse()
+    model.load_state_dict(ck["model_state_dict"], strict=True)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    opt.load_state_dict(ck["optimizer_state_dict"])
+    st = opt.state_dict()["state"]
+    print(f"optimizer state for {len(st)} parameters, step {float(st[0]['step'])}, lr {opt.param_groups[0]['lr']:.3g}, betas {opt.param_groups[0]['betas']}")
+    d = torch.load(args.data, weights_only=True)
+    x, y = d["clips"][:args.batch_size].float(), d["labels"][:args.batch_size].float()
+    model.train()
+    loss = neg_pearson(model(x), y)
+    opt.zero_grad(); loss.backward(); opt.step()
+    print(f"one more PyTorch step from the Swift checkpoint: loss {float(loss.detach()):.4f}; OK")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -94,7 +113,11 @@ def main():
     ap.add_argument("--patience", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bench", action="store_true", help="time 10 training steps instead of training")
+    ap.add_argument("--check-checkpoint", metavar="PTH", help="load a checkpoint rppg train wrote into PyTorch and step once")
     args = ap.parse_args()
+    if args.check_checkpoint:
+        check_checkpoint(args.check_checkpoint, args)
+        return
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     d = torch.load(args.data, weights_only=True)

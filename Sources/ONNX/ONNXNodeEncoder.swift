@@ -67,8 +67,20 @@ struct ONNXNodeEncoder {
         case .convTranspose(let t):
             attrs = convAttributes(t.conv)
             if t.outputPadding.contains(where: { $0 != 0 }) { attrs.append(.ints("output_padding", t.outputPadding)) }
-        case .batchNorm(let eps), .instanceNorm(let eps):
+        case .batchNorm(let eps):
             attrs = [.float("epsilon", eps)]
+        case .instanceNorm(let eps):
+            attrs = [.float("epsilon", eps)]
+            if inputs.count < 3 {
+                // torch.onnx writes the identity affine parameters for InstanceNorm(affine=False).
+                guard let x = shape(of: inputs[0]), x.count >= 2 else {
+                    throw invalid(node, "InstanceNormalization without scale and bias needs the input shape")
+                }
+                let c = x[1]
+                inputs = [inputs[0],
+                          constant("\(base)_scale", Tensor(shape: [c], scalars: [Float](repeating: 1, count: c))),
+                          constant("\(base)_bias", Tensor(shape: [c], scalars: [Float](repeating: 0, count: c)))]
+            }
         case .gemm(let ta, let tb, let alpha, let beta):
             attrs = [.float("alpha", alpha), .float("beta", beta), .int("transA", ta ? 1 : 0), .int("transB", tb ? 1 : 0)]
         case .maxPool(let p):

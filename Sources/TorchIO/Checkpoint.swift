@@ -25,12 +25,20 @@ public struct Checkpoint: Sendable {
         self.root = root
         var found: (String?, StateDict)?
         for key in Checkpoint.stateDictKeys {
-            if let v = root[key], let sd = StateDict(v) { found = (key, sd); break }
+            if let v = root[key], let sd = StateDict(v) {
+                found = (key, sd)
+                break
+            }
         }
         if found == nil, let sd = StateDict(root) { found = (nil, sd) }
         guard let (key, sd) = found else {
-            throw TorchIOError(path: source, problem: "no state dict was found (looked for a dict of tensors at the root and under \(Checkpoint.stateDictKeys.joined(separator: ", ")))",
-                               advice: "save the model with torch.save(model.state_dict(), path) or a dict holding it under 'model_state_dict'")
+            throw TorchIOError(
+                path: source,
+                problem:
+                    "no state dict was found (looked for a dict of tensors at the root and under \(Checkpoint.stateDictKeys.joined(separator: ", ")))",
+                advice:
+                    "save the model with torch.save(model.state_dict(), path) or a dict holding it under 'model_state_dict'"
+            )
         }
         stateDictKey = key
         stateDict = sd

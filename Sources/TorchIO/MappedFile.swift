@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -23,15 +24,21 @@ final class MappedFile: @unchecked Sendable {
             if errno == ENOENT {
                 throw TorchIOError(path: url.path, problem: "no such file", advice: "check the path")
             }
-            throw TorchIOError(path: url.path, problem: "cannot open the file (\(reason))", advice: "check the path and its permissions")
+            throw TorchIOError(
+                path: url.path, problem: "cannot open the file (\(reason))",
+                advice: "check the path and its permissions")
         }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
-            throw TorchIOError(path: url.path, problem: "cannot read the file's size", advice: "check the path and its permissions")
+            throw TorchIOError(
+                path: url.path, problem: "cannot read the file's size",
+                advice: "check the path and its permissions")
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw TorchIOError(path: url.path, problem: "this is a folder, not a file", advice: "pass the path of a .pt or .pth file")
+            throw TorchIOError(
+                path: url.path, problem: "this is a folder, not a file",
+                advice: "pass the path of a .pt or .pth file")
         }
         count = Int(info.st_size)
         if count == 0 {
@@ -43,15 +50,18 @@ final class MappedFile: @unchecked Sendable {
         // never changes the file (Tensor copies before writing anyway).
         let p = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)
         guard let p, p != MAP_FAILED else {
-            throw TorchIOError(path: url.path, problem: "cannot memory-map the file (\(String(cString: strerror(errno))))",
-                               advice: "check free memory and that the file is a regular file")
+            throw TorchIOError(
+                path: url.path, problem: "cannot memory-map the file (\(String(cString: strerror(errno))))",
+                advice: "check free memory and that the file is a regular file")
         }
         base = p
         isMapped = true
     }
 
     /// The bytes `offset..<offset+length`, or a truncation error naming `what`.
-    func bytes(_ offset: Int, _ length: Int, _ what: @autoclosure () -> String) throws -> UnsafeRawBufferPointer {
+    func bytes(_ offset: Int, _ length: Int, _ what: @autoclosure () -> String) throws
+        -> UnsafeRawBufferPointer
+    {
         guard offset >= 0, length >= 0, offset <= count, length <= count - offset else {
             throw TorchIOError.truncated(path, what())
         }

@@ -12,24 +12,31 @@ struct PickleCalls {
 
     /// Storage class name → element type (`torch.FloatStorage` → float32).
     static let storageTypes: [String: DType] = [
-        "DoubleStorage": .float64, "FloatStorage": .float32, "HalfStorage": .float16, "BFloat16Storage": .bfloat16,
+        "DoubleStorage": .float64, "FloatStorage": .float32, "HalfStorage": .float16,
+        "BFloat16Storage": .bfloat16,
         "LongStorage": .int64, "IntStorage": .int32, "ShortStorage": .int16, "CharStorage": .int8,
-        "ByteStorage": .uint8, "BoolStorage": .bool, "ComplexFloatStorage": .complex64, "ComplexDoubleStorage": .complex128,
+        "ByteStorage": .uint8, "BoolStorage": .bool, "ComplexFloatStorage": .complex64,
+        "ComplexDoubleStorage": .complex128,
         "UInt16Storage": .uint16, "UInt32Storage": .uint32, "UInt64Storage": .uint64,
     ]
 
     /// `torch.<name>` dtype globals.
     static let dtypes: [String: DType] = [
-        "float64": .float64, "double": .float64, "float32": .float32, "float": .float32, "float16": .float16, "half": .float16,
-        "bfloat16": .bfloat16, "int64": .int64, "long": .int64, "int32": .int32, "int": .int32, "int16": .int16, "short": .int16,
-        "int8": .int8, "uint8": .uint8, "bool": .bool, "uint16": .uint16, "uint32": .uint32, "uint64": .uint64,
+        "float64": .float64, "double": .float64, "float32": .float32, "float": .float32, "float16": .float16,
+        "half": .float16,
+        "bfloat16": .bfloat16, "int64": .int64, "long": .int64, "int32": .int32, "int": .int32,
+        "int16": .int16, "short": .int16,
+        "int8": .int8, "uint8": .uint8, "bool": .bool, "uint16": .uint16, "uint32": .uint32,
+        "uint64": .uint64,
         "complex64": .complex64, "cfloat": .complex64, "complex128": .complex128, "cdouble": .complex128,
     ]
 
     static let callables: Set<String> = [
         "collections.OrderedDict", "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2",
-        "torch._utils._rebuild_tensor_v3", "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state",
-        "torch._tensor._rebuild_from_type_v2", "torch.nn.parameter.Parameter", "torch.Tensor", "torch.Size", "torch.device",
+        "torch._utils._rebuild_tensor_v3", "torch._utils._rebuild_parameter",
+        "torch._utils._rebuild_parameter_with_state",
+        "torch._tensor._rebuild_from_type_v2", "torch.nn.parameter.Parameter", "torch.Tensor", "torch.Size",
+        "torch.device",
         "_codecs.encode", "builtins.set", "builtins.frozenset", "builtins.bytearray", "builtins.complex",
         "torch.storage.UntypedStorage", "torch.storage.TypedStorage", "torch.UntypedStorage",
     ]
@@ -68,7 +75,9 @@ struct PickleCalls {
             let box = PickleObject.DictBox(arena)
             if case .list(let items)? = a.first {
                 for item in items.items {
-                    guard let kv = item.tupleItems, kv.count == 2 else { throw fail("OrderedDict items are not pairs") }
+                    guard let kv = item.tupleItems, kv.count == 2 else {
+                        throw fail("OrderedDict items are not pairs")
+                    }
                     box.entries.append((kv[0], kv[1]))
                 }
             }
@@ -78,10 +87,13 @@ struct PickleCalls {
         case "torch._utils._rebuild_tensor_v3":
             guard case .dtype(let d) = try arg(6) else { throw fail("_rebuild_tensor_v3 without a dtype") }
             return .tensor(try tensorSpec(try arg(0), try arg(1), try arg(2), try arg(3), dtype: d))
-        case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state", "torch.nn.parameter.Parameter":
+        case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state",
+            "torch.nn.parameter.Parameter":
             return try arg(0)
         case "torch._tensor._rebuild_from_type_v2":
-            guard let inner = try arg(2).tupleItems else { throw fail("_rebuild_from_type_v2 arguments are not a tuple") }
+            guard let inner = try arg(2).tupleItems else {
+                throw fail("_rebuild_from_type_v2 arguments are not a tuple")
+            }
             return try call(try arg(0), arguments: inner)
         case "torch.Size":
             if try arg(0).tupleItems != nil { return a[0] }
@@ -97,7 +109,9 @@ struct PickleCalls {
             }
             return .value(.string(parts.joined(separator: ":")))
         case "_codecs.encode":
-            guard case .value(.string(let s)) = try arg(0) else { throw fail("_codecs.encode of a non-string") }
+            guard case .value(.string(let s)) = try arg(0) else {
+                throw fail("_codecs.encode of a non-string")
+            }
             let encoding = a.count > 1 ? (try? PickleCalls.string(a[1])) ?? "utf-8" : "utf-8"
             if encoding.lowercased().replacingOccurrences(of: "-", with: "") == "latin1" {
                 var out: [UInt8] = []
@@ -134,12 +148,23 @@ struct PickleCalls {
         if case .opaque(let box) = target { box.arguments.append(state) }
     }
 
-    private func tensorSpec(_ storage: PickleObject, _ offset: PickleObject, _ size: PickleObject, _ stride: PickleObject, dtype: DType?) throws -> TensorSpec {
-        guard case .storage(let ref) = storage else { throw fail("a tensor is rebuilt from something that is not a storage") }
-        let shape = try PickleCalls.ints(size, path: path), strides = try PickleCalls.ints(stride, path: path)
-        guard case .value(.int(let off)) = offset, off >= 0, off < Int64(Int32.max) * 64 else { throw fail("bad tensor storage offset") }
-        guard shape.count == strides.count, shape.count <= 64 else { throw fail("tensor size \(shape) and stride \(strides) disagree") }
-        return TensorSpec(storage: ref, dtype: dtype ?? ref.dtype, offset: Int(off), shape: shape, strides: strides)
+    private func tensorSpec(
+        _ storage: PickleObject, _ offset: PickleObject, _ size: PickleObject, _ stride: PickleObject,
+        dtype: DType?
+    ) throws -> TensorSpec {
+        guard case .storage(let ref) = storage else {
+            throw fail("a tensor is rebuilt from something that is not a storage")
+        }
+        let shape = try PickleCalls.ints(size, path: path)
+        let strides = try PickleCalls.ints(stride, path: path)
+        guard case .value(.int(let off)) = offset, off >= 0, off < Int64(Int32.max) * 64 else {
+            throw fail("bad tensor storage offset")
+        }
+        guard shape.count == strides.count, shape.count <= 64 else {
+            throw fail("tensor size \(shape) and stride \(strides) disagree")
+        }
+        return TensorSpec(
+            storage: ref, dtype: dtype ?? ref.dtype, offset: Int(off), shape: shape, strides: strides)
     }
 
     static func ints(_ o: PickleObject, path: String) throws -> [Int] {
@@ -150,13 +175,17 @@ struct PickleCalls {
         default: throw TorchIOError.corrupt(path, "a tensor size or stride is not a tuple")
         }
         return try items.map {
-            guard case .value(.int(let v)) = $0, v >= 0, v <= Int64(1) << 48 else { throw TorchIOError.corrupt(path, "a tensor size or stride is out of range") }
+            guard case .value(.int(let v)) = $0, v >= 0, v <= Int64(1) << 48 else {
+                throw TorchIOError.corrupt(path, "a tensor size or stride is out of range")
+            }
             return Int(v)
         }
     }
 
     static func string(_ o: PickleObject) throws -> String {
-        guard case .value(.string(let s)) = o else { throw Unpickler.PickleFailure.message("expected a string") }
+        guard case .value(.string(let s)) = o else {
+            throw Unpickler.PickleFailure.message("expected a string")
+        }
         return s
     }
 
@@ -180,11 +209,15 @@ struct PickleCalls {
     /// Protocol-0 UNICODE argument: raw-unicode-escape (`\uXXXX` escapes).
     static func rawUnicodeEscape(_ s: String) -> String {
         guard s.contains("\\u") || s.contains("\\U") else { return s }
-        var out = "", chars = Array(s), i = 0
+        var out = ""
+        var chars = Array(s)
+        var i = 0
         while i < chars.count {
             if chars[i] == "\\", i + 1 < chars.count, chars[i + 1] == "u" || chars[i + 1] == "U" {
                 let n = chars[i + 1] == "u" ? 4 : 8
-                if i + 2 + n <= chars.count, let v = UInt32(String(chars[(i + 2)..<(i + 2 + n)]), radix: 16), let u = Unicode.Scalar(v) {
+                if i + 2 + n <= chars.count, let v = UInt32(String(chars[(i + 2)..<(i + 2 + n)]), radix: 16),
+                    let u = Unicode.Scalar(v)
+                {
                     out.unicodeScalars.append(u)
                     i += 2 + n
                     continue

@@ -50,7 +50,9 @@ indirect enum PickleObject {
         override func empty() { arguments = [] }
     }
 
-    static func tuple(_ items: [PickleObject], _ arena: PickleArena) -> PickleObject { .tupleBox(TupleBox(items, arena)) }
+    static func tuple(_ items: [PickleObject], _ arena: PickleArena) -> PickleObject {
+        .tupleBox(TupleBox(items, arena))
+    }
 
     /// The items when this is a tuple.
     var tupleItems: [PickleObject]? {

@@ -31,7 +31,9 @@ extension PickleValue {
         switch self {
         case .int(let i): return Int(i)
         case .bool(let b): return b ? 1 : 0
-        case .tensor(let t) where t.elementCount == 1 && !t.dtype.isFloatingPoint && t.dtype != .complex64 && t.dtype != .complex128:
+        case .tensor(let t)
+        where t.elementCount == 1 && !t.dtype.isFloatingPoint && t.dtype != .complex64
+            && t.dtype != .complex128:
             return Int(t.doubleValues()[0])
         default: return nil
         }

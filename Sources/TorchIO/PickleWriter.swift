@@ -24,7 +24,9 @@ struct PickleWriter {
     /// as torch.save writes a storage once for all its views.
     init(tensors: [Tensor], path: String) {
         self.path = path
-        let order = tensors.indices.sorted { PickleWriter.address(tensors[$0]) < PickleWriter.address(tensors[$1]) }
+        let order = tensors.indices.sorted {
+            PickleWriter.address(tensors[$0]) < PickleWriter.address(tensors[$1])
+        }
         placement = Array(repeating: (0, 0), count: tensors.count)
         // Distinct storages never overlap in memory, so after sorting by address the views of one
         // storage form a run.
@@ -33,7 +35,8 @@ struct PickleWriter {
             let t = tensors[i]
             let a = PickleWriter.address(t)
             if t.byteCount > 0, let c = current, t.dtype == c.first.dtype, t.sharesStorage(with: c.first),
-               (a - UInt(bitPattern: storages[c.index].start)) % UInt(t.dtype.byteWidth) == 0 {
+                (a - UInt(bitPattern: storages[c.index].start)) % UInt(t.dtype.byteWidth) == 0
+            {
                 let s = storages[c.index]
                 let start = UInt(bitPattern: s.start)
                 let end = max(c.end, a + UInt(t.byteCount))
@@ -42,7 +45,10 @@ struct PickleWriter {
                 current = (c.index, c.first, end)
                 continue
             }
-            storages.append(Storage(tensor: t, start: t.withUnsafeBytes { UnsafeRawPointer($0.baseAddress) }, byteCount: t.byteCount))
+            storages.append(
+                Storage(
+                    tensor: t, start: t.withUnsafeBytes { UnsafeRawPointer($0.baseAddress) },
+                    byteCount: t.byteCount))
             placement[i] = (storages.count - 1, 0)
             current = t.byteCount > 0 ? (storages.count - 1, t, a + UInt(t.byteCount)) : nil
         }
@@ -69,7 +75,11 @@ struct PickleWriter {
             switch v {
             case .tensor(let t): out.append(t)
             case .list(let items), .tuple(let items), .set(let items): items.forEach(walk)
-            case .dict(let entries): entries.forEach { walk($0.key); walk($0.value) }
+            case .dict(let entries):
+                entries.forEach {
+                    walk($0.key)
+                    walk($0.value)
+                }
             case .opaque(_, let args): args.forEach(walk)
             default: break
             }
@@ -85,7 +95,9 @@ struct PickleWriter {
     }
 
     private mutating func op(_ b: UInt8) { bytes.append(b) }
-    private mutating func le<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    private mutating func le<T: FixedWidthInteger>(_ v: T) {
+        withUnsafeBytes(of: v.littleEndian) { bytes += $0 }
+    }
     private mutating func global(_ module: String, _ name: String) {
         op(0x63)
         bytes += Array("\(module)\n\(name)\n".utf8)
@@ -97,14 +109,25 @@ struct PickleWriter {
         bytes += u
     }
     private mutating func int(_ v: Int64) {
-        if v >= 0, v < 256 { op(0x4B); bytes.append(UInt8(v)) }
-        else if v >= 0, v < 65536 { op(0x4D); le(UInt16(v)) }
-        else if v >= Int64(Int32.min), v <= Int64(Int32.max) { op(0x4A); le(Int32(v)) }
-        else {
+        if v >= 0, v < 256 {
+            op(0x4B)
+            bytes.append(UInt8(v))
+        } else if v >= 0, v < 65536 {
+            op(0x4D)
+            le(UInt16(v))
+        } else if v >= Int64(Int32.min), v <= Int64(Int32.max) {
+            op(0x4A)
+            le(Int32(v))
+        } else {
             // LONG1: shortest little-endian two's complement.
             var b = withUnsafeBytes(of: v.littleEndian) { Array($0) }
-            while b.count > 1, (b[b.count - 1] == 0 && b[b.count - 2] & 0x80 == 0) || (b[b.count - 1] == 0xFF && b[b.count - 2] & 0x80 != 0) { b.removeLast() }
-            op(0x8A); bytes.append(UInt8(b.count)); bytes += b
+            while b.count > 1,
+                (b[b.count - 1] == 0 && b[b.count - 2] & 0x80 == 0)
+                    || (b[b.count - 1] == 0xFF && b[b.count - 2] & 0x80 != 0)
+            { b.removeLast() }
+            op(0x8A)
+            bytes.append(UInt8(b.count))
+            bytes += b
         }
     }
     private mutating func tuple(_ body: (inout PickleWriter) throws -> Void) rethrows {
@@ -114,7 +137,8 @@ struct PickleWriter {
     }
     private mutating func emptyOrderedDict() {
         global("collections", "OrderedDict")
-        op(0x29); op(0x52)  // EMPTY_TUPLE REDUCE
+        op(0x29)
+        op(0x52)  // EMPTY_TUPLE REDUCE
     }
 
     private mutating func write(_ v: PickleValue) throws {
@@ -123,9 +147,16 @@ struct PickleWriter {
         case .bool(let b): op(b ? 0x88 : 0x89)
         case .int(let i): int(i)
         case .bigInt(let b):
-            guard b.count < 256 else { throw TorchIOError(path: path, problem: "an integer is too large to save", advice: "store it as a string") }
-            op(0x8A); bytes.append(UInt8(b.count)); bytes += b
-        case .float(let d): op(0x47); withUnsafeBytes(of: d.bitPattern.bigEndian) { bytes += $0 }
+            guard b.count < 256 else {
+                throw TorchIOError(
+                    path: path, problem: "an integer is too large to save", advice: "store it as a string")
+            }
+            op(0x8A)
+            bytes.append(UInt8(b.count))
+            bytes += b
+        case .float(let d):
+            op(0x47)
+            withUnsafeBytes(of: d.bitPattern.bigEndian) { bytes += $0 }
         case .string(let s): string(s)
         case .bytes(let b):
             // torch.save's protocol-2 bytes: _codecs.encode(latin-1 text, 'latin1').
@@ -149,7 +180,9 @@ struct PickleWriter {
             op(0x52)
         case .dict(let entries):
             // A dict of tensors is a state_dict: written as OrderedDict like module.state_dict().
-            let isStateDict = !entries.isEmpty && entries.allSatisfy { if case .tensor = $0.value { return true } else { return false } }
+            let isStateDict =
+                !entries.isEmpty
+                && entries.allSatisfy { if case .tensor = $0.value { return true } else { return false } }
             if isStateDict { emptyOrderedDict() } else { op(0x7D) }
             try batches(entries, closer: 0x75) { w, e in
                 try w.write(e.key)
@@ -158,8 +191,10 @@ struct PickleWriter {
         case .tensor(let t): try tensor(t)
         case .opaque(let name, let args):
             guard name == "builtins.complex" else {
-                throw TorchIOError(path: path, problem: "the value holds '\(name)', which torch.load(weights_only=True) would reject",
-                                   advice: "remove that entry before saving")
+                throw TorchIOError(
+                    path: path,
+                    problem: "the value holds '\(name)', which torch.load(weights_only=True) would reject",
+                    advice: "remove that entry before saving")
             }
             global("builtins", "complex")
             try tuple { w in for x in args { try w.write(x) } }
@@ -168,7 +203,9 @@ struct PickleWriter {
     }
 
     /// MARK … APPENDS/SETITEMS in batches of 1000, as pickle does.
-    private mutating func batches<T>(_ items: [T], closer: UInt8, _ each: (inout PickleWriter, T) throws -> Void) rethrows {
+    private mutating func batches<T>(
+        _ items: [T], closer: UInt8, _ each: (inout PickleWriter, T) throws -> Void
+    ) rethrows {
         var i = 0
         while i < items.count {
             op(0x28)
@@ -179,8 +216,10 @@ struct PickleWriter {
     }
 
     static let storageClass: [DType: String] = [
-        .float64: "DoubleStorage", .float32: "FloatStorage", .float16: "HalfStorage", .bfloat16: "BFloat16Storage",
-        .int64: "LongStorage", .int32: "IntStorage", .int16: "ShortStorage", .int8: "CharStorage", .uint8: "ByteStorage",
+        .float64: "DoubleStorage", .float32: "FloatStorage", .float16: "HalfStorage",
+        .bfloat16: "BFloat16Storage",
+        .int64: "LongStorage", .int32: "IntStorage", .int16: "ShortStorage", .int8: "CharStorage",
+        .uint8: "ByteStorage",
         .bool: "BoolStorage", .complex64: "ComplexFloatStorage", .complex128: "ComplexDoubleStorage",
     ]
 
@@ -202,7 +241,9 @@ struct PickleWriter {
             w.int(Int64(offset))
             w.tuple { w in for d in t.shape { w.int(Int64(d)) } }
             var strides = [Int](repeating: 1, count: t.rank)
-            for i in stride(from: t.rank - 2, through: 0, by: -1) { strides[i] = strides[i + 1] * t.shape[i + 1] }
+            for i in stride(from: t.rank - 2, through: 0, by: -1) {
+                strides[i] = strides[i + 1] * t.shape[i + 1]
+            }
             w.tuple { w in for s in strides { w.int(Int64(s)) } }
             w.op(0x89)  // requires_grad False
             w.emptyOrderedDict()  // backward hooks

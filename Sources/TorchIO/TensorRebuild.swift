@@ -10,7 +10,9 @@ struct TensorRebuild {
 
     func value(_ o: PickleObject, depth: Int = 0) throws -> PickleValue {
         guard depth < TensorRebuild.maximumDepth else {
-            throw TorchIOError.corrupt(path, "the pickle nests deeper than \(TensorRebuild.maximumDepth) levels (or refers to itself)")
+            throw TorchIOError.corrupt(
+                path,
+                "the pickle nests deeper than \(TensorRebuild.maximumDepth) levels (or refers to itself)")
         }
         switch o {
         case .value(let v): return v
@@ -18,19 +20,28 @@ struct TensorRebuild {
         case .tupleBox(let box): return .tuple(try box.items.map { try value($0, depth: depth + 1) })
         case .set(let box): return .set(try box.items.map { try value($0, depth: depth + 1) })
         case .dict(let box):
-            return .dict(try box.entries.map { PickleDictEntry(key: try value($0.0, depth: depth + 1), value: try value($0.1, depth: depth + 1)) })
+            return .dict(
+                try box.entries.map {
+                    PickleDictEntry(
+                        key: try value($0.0, depth: depth + 1), value: try value($0.1, depth: depth + 1))
+                })
         case .global(let name): return .opaque(global: name, arguments: [])
         case .dtype(let d): return .string("torch.\(d.rawValue)")
         case .storage(let ref):
             let n = try data(ref).byteCount / ref.dtype.byteWidth
-            return .tensor(try tensor(TensorSpec(storage: ref, dtype: ref.dtype, offset: 0, shape: [n], strides: [1])))
+            return .tensor(
+                try tensor(TensorSpec(storage: ref, dtype: ref.dtype, offset: 0, shape: [n], strides: [1])))
         case .tensor(let spec): return .tensor(try tensor(spec))
-        case .opaque(let box): return .opaque(global: box.name, arguments: try box.arguments.map { try value($0, depth: depth + 1) })
+        case .opaque(let box):
+            return .opaque(
+                global: box.name, arguments: try box.arguments.map { try value($0, depth: depth + 1) })
         }
     }
 
     /// The bytes of a storage and where it starts inside them (legacy views point into a root).
-    private func data(_ ref: StorageReference) throws -> (storage: TensorStorage, byteOffset: Int, byteCount: Int) {
+    private func data(_ ref: StorageReference) throws -> (
+        storage: TensorStorage, byteOffset: Int, byteCount: Int
+    ) {
         if let root = ref.root {
             let r = try data(root)
             let start = ref.rootOffset * root.dtype.byteWidth
@@ -49,7 +60,9 @@ struct TensorRebuild {
         var count = 1
         for d in spec.shape {
             let (m, o) = count.multipliedReportingOverflow(by: d)
-            guard !o, m <= Int(1) << 48 else { throw TorchIOError.corrupt(path, "tensor size \(spec.shape) is too large") }
+            guard !o, m <= Int(1) << 48 else {
+                throw TorchIOError.corrupt(path, "tensor size \(spec.shape) is too large")
+            }
             count = m
         }
         if count == 0 { return Tensor(zeros: spec.shape, dtype: spec.dtype) }
@@ -69,15 +82,23 @@ struct TensorRebuild {
         }
         let (needed, o3) = (last + 1).multipliedReportingOverflow(by: width)
         guard !overflow, !o3, needed <= available else {
-            if overflow || o3 { throw TorchIOError.corrupt(path, "a tensor's size \(spec.shape) and stride \(spec.strides) overflow") }
-            throw TorchIOError.corrupt(path, "a \(spec.dtype.rawValue) tensor of size \(spec.shape) (offset \(spec.offset), stride \(spec.strides)) needs \((last + 1) * width) bytes but storage \(spec.storage.key) has \(available)")
+            if overflow || o3 {
+                throw TorchIOError.corrupt(
+                    path, "a tensor's size \(spec.shape) and stride \(spec.strides) overflow")
+            }
+            throw TorchIOError.corrupt(
+                path,
+                "a \(spec.dtype.rawValue) tensor of size \(spec.shape) (offset \(spec.offset), stride \(spec.strides)) needs \((last + 1) * width) bytes but storage \(spec.storage.key) has \(available)"
+            )
         }
         let start = base + spec.offset * width
         if TensorRebuild.isContiguous(spec.shape, spec.strides) {
             return Tensor(storage: storage, byteOffset: start, shape: spec.shape, dtype: spec.dtype)
         }
         let out = TensorStorage(zeroedByteCount: count * width)
-        TensorRebuild.gather(from: storage.bytes + start, shape: spec.shape, strides: spec.strides, width: width, into: out.bytes)
+        TensorRebuild.gather(
+            from: storage.bytes + start, shape: spec.shape, strides: spec.strides, width: width,
+            into: out.bytes)
         return Tensor(storage: out, shape: spec.shape, dtype: spec.dtype)
     }
 
@@ -91,9 +112,13 @@ struct TensorRebuild {
     }
 
     /// Copies a strided view into row-major order; rows with unit stride are copied whole.
-    static func gather(from source: UnsafeRawPointer, shape: [Int], strides: [Int], width: Int, into dest: UnsafeMutableRawPointer) {
+    static func gather(
+        from source: UnsafeRawPointer, shape: [Int], strides: [Int], width: Int,
+        into dest: UnsafeMutableRawPointer
+    ) {
         let rank = shape.count
-        let inner = shape[rank - 1], innerStride = strides[rank - 1]
+        let inner = shape[rank - 1]
+        let innerStride = strides[rank - 1]
         let rows = shape.dropLast().reduce(1, *)
         var index = [Int](repeating: 0, count: max(rank - 1, 0))
         var out = dest
@@ -104,7 +129,9 @@ struct TensorRebuild {
             if innerStride == 1 {
                 out.copyMemory(from: row, byteCount: inner * width)
             } else {
-                for j in 0..<inner { (out + j * width).copyMemory(from: row + j * innerStride * width, byteCount: width) }
+                for j in 0..<inner {
+                    (out + j * width).copyMemory(from: row + j * innerStride * width, byteCount: width)
+                }
             }
             out += inner * width
             var k = rank - 2
@@ -124,10 +151,14 @@ struct TensorRebuild {
         let p = storage.bytes.assumingMemoryBound(to: UInt8.self)
         var i = 0
         while i + w <= storage.byteCount {
-            var a = i, b = i + w - 1
+            var a = i
+            var b = i + w - 1
             while a < b {
-                let t = p[a]; p[a] = p[b]; p[b] = t
-                a += 1; b -= 1
+                let t = p[a]
+                p[a] = p[b]
+                p[b] = t
+                a += 1
+                b -= 1
             }
             i += w
         }

@@ -45,11 +45,15 @@ public enum TorchFile {
     public static func read(_ url: URL, options: LoadOptions = LoadOptions()) throws -> TorchFileContents {
         let file = try MappedFile(url: url)
         guard file.count >= 4 else {
-            throw TorchIOError(path: file.path, problem: file.count == 0 ? "the file is empty" : "the file is too short to be a PyTorch file",
-                               advice: "copy or download the file again")
+            throw TorchIOError(
+                path: file.path,
+                problem: file.count == 0 ? "the file is empty" : "the file is too short to be a PyTorch file",
+                advice: "copy or download the file again")
         }
         let head = try file.bytes(0, 4, "the file header")
-        if head[0] == 0x50, head[1] == 0x4B, head[2] == 0x03 || head[2] == 0x05, head[3] == 0x04 || head[3] == 0x06 {
+        if head[0] == 0x50, head[1] == 0x4B, head[2] == 0x03 || head[2] == 0x05,
+            head[3] == 0x04 || head[3] == 0x06
+        {
             return try readZip(file, options: options)
         }
         if head[0] == 0x80, head[1] <= 5 {
@@ -59,8 +63,10 @@ public enum TorchFile {
     }
 
     static func notRecognised(_ path: String) -> TorchIOError {
-        TorchIOError(path: path, problem: "this is not a PyTorch checkpoint (neither the zip format nor the legacy pickle format)",
-                     advice: "pass a file written by torch.save (.pt or .pth)")
+        TorchIOError(
+            path: path,
+            problem: "this is not a PyTorch checkpoint (neither the zip format nor the legacy pickle format)",
+            advice: "pass a file written by torch.save (.pt or .pth)")
     }
 
     private static func readZip(_ file: MappedFile, options: LoadOptions) throws -> TorchFileContents {
@@ -69,21 +75,26 @@ public enum TorchFile {
             try archive.verifyAll(threads: Parallel.availableCores)
         }
         guard let pickleEntry = archive.entries["data.pkl"] else {
-            throw TorchIOError(path: file.path, problem: "the zip archive has no data.pkl record, so it is not a torch.save file",
-                               advice: "pass a file written by torch.save (.pt or .pth)")
+            throw TorchIOError(
+                path: file.path,
+                problem: "the zip archive has no data.pkl record, so it is not a torch.save file",
+                advice: "pass a file written by torch.save (.pt or .pth)")
         }
         var byteOrder = "little"
         if let b = try archive.contents("byteorder") {
-            byteOrder = String(decoding: UnsafeRawBufferPointer(start: b.bytes, count: b.byteCount), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+            byteOrder = String(
+                decoding: UnsafeRawBufferPointer(start: b.bytes, count: b.byteCount), as: UTF8.self
+            )
+            .trimmingCharacters(in: .whitespacesAndNewlines)
             guard byteOrder == "little" || byteOrder == "big" else {
                 throw TorchIOError.corrupt(file.path, "the byteorder record says '\(byteOrder)'")
             }
         }
         let pickle = try archive.storage(pickleEntry)
         var storages: [String: StorageReference] = [:]
-        var unpickler = Unpickler(bytes: UnsafeRawBufferPointer(start: pickle.bytes, count: pickle.byteCount),
-                                  path: file.path, record: "data.pkl", options: options)
+        var unpickler = Unpickler(
+            bytes: UnsafeRawBufferPointer(start: pickle.bytes, count: pickle.byteCount),
+            path: file.path, record: "data.pkl", options: options)
         unpickler.persistentLoad = { pid in
             let (key, dtype, location, count) = try storageID(pid, path: file.path)
             if let cached = storages[key] { return .storage(cached) }
@@ -92,7 +103,10 @@ public enum TorchFile {
             }
             let expected = count * dtype.byteWidth
             guard entry.uncompressedSize == expected else {
-                throw TorchIOError.corrupt(file.path, "record data/\(key) holds \(entry.uncompressedSize) bytes, the pickle expects \(expected)")
+                throw TorchIOError.corrupt(
+                    file.path,
+                    "record data/\(key) holds \(entry.uncompressedSize) bytes, the pickle expects \(expected)"
+                )
             }
             var data = try archive.storage(entry)
             // Typed access needs element alignment; torch aligns payloads to 64 bytes, other
@@ -119,14 +133,20 @@ public enum TorchFile {
         switch t[1] {
         case .global(let name):
             let short = String(name.split(separator: ".").last ?? "")
-            if short == "UntypedStorage" { dtype = .uint8 } else if let d = PickleCalls.storageTypes[short] { dtype = d } else {
+            if short == "UntypedStorage" {
+                dtype = .uint8
+            } else if let d = PickleCalls.storageTypes[short] {
+                dtype = d
+            } else {
                 throw TorchIOError.corrupt(path, "unknown storage type \(name)")
             }
         case .dtype(let d): dtype = d
         default: throw TorchIOError.corrupt(path, "a storage has no storage type")
         }
-        guard case .value(let k) = t[2], case .value(.string(let location)) = t[3], case .value(.int(let n)) = t[4],
-              n >= 0, n <= Int64(1) << 48 else {
+        guard case .value(let k) = t[2], case .value(.string(let location)) = t[3],
+            case .value(.int(let n)) = t[4],
+            n >= 0, n <= Int64(1) << 48
+        else {
             throw TorchIOError.corrupt(path, "a storage id is malformed")
         }
         let key: String

@@ -18,7 +18,8 @@ extension TorchFile {
             for (i, s) in storages.enumerated() {
                 // Keep the tensor alive while its bytes are written.
                 try withExtendedLifetime(s.tensor) {
-                    try zip.add("archive/data/\(i)", UnsafeRawBufferPointer(start: s.start, count: s.byteCount))
+                    try zip.add(
+                        "archive/data/\(i)", UnsafeRawBufferPointer(start: s.start, count: s.byteCount))
                 }
             }
             try Array("3\n".utf8).withUnsafeBytes { try zip.add("archive/version", $0) }

@@ -10,7 +10,9 @@ struct Unpickler {
     /// The record being read, for error messages (`data.pkl`).
     let record: String
     let options: LoadOptions
-    var persistentLoad: (PickleObject) throws -> PickleObject = { _ in throw PickleFailure.message("persistent id without a loader") }
+    var persistentLoad: (PickleObject) throws -> PickleObject = { _ in
+        throw PickleFailure.message("persistent id without a loader")
+    }
     /// Offset just after the STOP opcode once `run` returns.
     private(set) var position: Int
 
@@ -37,14 +39,20 @@ struct Unpickler {
     // MARK: reading arguments
 
     private mutating func take(_ n: Int) throws -> UnsafeRawBufferPointer {
-        guard n >= 0, n <= bytes.count - position else { throw TorchIOError.truncated(path, "pickle \(record) data") }
+        guard n >= 0, n <= bytes.count - position else {
+            throw TorchIOError.truncated(path, "pickle \(record) data")
+        }
         defer { position += n }
         return UnsafeRawBufferPointer(rebasing: bytes[position..<(position + n)])
     }
     private mutating func u8() throws -> Int { Int(try take(1)[0]) }
-    private mutating func le<T: FixedWidthInteger>(_: T.Type) throws -> T { T(littleEndian: try take(MemoryLayout<T>.size).loadUnaligned(as: T.self)) }
+    private mutating func le<T: FixedWidthInteger>(_: T.Type) throws -> T {
+        T(littleEndian: try take(MemoryLayout<T>.size).loadUnaligned(as: T.self))
+    }
     private mutating func length(_ v: UInt64) throws -> Int {
-        guard v <= UInt64(bytes.count - position) else { throw TorchIOError.truncated(path, "pickle \(record) data") }
+        guard v <= UInt64(bytes.count - position) else {
+            throw TorchIOError.truncated(path, "pickle \(record) data")
+        }
         return Int(v)
     }
     private mutating func line() throws -> String {
@@ -55,7 +63,9 @@ struct Unpickler {
         position = end + 1
         return s
     }
-    private mutating func utf8(_ n: Int) throws -> PickleObject { .value(.string(String(decoding: try take(n), as: UTF8.self))) }
+    private mutating func utf8(_ n: Int) throws -> PickleObject {
+        .value(.string(String(decoding: try take(n), as: UTF8.self)))
+    }
     private mutating func raw(_ n: Int) throws -> PickleObject { .value(.bytes(Array(try take(n)))) }
 
     // MARK: stack
@@ -101,10 +111,18 @@ struct Unpickler {
                 guard n >= 0 else { throw fail("negative LONG4 length") }
                 stack.append(.value(PickleCalls.long(Array(try take(Int(n))))))
             case 0x47:  // BINFLOAT (big-endian)
-                stack.append(.value(.float(Double(bitPattern: UInt64(bigEndian: try take(8).loadUnaligned(as: UInt64.self))))))
+                stack.append(
+                    .value(
+                        .float(
+                            Double(bitPattern: UInt64(bigEndian: try take(8).loadUnaligned(as: UInt64.self))))
+                    ))
             case 0x49:  // INT (text); I00/I01 are booleans in protocol 0
                 let s = try line()
-                if s == "00" { stack.append(.value(.bool(false))) } else if s == "01" { stack.append(.value(.bool(true))) } else {
+                if s == "00" {
+                    stack.append(.value(.bool(false)))
+                } else if s == "01" {
+                    stack.append(.value(.bool(true)))
+                } else {
                     guard let v = Int64(s) else { throw fail("bad INT '\(s)'") }
                     stack.append(.value(.int(v)))
                 }
@@ -135,10 +153,13 @@ struct Unpickler {
             case 0x74: stack.append(.tuple(try popMark(), arena))
             case 0x85: stack.append(.tuple([try pop()], arena))
             case 0x86:
-                let b = try pop(), a = try pop()
+                let b = try pop()
+                let a = try pop()
                 stack.append(.tuple([a, b], arena))
             case 0x87:
-                let c = try pop(), b = try pop(), a = try pop()
+                let c = try pop()
+                let b = try pop()
+                let a = try pop()
                 stack.append(.tuple([a, b, c], arena))
             case 0x5D: stack.append(.list(PickleObject.ListBox(arena)))
             case 0x6C:  // LIST
@@ -157,7 +178,8 @@ struct Unpickler {
                 try setItems(box, try popMark())
                 stack.append(.dict(box))
             case 0x73:  // SETITEM
-                let v = try pop(), k = try pop()
+                let v = try pop()
+                let k = try pop()
                 guard case .dict(let box) = try top() else { throw fail("SETITEM on a non-dict") }
                 box.entries.append((k, v))
             case 0x75:  // SETITEMS
@@ -175,21 +197,28 @@ struct Unpickler {
                 box.frozen = true
                 stack.append(.set(box))
             case 0x63:  // GLOBAL
-                let module = try line(), name = try line()
+                let module = try line()
+                let name = try line()
                 stack.append(try calls.global(module, name))
             case 0x93:  // STACK_GLOBAL
-                let name = try pop(), module = try pop()
-                guard case .value(.string(let n)) = name, case .value(.string(let m)) = module else { throw fail("STACK_GLOBAL needs two strings") }
+                let name = try pop()
+                let module = try pop()
+                guard case .value(.string(let n)) = name, case .value(.string(let m)) = module else {
+                    throw fail("STACK_GLOBAL needs two strings")
+                }
                 stack.append(try calls.global(m, n))
             case 0x52:  // REDUCE
-                let args = try pop(), callable = try pop()
+                let args = try pop()
+                let callable = try pop()
                 stack.append(try calls.call(callable, arguments: try tupleItems(args)))
             case 0x81:  // NEWOBJ
-                let args = try pop(), cls = try pop()
+                let args = try pop()
+                let cls = try pop()
                 stack.append(try calls.call(cls, arguments: try tupleItems(args)))
             case 0x92:  // NEWOBJ_EX
                 _ = try pop()
-                let args = try pop(), cls = try pop()
+                let args = try pop()
+                let cls = try pop()
                 stack.append(try calls.call(cls, arguments: try tupleItems(args)))
             case 0x62:  // BUILD
                 let state = try pop()
@@ -210,7 +239,11 @@ struct Unpickler {
                 guard let k = Int(try line()) else { throw fail("bad GET index") }
                 stack.append(try memoGet(k))
             default:
-                throw fail(String(format: "opcode 0x%02X is not supported in tensor files (it could run code or is not a pickle)", op))
+                throw fail(
+                    String(
+                        format:
+                            "opcode 0x%02X is not supported in tensor files (it could run code or is not a pickle)",
+                        op))
             }
         }
     }

@@ -52,14 +52,20 @@ public struct BaselineReport: Codable, Sendable {
 
     /// Human-readable table.
     public func text() -> String {
-        var lines = ["\(method) on \(dataset): \(subjects.count) subject(s), HR by \(hrMethod) in \(band[0])–\(band[1]) Hz"]
+        var lines = [
+            "\(method) on \(dataset): \(subjects.count) subject(s), HR by \(hrMethod) in \(band[0])–\(band[1]) Hz"
+        ]
         lines.append("subject  frames    fps   face  predicted  truth   |error|  SNR(dB)")
         for s in subjects {
             for w in s.windows {
                 let name = s.windows.count > 1 ? "\(s.subject).\(w.window)" : "\(s.subject)"
                 let padded = String(repeating: " ", count: max(0, 7 - name.count)) + name
                 let face = s.faceDetected ? "  yes" : " none"
-                lines.append(padded + String(format: "  %6d  %5.2f  ", s.frames, s.fps) + face + String(format: "  %9.2f  %6.2f  %7.2f  %7.2f", w.predicted, w.truth, abs(w.predicted - w.truth), w.snr))
+                lines.append(
+                    padded + String(format: "  %6d  %5.2f  ", s.frames, s.fps) + face
+                        + String(
+                            format: "  %9.2f  %6.2f  %7.2f  %7.2f", w.predicted, w.truth,
+                            abs(w.predicted - w.truth), w.snr))
             }
         }
         for k in skipped { lines.append("skipped subject \(k.subject): \(k.reason)") }
@@ -68,7 +74,9 @@ public struct BaselineReport: Codable, Sendable {
             lines.append(String(format: "RMSE %.2f ± %.2f BPM", m.rmse, m.rmseStandardError))
             lines.append(String(format: "MAPE %.2f ± %.2f %%", m.mape, m.mapeStandardError))
             lines.append(String(format: "Pearson %.3f ± %.3f", m.pearson, m.pearsonStandardError))
-            if let snr = m.snr, let se = m.snrStandardError { lines.append(String(format: "SNR  %.2f ± %.2f dB", snr, se)) }
+            if let snr = m.snr, let se = m.snrStandardError {
+                lines.append(String(format: "SNR  %.2f ± %.2f dB", snr, se))
+            }
         } else {
             lines.append("No subject could be evaluated.")
         }
@@ -79,7 +87,8 @@ public struct BaselineReport: Codable, Sendable {
     public func json() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try encoder.encode(self)
     }
 }
@@ -103,12 +112,17 @@ public enum BaselineError: UserFacingError {
 /// evaluated against the ground-truth PPG as rPPG-Toolbox's `unsupervised_predict` does.
 public enum Baseline {
     /// Runs the baseline. `progress` receives one line per finished subject.
-    public static func run(_ options: BaselineOptions, progress: (@Sendable (String) -> Void)? = nil) throws -> BaselineReport {
-        guard options.dataset.lowercased() == "ubfc" else { throw BaselineError.unsupportedDataset(options.dataset) }
+    public static func run(_ options: BaselineOptions, progress: (@Sendable (String) -> Void)? = nil) throws
+        -> BaselineReport
+    {
+        guard options.dataset.lowercased() == "ubfc" else {
+            throw BaselineError.unsupportedDataset(options.dataset)
+        }
         let subjects = try UBFCDataset.subjects(in: options.rawData)
         let cascade = try HaarCascade.load(path: options.cascadePath)
         let detector = HaarDetector(cascade: cascade)
-        let outcomes = UnsafeMutableBufferPointer<Result<BaselineReport.Subject, Error>?>.allocate(capacity: subjects.count)
+        let outcomes = UnsafeMutableBufferPointer<Result<BaselineReport.Subject, Error>?>.allocate(
+            capacity: subjects.count)
         outcomes.initialize(repeating: nil)
         defer { outcomes.deallocate() }
         Parallel.forEach(subjects.count, threads: max(1, min(options.threads, subjects.count))) { i in
@@ -117,8 +131,14 @@ public enum Baseline {
             outcomes[i] = result
             switch result {
             case .success(let s):
-                if !s.faceDetected { progress?("warning: subject \(subject.number): no face found on the first frame; using the whole frame") }
-                progress?("subject \(subject.number): \(s.frames) frames, HR \(s.windows.map { String(format: "%.1f", $0.predicted) }.joined(separator: ",")) vs \(s.windows.map { String(format: "%.1f", $0.truth) }.joined(separator: ","))")
+                if !s.faceDetected {
+                    progress?(
+                        "warning: subject \(subject.number): no face found on the first frame; using the whole frame"
+                    )
+                }
+                progress?(
+                    "subject \(subject.number): \(s.frames) frames, HR \(s.windows.map { String(format: "%.1f", $0.predicted) }.joined(separator: ",")) vs \(s.windows.map { String(format: "%.1f", $0.truth) }.joined(separator: ","))"
+                )
             case .failure(let e): progress?("subject \(subject.number): skipped (\(e))")
             }
         }
@@ -132,58 +152,48 @@ public enum Baseline {
         }
         let windows = done.flatMap(\.windows)
         guard !done.isEmpty else {
-            throw BaselineError.noSubjectEvaluated(path: options.rawData.path, reasons: skipped.map { "subject \($0.subject): \($0.reason)" })
+            throw BaselineError.noSubjectEvaluated(
+                path: options.rawData.path, reasons: skipped.map { "subject \($0.subject): \($0.reason)" })
         }
-        let metrics = windows.isEmpty ? nil : HRMetrics.compute(predicted: windows.map(\.predicted), truth: windows.map(\.truth), snr: windows.map(\.snr))
+        let metrics =
+            windows.isEmpty
+            ? nil
+            : HRMetrics.compute(
+                predicted: windows.map(\.predicted), truth: windows.map(\.truth), snr: windows.map(\.snr))
         return BaselineReport(
-            method: options.method.displayName, dataset: options.dataset, hrMethod: options.evaluation.method.rawValue,
-            band: [options.evaluation.band.low, options.evaluation.band.high], subjects: done, skipped: skipped, metrics: metrics)
+            method: options.method.displayName, dataset: options.dataset,
+            hrMethod: options.evaluation.method.rawValue,
+            band: [options.evaluation.band.low, options.evaluation.band.high], subjects: done,
+            skipped: skipped, metrics: metrics)
     }
 
     /// One subject: face box on the first frame, mean RGB per frame, pulse, heart rates.
-    static func evaluate(_ subject: UBFCSubject, detector: HaarDetector, options: BaselineOptions) throws -> BaselineReport.Subject {
+    static func evaluate(_ subject: UBFCSubject, detector: HaarDetector, options: BaselineOptions) throws
+        -> BaselineReport.Subject
+    {
         let reader = try AVIReader(url: subject.video)
         let frames = reader.frameCount
-        guard frames > 0 else { throw VideoError.corrupt(path: subject.video.path, reason: "the video has no frames") }
-        let fps = reader.frameRate > 0 && reader.frameRate.isFinite ? reader.frameRate : 30
-        var frame = try reader.readFrame(0)
-        let detected = detector.widestFace(GrayImage(frame: frame))
-        let box = (detected?.enlarged(by: 1.5) ?? FaceBox(x: 0, y: 0, width: frame.width, height: frame.height))
-            .clipped(frameWidth: frame.width, frameHeight: frame.height)
-        var rgb = [SIMD3<Double>](repeating: .zero, count: frames)
-        for i in 0..<frames {
-            if i > 0 { try reader.readFrame(i, into: &frame) }
-            rgb[i] = meanColour(frame, box: box)
+        guard frames > 0 else {
+            throw VideoError.corrupt(path: subject.video.path, reason: "the video has no frames")
         }
+        let trace = try FaceColourTrace.extract(reader, detector: detector)
+        let fps = trace.fps
+        let box = trace.box
+        let rgb = trace.rgb
         let truth = try subject.loadGroundTruth()
         // The toolbox resamples the PPG to the frame count (np.interp over two linspaces).
         let label = GroundTruth.resample(truth.ppg, to: frames)
         let pulse = try options.method.pulse(rgb: rgb, fps: fps)
-        let windows = HeartRateEvaluation.evaluateVideo(video: subject.number, prediction: pulse, label: label, fps: fps, diffNormalized: false, options: options.evaluation)
+        let windows = HeartRateEvaluation.evaluateVideo(
+            video: subject.number, prediction: pulse, label: label, fps: fps, diffNormalized: false,
+            options: options.evaluation)
         guard !windows.isEmpty else {
-            throw SignalError.signalTooShort(length: pulse.count, needed: 10, context: "Subject \(subject.number) heart-rate evaluation")
+            throw SignalError.signalTooShort(
+                length: pulse.count, needed: 10, context: "Subject \(subject.number) heart-rate evaluation")
         }
         return BaselineReport.Subject(
-            subject: subject.number, frames: frames, fps: fps, faceBox: [box.x, box.y, box.width, box.height],
-            faceDetected: detected != nil, windows: windows)
-    }
-
-    /// Mean (R, G, B) over the box (rPPG-Toolbox averages the area-resized crop, which is the same
-    /// mean up to the resize's edge weighting).
-    static func meanColour(_ frame: VideoFrame, box: FaceBox) -> SIMD3<Double> {
-        guard box.area > 0 else { return .zero }
-        var sums = SIMD3<UInt64>(repeating: 0)
-        frame.rgb.withUnsafeBufferPointer { p in
-            for y in box.y..<(box.y + box.height) {
-                var r: UInt64 = 0, g: UInt64 = 0, b: UInt64 = 0
-                var o = (y * frame.width + box.x) * 3
-                for _ in 0..<box.width {
-                    r += UInt64(p[o]); g += UInt64(p[o + 1]); b += UInt64(p[o + 2])
-                    o += 3
-                }
-                sums &+= SIMD3(r, g, b)
-            }
-        }
-        return SIMD3<Double>(Double(sums.x), Double(sums.y), Double(sums.z)) / Double(box.area)
+            subject: subject.number, frames: frames, fps: fps,
+            faceBox: [box.x, box.y, box.width, box.height],
+            faceDetected: trace.faceDetected, windows: windows)
     }
 }

@@ -17,7 +17,8 @@ public enum ConvertCheckpoint {
         if stateDictOnly {
             let checkpoint = try Checkpoint(root: value, source: input.path, stripModulePrefix: true)
             try TorchFile.save(checkpoint.stateDict.pickleValue, to: output)
-            return Result(tensorCount: checkpoint.stateDict.entries.count, strippedPrefix: checkpoint.strippedPrefix)
+            return Result(
+                tensorCount: checkpoint.stateDict.entries.count, strippedPrefix: checkpoint.strippedPrefix)
         }
         try TorchFile.save(value, to: output)
         var count = 0

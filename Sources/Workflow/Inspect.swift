@@ -67,7 +67,11 @@ public enum Inspect {
 
     /// True for the zip magic `PK\x03\x04` / `PK\x05\x06` or a pickle PROTO opcode (legacy files).
     public static func isPyTorchFile(_ head: [UInt8]) -> Bool {
-        if head.count >= 4, head[0] == 0x50, head[1] == 0x4B, (head[2] == 0x03 && head[3] == 0x04) || (head[2] == 0x05 && head[3] == 0x06) { return true }
+        if head.count >= 4, head[0] == 0x50, head[1] == 0x4B,
+            (head[2] == 0x03 && head[3] == 0x04) || (head[2] == 0x05 && head[3] == 0x06)
+        {
+            return true
+        }
         return head.count >= 2 && head[0] == 0x80 && head[1] <= 5
     }
 
@@ -75,8 +79,9 @@ public enum Inspect {
     /// file is a protobuf, so it starts with neither zip nor pickle bytes): replace this body with a
     /// dispatch to its inspector, returning a report of another `kind`.
     static func inspectOtherFormat(_ url: URL, firstBytes: [UInt8]) throws -> InspectReport {
-        throw InspectError(path: url.path, problem: "the file format is not recognised (it is not a PyTorch checkpoint)",
-                           advice: "pass a .pt or .pth file written by torch.save")
+        throw InspectError(
+            path: url.path, problem: "the file format is not recognised (it is not a PyTorch checkpoint)",
+            advice: "pass a .pt or .pth file written by torch.save")
     }
 
     static func firstBytes(_ url: URL, count: Int) throws -> [UInt8] {
@@ -85,12 +90,17 @@ public enum Inspect {
             throw InspectError(path: url.path, problem: "no such file", advice: "check the path")
         }
         guard !isFolder.boolValue, let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw InspectError(path: url.path, problem: isFolder.boolValue ? "this is a folder, not a file" : "the file cannot be opened",
-                               advice: "pass the path of a model file and check its permissions")
+            throw InspectError(
+                path: url.path,
+                problem: isFolder.boolValue ? "this is a folder, not a file" : "the file cannot be opened",
+                advice: "pass the path of a model file and check its permissions")
         }
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: count)) ?? Data()
-        guard !data.isEmpty else { throw InspectError(path: url.path, problem: "the file is empty", advice: "copy or download the file again") }
+        guard !data.isEmpty else {
+            throw InspectError(
+                path: url.path, problem: "the file is empty", advice: "copy or download the file again")
+        }
         return [UInt8](data)
     }
 
@@ -102,14 +112,17 @@ public enum Inspect {
         let checkpoint = try? Checkpoint(root: contents.value, source: url.path, stripModulePrefix: false)
         let stateDict = checkpoint.map { c in
             InspectReport.StateDictSummary(
-                foundUnder: c.stateDictKey, tensorCount: c.stateDict.entries.count, parameterCount: c.stateDict.parameterCount,
+                foundUnder: c.stateDictKey, tensorCount: c.stateDict.entries.count,
+                parameterCount: c.stateDict.parameterCount,
                 modulePrefix: c.detectedPrefix, keys: c.stateDict.keys)
         }
         return InspectReport(
             file: url.path, fileBytes: size, kind: "pytorch-checkpoint", format: contents.format.rawValue,
-            byteOrder: contents.byteOrder, topLevel: topLevel(contents.value), tensors: tensors, stateDict: stateDict,
-            metadata: .init(epoch: checkpoint?.epoch ?? contents.value["epoch"]?.intValue,
-                            valMAE: checkpoint?.valMAE ?? contents.value["val_mae"]?.doubleValue))
+            byteOrder: contents.byteOrder, topLevel: topLevel(contents.value), tensors: tensors,
+            stateDict: stateDict,
+            metadata: .init(
+                epoch: checkpoint?.epoch ?? contents.value["epoch"]?.intValue,
+                valMAE: checkpoint?.valMAE ?? contents.value["val_mae"]?.doubleValue))
     }
 
     static func keyText(_ k: PickleValue) -> String {
@@ -123,11 +136,14 @@ public enum Inspect {
     static func collectTensors(_ v: PickleValue, path: String, into out: inout [InspectReport.TensorEntry]) {
         func join(_ p: String, _ k: String) -> String { p.isEmpty ? k : "\(p).\(k)" }
         switch v {
-        case .tensor(let t): out.append(.init(path: path, dtype: t.dtype.rawValue, shape: t.shape, elements: t.elementCount))
-        case .dict(let entries): for e in entries { collectTensors(e.value, path: join(path, keyText(e.key)), into: &out) }
+        case .tensor(let t):
+            out.append(.init(path: path, dtype: t.dtype.rawValue, shape: t.shape, elements: t.elementCount))
+        case .dict(let entries):
+            for e in entries { collectTensors(e.value, path: join(path, keyText(e.key)), into: &out) }
         case .list(let items), .tuple(let items), .set(let items):
             for (i, x) in items.enumerated() { collectTensors(x, path: join(path, String(i)), into: &out) }
-        case .opaque(_, let args): for (i, x) in args.enumerated() { collectTensors(x, path: join(path, String(i)), into: &out) }
+        case .opaque(_, let args):
+            for (i, x) in args.enumerated() { collectTensors(x, path: join(path, String(i)), into: &out) }
         default: break
         }
     }
@@ -184,27 +200,37 @@ extension InspectReport {
     public func text() -> String {
         var lines: [String] = []
         lines.append("File:        \(file) (\(fileBytes) bytes)")
-        lines.append("Kind:        \(kind)" + (format.map { " (\($0) format, \(byteOrder ?? "little")-endian)" } ?? ""))
+        lines.append(
+            "Kind:        \(kind)" + (format.map { " (\($0) format, \(byteOrder ?? "little")-endian)" } ?? "")
+        )
         if metadata.epoch != nil || metadata.valMAE != nil {
-            lines.append("Metadata:    " + [metadata.epoch.map { "epoch \($0)" }, metadata.valMAE.map { "val_mae \($0)" }].compactMap { $0 }.joined(separator: ", "))
+            lines.append(
+                "Metadata:    "
+                    + [metadata.epoch.map { "epoch \($0)" }, metadata.valMAE.map { "val_mae \($0)" }]
+                    .compactMap { $0 }.joined(separator: ", "))
         }
         if topLevel.count > 12, topLevel.allSatisfy({ $0.type == "tensor" }) {
             lines.append("Top level:   a dict of \(topLevel.count) tensors (a bare state dict)")
         } else {
             lines.append("Top level:")
-            for e in topLevel { lines.append("  \(e.key.isEmpty ? "(root)" : e.key): \(e.type), \(e.summary)") }
+            for e in topLevel {
+                lines.append("  \(e.key.isEmpty ? "(root)" : e.key): \(e.type), \(e.summary)")
+            }
         }
         if let sd = stateDict {
-            lines.append("State dict:  \(sd.tensorCount) tensors, \(sd.parameterCount) parameters"
-                + (sd.foundUnder.map { ", under '\($0)'" } ?? ", at the root")
-                + (sd.modulePrefix.map { ", keys prefixed '\($0)' (nn.DataParallel)" } ?? ""))
+            lines.append(
+                "State dict:  \(sd.tensorCount) tensors, \(sd.parameterCount) parameters"
+                    + (sd.foundUnder.map { ", under '\($0)'" } ?? ", at the root")
+                    + (sd.modulePrefix.map { ", keys prefixed '\($0)' (nn.DataParallel)" } ?? ""))
         } else {
             lines.append("State dict:  none found")
         }
         lines.append("Tensors (\(tensors.count)):")
         let width = min(tensors.map(\.path.count).max() ?? 0, 60)
         for t in tensors {
-            lines.append("  " + t.path.padding(toLength: max(width, t.path.count), withPad: " ", startingAt: 0) + "  \(t.dtype.padding(toLength: 8, withPad: " ", startingAt: 0)) \(t.shape)")
+            lines.append(
+                "  " + t.path.padding(toLength: max(width, t.path.count), withPad: " ", startingAt: 0)
+                    + "  \(t.dtype.padding(toLength: 8, withPad: " ", startingAt: 0)) \(t.shape)")
         }
         return lines.joined(separator: "\n")
     }

@@ -23,14 +23,19 @@ public enum LoadBenchmark {
             last = try TorchFile.load(url)
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-        var tensors = 0, bytes = 0
+        var tensors = 0
+        var bytes = 0
         var sum: Int64 = 0
         func walk(_ v: PickleValue) {
             switch v {
             case .tensor(let t):
                 tensors += 1
                 bytes += t.byteCount
-                if t.dtype == .float32 { t.withUnsafeBufferPointer(of: Float.self) { for x in $0 { sum &+= Int64(Int32(bitPattern: x.bitPattern)) } } }
+                if t.dtype == .float32 {
+                    t.withUnsafeBufferPointer(of: Float.self) {
+                        for x in $0 { sum &+= Int64(Int32(bitPattern: x.bitPattern)) }
+                    }
+                }
             case .dict(let e): e.forEach { walk($0.value) }
             case .list(let x), .tuple(let x), .set(let x): x.forEach(walk)
             default: break

@@ -108,8 +108,8 @@ public enum Preprocess {
             }
         }
         guard !parts.isEmpty, let fps else {
-            throw DatasetError.invalidProcessedFile(path: options.outputFile.path,
-                reason: "no subject produced a clip (\(skipped.map { "subject \($0.0): \($0.1)" }.joined(separator: "; ")))")
+            throw DatasetError.noClips(path: options.rawData.path,
+                                       details: skipped.map { "subject \($0.0): \($0.1)" }.joined(separator: "; "))
         }
         let dataset = assemble(parts, fps: fps, options: options)
         try dataset.save(to: options.outputFile)

@@ -99,8 +99,8 @@ struct Int8ElementwiseTests {
             for h in 0..<4 {
                 var sum = 0
                 for c in 0..<3 { for w in 0..<5 { sum += Int(x[((b * 3 + c) * 4 + h) * 5 + w]) + 5 } }
-                let real = Float(sum) * 0.1 / 15
-                #expect(out[b * 4 + h] == Int8Quantize.quantize(real, scale: 0.02, zeroPoint: 1))
+                let v = (Float(sum) * (Float(0.1) / 15 / 0.02)).rounded(.toNearestOrEven) + 1
+                #expect(out[b * 4 + h] == Int8(min(max(v, -128), 127)))
             }
         }
     }

@@ -5,7 +5,9 @@ import TorchIO
 /// The canonical text of a value, as `render` in Tools/make_torchio_fixtures.py writes it: the
 /// tests compare it with the `.expected.txt` files byte for byte, so every value is exact.
 func render(_ v: PickleValue) -> String {
-    func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 { bytes.map { String(format: "%02x", $0) }.joined() }
+    func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
     switch v {
     case .none: return "None"
     case .bool(let b): return b ? "True" : "False"
@@ -17,10 +19,13 @@ func render(_ v: PickleValue) -> String {
     case .list(let items): return "[" + items.map(render).joined(separator: ",") + "]"
     case .tuple(let items): return "(" + items.map(render).joined(separator: ",") + ")"
     case .set(let items): return "set(" + items.map(render).joined(separator: ",") + ")"
-    case .dict(let entries): return "{" + entries.map { render($0.key) + ":" + render($0.value) }.joined(separator: ",") + "}"
+    case .dict(let entries):
+        return "{" + entries.map { render($0.key) + ":" + render($0.value) }.joined(separator: ",") + "}"
     case .tensor(let t):
-        return "tensor(\(t.dtype.rawValue),[\(t.shape.map(String.init).joined(separator: ","))],\(t.withUnsafeBytes { hex($0) }))"
-    case .opaque(let name, let args): return "opaque(\(name),[" + args.map(render).joined(separator: ",") + "])"
+        return
+            "tensor(\(t.dtype.rawValue),[\(t.shape.map(String.init).joined(separator: ","))],\(t.withUnsafeBytes { hex($0) }))"
+    case .opaque(let name, let args):
+        return "opaque(\(name),[" + args.map(render).joined(separator: ",") + "])"
     }
 }
 
@@ -32,7 +37,8 @@ enum Fixtures {
     }
     /// A fresh temporary folder for files a test writes.
     static func temporaryFolder() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("torchio-tests-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "torchio-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }

@@ -7,7 +7,8 @@ import TorchIO
 @Suite struct RealCheckpointTests {
     static let url = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/checkpoints/PURE_PhysNet_DiffNormalized.pth")
+        .deletingLastPathComponent().appendingPathComponent(
+            "shared/checkpoints/PURE_PhysNet_DiffNormalized.pth")
 
     @Test func physNetReleaseCheckpointHas79Tensors() throws {
         guard FileManager.default.fileExists(atPath: Self.url.path) else {

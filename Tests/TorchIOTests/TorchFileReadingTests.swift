@@ -5,7 +5,10 @@ import TorchIO
 
 /// Values read from files made by real PyTorch equal what torch.load returns, exactly.
 @Suite struct TorchFileReadingTests {
-    static let valueFixtures = ["plain", "dtypes", "views", "checkpoint", "dataparallel", "protocol4", "legacy", "big_endian", "deflate"]
+    static let valueFixtures = [
+        "plain", "dtypes", "views", "checkpoint", "dataparallel", "protocol4", "legacy", "big_endian",
+        "deflate", "zip64",
+    ]
 
     @Test(arguments: valueFixtures)
     func valuesMatchTorchLoad(_ name: String) throws {
@@ -21,7 +24,8 @@ import TorchIO
 
     @Test func contiguousViewsBorrowOneStorage() throws {
         let value = try TorchFile.load(Fixtures.url("views.pt"))
-        let base = try #require(value["base"]?.tensor), rows = try #require(value["rows"]?.tensor)
+        let base = try #require(value["base"]?.tensor)
+        let rows = try #require(value["rows"]?.tensor)
         #expect(rows.sharesStorage(with: base))
         #expect(rows.scalars(as: Float.self) == Array(base.scalars(as: Float.self)[6..<18]))
         // The transposed view is gathered into its own contiguous tensor.
@@ -36,7 +40,8 @@ import TorchIO
 
     @Test func legacyViewsShareTheirRootStorage() throws {
         let value = try TorchFile.load(Fixtures.url("legacy.pt"))
-        let base = try #require(value["base"]?.tensor), rows = try #require(value["rows"]?.tensor)
+        let base = try #require(value["base"]?.tensor)
+        let rows = try #require(value["rows"]?.tensor)
         #expect(rows.sharesStorage(with: base))
         #expect(value["epoch"] == .int(3))
     }
@@ -53,7 +58,10 @@ import TorchIO
         // Adam's per-parameter state is keyed by int parameter index.
         let state = try #require(optimizer["state"])
         #expect(state.dictEntries.first?.key == .int(0))
-        guard case .list(let groups)? = optimizer["param_groups"] else { Issue.record("no param_groups"); return }
+        guard case .list(let groups)? = optimizer["param_groups"] else {
+            Issue.record("no param_groups")
+            return
+        }
         #expect(groups.first?["betas"] == .tuple([.float(0.9), .float(0.999)]))
     }
 

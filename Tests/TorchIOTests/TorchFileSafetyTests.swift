@@ -14,12 +14,15 @@ import TorchIO
     }
 
     @Test func unknownGlobalIsKeptInertOnRequest() throws {
-        let value = try TorchFile.load(Fixtures.url("evil_global.pt"), options: LoadOptions(keepUnknownGlobals: true))
+        let value = try TorchFile.load(
+            Fixtures.url("evil_global.pt"), options: LoadOptions(keepUnknownGlobals: true))
         #expect(value == .opaque(global: "posix.system", arguments: [.string("echo pwned")]))
     }
 
     @Test func missingFile() throws {
-        let error = try #require(throws: TorchIOError.self) { try TorchFile.load(URL(fileURLWithPath: "/nonexistent/model.pth")) }
+        let error = try #require(throws: TorchIOError.self) {
+            try TorchFile.load(URL(fileURLWithPath: "/nonexistent/model.pth"))
+        }
         #expect(error.description == "/nonexistent/model.pth: no such file; check the path.")
     }
 
@@ -55,7 +58,8 @@ import TorchIO
         let marker = [UInt8](repeating: 0xAB, count: 64)
         try TorchFile.save(.stringDict([("w", .tensor(Tensor(shape: [64], scalars: marker)))]), to: url)
         var bytes = [UInt8](try Data(contentsOf: url))
-        let at = try #require(bytes.indices.first { bytes[$0..<min($0 + 64, bytes.count)].elementsEqual(marker) })
+        let at = try #require(
+            bytes.indices.first { bytes[$0..<min($0 + 64, bytes.count)].elementsEqual(marker) })
         bytes[at + 10] ^= 0x01
         try Data(bytes).write(to: url)
         let error = try #require(throws: TorchIOError.self) { try TorchFile.load(url) }
@@ -64,13 +68,17 @@ import TorchIO
 
     @Test func storageSmallerThanTheViewIsAnError() throws {
         // Made by the fixture script: size (100,) over a 6-element float storage (torch refuses it too).
-        let error = try #require(throws: TorchIOError.self) { try TorchFile.load(Fixtures.url("oversized_view.pt")) }
+        let error = try #require(throws: TorchIOError.self) {
+            try TorchFile.load(Fixtures.url("oversized_view.pt"))
+        }
         #expect(error.description.contains("needs 400 bytes but storage 0 has 24"))
     }
 
     /// A legacy-format file (no CRC to fix up) whose object pickle body is `body`.
     static func legacyFile(_ body: [UInt8]) throws -> URL {
-        var bytes: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E]
+        var bytes: [UInt8] = [
+            0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E,
+        ]
         bytes += [0x80, 0x02, 0x4D, 0xE9, 0x03, 0x2E]  // protocol version 1001
         bytes += [0x80, 0x02, 0x7D, 0x2E]  // sys_info {}
         bytes += [0x80, 0x02] + body + [0x2E]
@@ -106,8 +114,12 @@ import TorchIO
     }
 
     @Test func numpyScalarIsKeptInertOnRequest() throws {
-        let value = try TorchFile.load(Fixtures.url("numpy_scalar.pt"), options: LoadOptions(keepUnknownGlobals: true))
-        guard case .opaque(let name, _)? = value["val_mae"] else { Issue.record("val_mae is not opaque"); return }
+        let value = try TorchFile.load(
+            Fixtures.url("numpy_scalar.pt"), options: LoadOptions(keepUnknownGlobals: true))
+        guard case .opaque(let name, _)? = value["val_mae"] else {
+            Issue.record("val_mae is not opaque")
+            return
+        }
         #expect(name == (try Fixtures.text("numpy_scalar.global.txt")))
     }
 }
@@ -117,16 +129,24 @@ import TorchIO
     @Test func largeFileRoundTripsAndItsCRCIsChecked() throws {
         let count = 9 << 20  // 36 MiB of float32
         var big = Tensor(zeros: [count], dtype: .float32)
-        big.withUnsafeMutableBufferPointer(of: Float.self) { p in for i in stride(from: 0, to: count, by: 4093) { p[i] = Float(i) } }
+        big.withUnsafeMutableBufferPointer(of: Float.self) { p in
+            for i in stride(from: 0, to: count, by: 4093) { p[i] = Float(i) }
+        }
         let url = try Fixtures.temporaryFolder().appendingPathComponent("big.pt")
-        try TorchFile.save(.stringDict([("small", .tensor(Tensor(scalar: Int64(1)))), ("big", .tensor(big))]), to: url)
+        try TorchFile.save(
+            .stringDict([("small", .tensor(Tensor(scalar: Int64(1)))), ("big", .tensor(big))]), to: url)
         let back = try TorchFile.load(url)
         let loaded = try #require(back["big"]?.tensor)
         #expect(loaded.shape == big.shape)
-        #expect(loaded.withUnsafeBytes { a in big.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } })
+        #expect(
+            loaded.withUnsafeBytes { a in
+                big.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+            })
         // Flip one byte 20 MiB into the big record: the error names it.
         let handle = try FileHandle(forUpdating: url)
-        let at = UInt64(try #require(try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int)) / 2
+        let at =
+            UInt64(try #require(try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int))
+            / 2
         try handle.seek(toOffset: at)
         let byte = try #require(try handle.read(upToCount: 1)).first!
         try handle.seek(toOffset: at)

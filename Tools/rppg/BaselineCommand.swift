@@ -7,12 +7,16 @@ import Workflow
 struct BaselineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baseline",
-        abstract: "Heart rate by an unsupervised method (POS, CHROM, GREEN) on a dataset, with MAE/RMSE/MAPE/Pearson/SNR.")
+        abstract:
+            "Heart rate by an unsupervised method (POS, CHROM, GREEN) on a dataset, with MAE/RMSE/MAPE/Pearson/SNR."
+    )
 
     @Option(help: "Method: pos, chrom or green.")
     var method: String = "pos"
 
-    @Option(name: .customLong("raw-data"), help: "Dataset folder (UBFC-rPPG: subject<N>/vid.avi + ground_truth.txt).")
+    @Option(
+        name: .customLong("raw-data"),
+        help: "Dataset folder (UBFC-rPPG: subject<N>/vid.avi + ground_truth.txt).")
     var rawData: String
 
     @Option(help: "Dataset layout.")
@@ -34,6 +38,9 @@ struct BaselineCommand: ParsableCommand {
             }
             guard let h = HRMethod(rawValue: hrMethod.lowercased()) else {
                 throw ValidationFailure(message: "Unknown --hr-method '\(hrMethod)'; use fft or peak.")
+            }
+            if let w = windowSeconds, !(w > 0) {
+                throw ValidationFailure(message: "--window must be a positive number of seconds, got \(w).")
             }
             var options = BaselineOptions(method: m, rawData: URL(fileURLWithPath: rawData), dataset: dataset)
             options.evaluation.method = h

@@ -4,7 +4,8 @@ import Workflow
 
 struct BenchLoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-load", abstract: "Time loading a PyTorch checkpoint (prints JSON).", shouldDisplay: false)
+        commandName: "bench-load", abstract: "Time loading a PyTorch checkpoint (prints JSON).",
+        shouldDisplay: false)
 
     @Argument(help: "A .pt/.pth file.")
     var file: String

@@ -19,8 +19,12 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let r = try ConvertCheckpoint.run(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), stateDictOnly: stateDictOnly)
-            print("Wrote \(output): \(r.tensorCount) tensors" + (r.strippedPrefix.map { ", prefix '\($0)' removed" } ?? ""))
+            let r = try ConvertCheckpoint.run(
+                input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output),
+                stateDictOnly: stateDictOnly)
+            print(
+                "Wrote \(output): \(r.tensorCount) tensors"
+                    + (r.strippedPrefix.map { ", prefix '\($0)' removed" } ?? ""))
         }
     }
 }

@@ -30,6 +30,9 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Activation type: int8 (default) or uint8.")
     var activationType: String = "int8"
 
+    @Option(help: "Entropy method: histogram bins (ORT's 128 leaves one candidate, i.e. MinMax; e.g. 2048 for a real KL search).")
+    var entropyBins: Int = 128
+
     @Flag(help: "Print the per-layer SQNR report (measured on up to --report-clips clips).")
     var report = false
 
@@ -51,7 +54,11 @@ struct QuantizeCommand: ParsableCommand {
                 throw QuantizationError.unsupportedGraph("--per-channel and --per-tensor exclude each other")
             }
             let options = QuantizationOptions(method: m, perChannel: !perTensor,
-                                              activationType: activationType == "uint8" ? .uint8 : .int8, threads: threads)
+                                              activationType: activationType == "uint8" ? .uint8 : .int8,
+                                              entropyBins: entropyBins, threads: threads)
+            guard entropyBins >= options.entropyQuantizedBins else {
+                throw QuantizationError.unsupportedGraph("--entropy-bins must be at least \(options.entropyQuantizedBins)")
+            }
             let r = try QuantizeModel.run(
                 QuantizeModel.Options(model: URL(fileURLWithPath: model), calibration: URL(fileURLWithPath: calibration),
                                       output: URL(fileURLWithPath: output), quantization: options,

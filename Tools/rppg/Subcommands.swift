@@ -2,13 +2,18 @@ import ArgumentParser
 
 /// Every subcommand, in the order `rppg --help` lists them. Add one line per new command.
 let allSubcommands: [ParsableCommand.Type] = [
+    PipelineCommand.self,
     VersionCommand.self,
+    VerifyCommand.self,
+    DeployCheckCommand.self,
     InspectCommand.self,
     ConvertCommand.self,
     BenchLoadCommand.self,
     BaselineCommand.self,
     PreprocessCommand.self,
     SynthCommand.self,
+    ExportCommand.self,
     CalibrateCommand.self,
     QuantizeCommand.self,
+    TrainCommand.self,
 ]

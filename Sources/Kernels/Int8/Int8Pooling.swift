@@ -4,11 +4,12 @@
 /// Semantics (ONNX Runtime's QDQ forms):
 /// - Max pooling: `max` of the int8 values in the window (padding ignored); when input and
 ///   output quantization parameters differ the maximum is requantized as in ``Int8Quantize``.
-/// - Average pooling: the exact integer sum of `x − xZeroPoint` over the window, divided by the
-///   count (`countIncludePad` decides whether padded taps count), scaled and quantized:
-///   `q = sat(round_half_even(Float(sum)·xScale / Float(count) / yScale) + yZeroPoint)`.
-///   This is DQ → AveragePool → Q with an exact sum (ORT's QLinearAveragePool sums dequantized
-///   floats; the two can differ by 1 LSB on ties).
+/// - Average pooling: the exact integer sum of `x − xZeroPoint` over the window times one float32
+///   multiplier, as MLAS's QLinearGlobalAveragePool does:
+///   `q = sat(round_half_even(Float(sum) · (xScale / Float(count) / yScale)) + yZeroPoint)`
+///   (`countIncludePad` decides whether padded taps count). With equal input/output scales (what
+///   quantize_static gives AveragePool) this is exactly `round_half_even(sum / count)`. ORT's
+///   QLinearAveragePool sums dequantized floats instead, so ties can differ by 1 LSB.
 public struct Int8PoolShape: Sendable, Equatable {
     public var channels: Int
     public var input: [Int]
@@ -57,9 +58,8 @@ public enum Int8Pooling {
             var sum: Int32 = 0, valid = 0
             window { v, _ in sum &+= Int32(v) - xZeroPoint; valid += 1 }
             let count = countIncludePad ? full : Swift.max(valid, 1)
-            let real = Float(sum) * xScale / Float(count)
-            output[c * s.output[0] * s.output[1] * s.output[2] + p] =
-                Int8Quantize.quantize(real, scale: yScale, zeroPoint: yZeroPoint)
+            let v = Float(sum) * (xScale / Float(count) / yScale)
+            output[c * s.output[0] * s.output[1] * s.output[2] + p] = Int8Pooling.round(v, yZeroPoint)
         }
     }
 
@@ -97,8 +97,9 @@ public enum Int8Pooling {
         }
     }
 
-    /// Mean over `axes` of an int8 tensor of `shape` (DQ → ReduceMean → Q with an exact integer
-    /// sum): `q = sat(round_half_even(Float(Σ(x − xZp))·xScale / Float(count) / yScale) + yZp)`.
+    /// Mean over `axes` of an int8 tensor of `shape`, in the same form as average pooling:
+    /// `q = sat(round_half_even(Float(Σ(x − xZp)) · (xScale / Float(count) / yScale)) + yZp)`.
+    /// (ORT runs a QDQ ReduceMean as DQ → float ReduceMean → Q; results agree up to 1 LSB on ties.)
     /// The output is laid out as the input with the reduced axes removed (keepdims is a view).
     public static func mean(shape: [Int], axes: [Int], input: UnsafePointer<Int8>,
                             xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32,
@@ -129,9 +130,13 @@ public enum Int8Pooling {
                 a -= 1
             }
         }
-        for j in 0..<outCount {
-            let real = Float(sums[j]) * xScale / Float(count)
-            output[j] = Int8Quantize.quantize(real, scale: yScale, zeroPoint: yZeroPoint)
-        }
+        let multiplier = xScale / Float(count) / yScale
+        for j in 0..<outCount { output[j] = round(Float(sums[j]) * multiplier, yZeroPoint) }
+    }
+
+    /// `sat(round_half_even(v) + zp)` to int8.
+    @inline(__always) static func round(_ v: Float, _ zp: Int32) -> Int8 {
+        let r = v.rounded(.toNearestOrEven) + Float(zp)
+        return Int8(Swift.min(Swift.max(r, -128), 127))
     }
 }

@@ -9,18 +9,24 @@ public enum CHROM {
     /// colours normalised by their mean, `X = 3R − 2G`, `Y = 1.5R + G − 1.5B`, each band-passed
     /// (3rd-order Butterworth 0.7–2.5 Hz, forward and backward), `S = Xf − (σXf/σYf)·Yf`,
     /// Hann-windowed and overlap-added. The output has `(L/2)·(windows + 1)` samples.
-    public static func pulse(rgb: [SIMD3<Double>], fps: Double, band: FrequencyBand = FrequencyBand(low: 0.7, high: 2.5), order: Int = 3) throws -> [Double] {
+    public static func pulse(
+        rgb: [SIMD3<Double>], fps: Double, band: FrequencyBand = FrequencyBand(low: 0.7, high: 2.5),
+        order: Int = 3
+    ) throws -> [Double] {
         var windowLength = Int((windowSeconds * fps).rounded(.up))
         if windowLength % 2 == 1 { windowLength += 1 }
         let half = windowLength / 2
         let frames = rgb.count
         guard half > 0, frames >= windowLength else {
-            throw SignalError.signalTooShort(length: frames, needed: windowLength, context: "CHROM (one \(windowSeconds) s window)")
+            throw SignalError.signalTooShort(
+                length: frames, needed: windowLength, context: "CHROM (one \(windowSeconds) s window)")
         }
         let windows = (frames - half) / half
         let filter = try Butterworth.bandPass(order: order, low: band.low, high: band.high, fs: fps)
         // Symmetric Hann window, as scipy.signal.windows.hann(L).
-        let hann = (0..<windowLength).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(windowLength - 1)) }
+        let hann = (0..<windowLength).map {
+            0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(windowLength - 1))
+        }
         var s = [Double](repeating: 0, count: half * (windows + 1))
         var x = [Double](repeating: 0, count: windowLength)
         var y = [Double](repeating: 0, count: windowLength)

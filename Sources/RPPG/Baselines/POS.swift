@@ -9,7 +9,9 @@ public enum POS {
     /// temporally normalised colours projected on (0, 1, −1) and (−2, 1, 1), combined with the
     /// ratio of their standard deviations, mean removed and overlap-added; then smoothness-priors
     /// detrend (λ 100) and a 1st-order Butterworth band-pass 0.75–3 Hz, forward and backward.
-    public static func pulse(rgb: [SIMD3<Double>], fps: Double, band: FrequencyBand = FrequencyBand(low: 0.75, high: 3.0)) throws -> [Double] {
+    public static func pulse(
+        rgb: [SIMD3<Double>], fps: Double, band: FrequencyBand = FrequencyBand(low: 0.75, high: 3.0)
+    ) throws -> [Double] {
         let n = rgb.count
         let l = Int((windowSeconds * fps).rounded(.up))
         var h = [Double](repeating: 0, count: n)

@@ -7,6 +7,8 @@ public enum DatasetError: UserFacingError, Equatable {
     case noSubjects(path: String)
     case invalidProcessedFile(path: String, reason: String)
     case unknownDataset(String)
+    /// Every subject was skipped or too short; `details` lists why.
+    case noClips(path: String, details: String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum DatasetError: UserFacingError, Equatable {
             return "No UBFC-rPPG subjects found in \(p): expected folders like subject1/ holding vid.avi and ground_truth.txt (DATASET_2) or gtdump.xmp (DATASET_1). Point --raw-data at the folder that contains them."
         case .invalidProcessedFile(let p, let r):
             return "Processed dataset \(p) is not usable: \(r). Recreate it with `rppg preprocess`."
+        case .noClips(let p, let d):
+            return "No clips could be made from \(p): \(d). Fix or replace those subjects, or lower --chunk for short videos."
         case .unknownDataset(let name):
             return "Unknown dataset '\(name)'; supported: ubfc."
         }

@@ -61,8 +61,11 @@ public struct HRMetrics: Sendable, Equatable, Codable {
     /// Pearson correlation coefficient (`np.corrcoef(x, y)[0, 1]`).
     public static func pearsonCorrelation(_ x: [Double], _ y: [Double]) -> Double {
         guard x.count == y.count, x.count >= 2 else { return .nan }
-        let mx = mean(x), my = mean(y)
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        let mx = mean(x)
+        let my = mean(y)
+        var sxy = 0.0
+        var sxx = 0.0
+        var syy = 0.0
         for (a, b) in zip(x, y) {
             sxy += (a - mx) * (b - my)
             sxx += (a - mx) * (a - mx)

@@ -16,10 +16,14 @@ public struct IIRCoefficients: Sendable, Equatable {
 /// transform, low-pass → band-pass transform, bilinear transform, zeros/poles → polynomials.
 public enum Butterworth {
     /// Band-pass filter of the given order (the result has `2·order + 1` coefficients each).
-    public static func bandPass(order: Int = 1, low: Double, high: Double, fs: Double) throws -> IIRCoefficients {
+    public static func bandPass(order: Int = 1, low: Double, high: Double, fs: Double) throws
+        -> IIRCoefficients
+    {
         guard order >= 1 else { throw SignalError.invalidOrder(order) }
         let nyquist = fs / 2
-        guard fs > 0, low > 0, low < high, high < nyquist else { throw SignalError.invalidBand(low: low, high: high, fs: fs) }
+        guard fs > 0, low > 0, low < high, high < nyquist else {
+            throw SignalError.invalidBand(low: low, high: high, fs: fs)
+        }
         // scipy normalises to Wn = f/(fs/2) and designs with a nominal fs of 2.
         let designFs = 2.0
         let wn = [low / nyquist, high / nyquist]
@@ -52,7 +56,9 @@ public enum Butterworth {
 
         // bilinear_zpk with fs = 2: z → (2fs + z)/(2fs − z); the missing zeros go to −1.
         let fs2 = ComplexDouble(2 * designFs)
-        let digitalZeros = analogZeros.map { (fs2 + $0) / (fs2 - $0) } + [ComplexDouble](repeating: ComplexDouble(-1), count: poles.count - analogZeros.count)
+        let digitalZeros =
+            analogZeros.map { (fs2 + $0) / (fs2 - $0) }
+            + [ComplexDouble](repeating: ComplexDouble(-1), count: poles.count - analogZeros.count)
         let digitalPoles = poles.map { (fs2 + $0) / (fs2 - $0) }
         var numeratorProduct = ComplexDouble(1)
         for z in analogZeros { numeratorProduct = numeratorProduct * (fs2 - z) }

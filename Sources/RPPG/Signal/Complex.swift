@@ -18,7 +18,8 @@ public struct ComplexDouble: Sendable, Equatable {
         ComplexDouble(a.real - b.real, a.imaginary - b.imaginary)
     }
     @inlinable public static func * (a: ComplexDouble, b: ComplexDouble) -> ComplexDouble {
-        ComplexDouble(a.real * b.real - a.imaginary * b.imaginary, a.real * b.imaginary + a.imaginary * b.real)
+        ComplexDouble(
+            a.real * b.real - a.imaginary * b.imaginary, a.real * b.imaginary + a.imaginary * b.real)
     }
     @inlinable public static func * (a: Double, b: ComplexDouble) -> ComplexDouble {
         ComplexDouble(a * b.real, a * b.imaginary)
@@ -28,11 +29,13 @@ public struct ComplexDouble: Sendable, Equatable {
         if abs(b.real) >= abs(b.imaginary) {
             let ratio = b.imaginary / b.real
             let denominator = b.real + b.imaginary * ratio
-            return ComplexDouble((a.real + a.imaginary * ratio) / denominator, (a.imaginary - a.real * ratio) / denominator)
+            return ComplexDouble(
+                (a.real + a.imaginary * ratio) / denominator, (a.imaginary - a.real * ratio) / denominator)
         } else {
             let ratio = b.real / b.imaginary
             let denominator = b.real * ratio + b.imaginary
-            return ComplexDouble((a.real * ratio + a.imaginary) / denominator, (a.imaginary * ratio - a.real) / denominator)
+            return ComplexDouble(
+                (a.real * ratio + a.imaginary) / denominator, (a.imaginary * ratio - a.real) / denominator)
         }
     }
 

@@ -31,9 +31,15 @@ public enum FFT {
                 var j = 0
                 for i in 1..<n {
                     var bit = n >> 1
-                    while j & bit != 0 { j ^= bit; bit >>= 1 }
+                    while j & bit != 0 {
+                        j ^= bit
+                        bit >>= 1
+                    }
                     j |= bit
-                    if i < j { re.swapAt(i, j); im.swapAt(i, j) }
+                    if i < j {
+                        re.swapAt(i, j)
+                        im.swapAt(i, j)
+                    }
                 }
                 var size = 2
                 while size <= n {
@@ -42,8 +48,10 @@ public enum FFT {
                     var start = 0
                     while start < n {
                         for k in 0..<halfSize {
-                            let wr = cosines[k * step], wi = sines[k * step]
-                            let a = start + k, b = a + halfSize
+                            let wr = cosines[k * step]
+                            let wi = sines[k * step]
+                            let a = start + k
+                            let b = a + halfSize
                             let tr = re[b] * wr - im[b] * wi
                             let ti = re[b] * wi + im[b] * wr
                             re[b] = re[a] - tr

@@ -26,7 +26,10 @@ public struct FrequencyBand: Sendable, Equatable, Codable {
 public enum HeartRate {
     /// Heart rate (BPM) by periodogram peak within `band` (nfft = next power of two ≥ N).
     /// NaN when no periodogram bin falls in the band.
-    public static func fft(_ signal: [Double], fs: Double, band: FrequencyBand = .evaluation, detrend: Periodogram.Detrend = .none) -> Double {
+    public static func fft(
+        _ signal: [Double], fs: Double, band: FrequencyBand = .evaluation,
+        detrend: Periodogram.Detrend = .none
+    ) -> Double {
         let spectrum = Periodogram.compute(signal, fs: fs, detrend: detrend)
         var best = -Double.infinity
         var bestFrequency = Double.nan
@@ -49,7 +52,9 @@ public enum HeartRate {
     }
 
     /// Heart rate by `method` (FFT uses `band`; the peak method searches the whole signal).
-    public static func estimate(_ signal: [Double], fs: Double, method: HRMethod, band: FrequencyBand = .evaluation) -> Double {
+    public static func estimate(
+        _ signal: [Double], fs: Double, method: HRMethod, band: FrequencyBand = .evaluation
+    ) -> Double {
         switch method {
         case .fft: return fft(signal, fs: fs, band: band)
         case .peak: return peak(signal, fs: fs)
@@ -59,7 +64,9 @@ public enum HeartRate {
     /// Signal-to-noise ratio (dB) of a predicted pulse: periodogram power within ±6 BPM of the
     /// reference HR's first and second harmonics over the power in the rest of `band`.
     /// 0 when the remainder has no power, as rPPG-Toolbox.
-    public static func snr(_ signal: [Double], referenceHR: Double, fs: Double, band: FrequencyBand = .evaluation) -> Double {
+    public static func snr(
+        _ signal: [Double], referenceHR: Double, fs: Double, band: FrequencyBand = .evaluation
+    ) -> Double {
         let first = referenceHR / 60
         let second = 2 * first
         let deviation = 6.0 / 60

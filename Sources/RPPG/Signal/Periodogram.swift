@@ -18,7 +18,9 @@ public enum Periodogram {
 
     /// The periodogram of `x` sampled at `fs` Hz, padded to `nfft` points (default: the next power
     /// of two ≥ N, as rPPG-Toolbox). `nfft` smaller than N truncates the signal, as scipy does.
-    public static func compute(_ x: [Double], fs: Double, nfft: Int? = nil, detrend: Detrend = .none) -> PowerSpectrum {
+    public static func compute(_ x: [Double], fs: Double, nfft: Int? = nil, detrend: Detrend = .none)
+        -> PowerSpectrum
+    {
         let points = nfft ?? FFT.nextPowerOfTwo(x.count)
         precondition(points > 0 && points & (points - 1) == 0, "Periodogram: nfft must be a power of two")
         var segment = x.count > points ? Array(x[0..<points]) : x

@@ -9,7 +9,8 @@ public enum SignalError: UserFacingError, Equatable {
     public var description: String {
         switch self {
         case .invalidBand(let low, let high, let fs):
-            return "Band-pass edges \(low)–\(high) Hz are invalid for a sampling rate of \(fs) Hz: they must satisfy 0 < low < high < fs/2."
+            return
+                "Band-pass edges \(low)–\(high) Hz are invalid for a sampling rate of \(fs) Hz: they must satisfy 0 < low < high < fs/2."
         case .invalidOrder(let order):
             return "Filter order \(order) is invalid: use an order of 1 or more."
         case .signalTooShort(let length, let needed, let context):

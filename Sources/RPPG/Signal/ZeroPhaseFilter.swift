@@ -5,7 +5,9 @@ import Foundation
 public enum ZeroPhaseFilter {
     /// `scipy.signal.lfilter(b, a, x, zi=zi)`: direct form II transposed. Returns the output
     /// and the final filter state.
-    public static func lfilter(_ coefficients: IIRCoefficients, _ x: [Double], initialState: [Double]? = nil) -> (output: [Double], state: [Double]) {
+    public static func lfilter(_ coefficients: IIRCoefficients, _ x: [Double], initialState: [Double]? = nil)
+        -> (output: [Double], state: [Double])
+    {
         let (b, a) = normalized(coefficients)
         let order = b.count - 1
         var z = initialState ?? [Double](repeating: 0, count: order)
@@ -53,7 +55,8 @@ public enum ZeroPhaseFilter {
     public static func filtfilt(_ coefficients: IIRCoefficients, _ x: [Double]) throws -> [Double] {
         let edge = defaultPadLength(coefficients)
         guard x.count > edge else {
-            throw SignalError.signalTooShort(length: x.count, needed: edge + 1, context: "Zero-phase band-pass filter")
+            throw SignalError.signalTooShort(
+                length: x.count, needed: edge + 1, context: "Zero-phase band-pass filter")
         }
         let n = x.count
         var extended = [Double](repeating: 0, count: n + 2 * edge)
@@ -90,7 +93,10 @@ public enum ZeroPhaseFilter {
         for col in 0..<n {
             var pivot = col
             for r in (col + 1)..<max(col + 1, n) where abs(m[r][col]) > abs(m[pivot][col]) { pivot = r }
-            if pivot != col { m.swapAt(pivot, col); v.swapAt(pivot, col) }
+            if pivot != col {
+                m.swapAt(pivot, col)
+                v.swapAt(pivot, col)
+            }
             let p = m[col][col]
             for r in (col + 1)..<max(col + 1, n) {
                 let f = m[r][col] / p

@@ -63,6 +63,10 @@ struct AVIStreamHeader {
                     if compression == 3 {  // BI_BITFIELDS
                         throw VideoError.unsupportedFormat(path: path, reason: "BI_BITFIELDS pixel masks")
                     }
+                    // Uncompressed but in a layout other than BI_RGB (e.g. OpenCV's 'RGBA', 'I420').
+                    if ["RGBA", "BGRA", "ARGB", "I420", "IYUV", "YV12", "YUY2", "UYVY", "NV12", "Y800"].contains(fourCC) {
+                        throw VideoError.unsupportedFormat(path: path, reason: "raw '\(fourCC)' pixels (only BI_RGB 24/32-bit is read)")
+                    }
                     throw VideoError.compressed(path: path, fourCC: fourCC)
                 }
                 sawFormat = true

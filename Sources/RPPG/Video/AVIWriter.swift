@@ -11,9 +11,12 @@ import Foundation
 /// try writer.finish()
 /// ```
 public final class AVIWriter {
+    /// Where ``finish()`` puts the file.
     public let url: URL
+    /// Frame size in pixels.
     public let width: Int
     public let height: Int
+    /// Frames per second, stored as `rate / 1000`.
     public let frameRate: Double
     private let temporary: URL
     private let handle: FileHandle

@@ -1,0 +1,178 @@
+import Foundation
+import Kernels
+import NN
+
+/// FP32 implementations of the ops the int8 plan cannot lower (they run as dequantize → FP32 →
+/// quantize, reported as "float fallback" in the plan description). Plain loops: these ops are
+/// rare and small in the zoo models (PhysNet's ConvTranspose + ELU upsampling).
+enum Int8FloatFallback {
+    static func unary(_ op: Op, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        switch op {
+        case .relu: for i in 0..<count { y[i] = max(x[i], 0) }
+        case .elu(let alpha): for i in 0..<count { let v = x[i]; y[i] = v > 0 ? v : alpha * (expf(v) - 1) }
+        case .sigmoid: for i in 0..<count { y[i] = 1 / (1 + expf(-x[i])) }
+        case .tanh: for i in 0..<count { y[i] = tanhf(x[i]) }
+        case .clip(let lo, let hi): for i in 0..<count { y[i] = min(max(x[i], lo), hi) }
+        case .identity, .dropout: y.update(from: x, count: count)
+        default: return false
+        }
+        return true
+    }
+
+    /// Numpy-broadcast shape of two shapes, or nil.
+    static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
+        let r = max(a.count, b.count)
+        let pa = Array(repeating: 1, count: r - a.count) + a, pb = Array(repeating: 1, count: r - b.count) + b
+        var out: [Int] = []
+        for i in 0..<r {
+            if pa[i] == pb[i] || pb[i] == 1 { out.append(pa[i]) } else if pa[i] == 1 { out.append(pb[i]) } else { return nil }
+        }
+        return out
+    }
+
+    static func binary(_ op: Op, _ a: UnsafePointer<Float>, _ aShape: [Int], _ b: UnsafePointer<Float>, _ bShape: [Int],
+                       _ y: UnsafeMutablePointer<Float>, _ outShape: [Int]) {
+        let r = outShape.count
+        func strides(_ s: [Int]) -> [Int] {
+            let p = Array(repeating: 1, count: r - s.count) + s
+            var st = [Int](repeating: 0, count: r), acc = 1
+            for i in stride(from: r - 1, through: 0, by: -1) { st[i] = p[i] == 1 ? 0 : acc; acc *= p[i] }
+            return st
+        }
+        let sa = strides(aShape), sb = strides(bShape)
+        let total = outShape.reduce(1, *)
+        var index = [Int](repeating: 0, count: r)
+        var ia = 0, ib = 0
+        for o in 0..<total {
+            let u = a[ia], v = b[ib]
+            switch op {
+            case .add: y[o] = u + v
+            case .sub: y[o] = u - v
+            case .mul: y[o] = u * v
+            default: y[o] = u / v
+            }
+            var d = r - 1
+            while d >= 0 {
+                index[d] += 1; ia += sa[d]; ib += sb[d]
+                if index[d] < outShape[d] { break }
+                ia -= sa[d] * outShape[d]; ib -= sb[d] * outShape[d]; index[d] = 0
+                d -= 1
+            }
+        }
+    }
+
+    /// Direct FP32 convolution over the normalised 3-D geometry; `w` `[Cout][Cin/g][k…]`.
+    static func conv(_ s: Int8ConvShape, x: UnsafePointer<Float>, w: [Float], bias: [Float]?, y: UnsafeMutablePointer<Float>) {
+        let m = s.outChannels / s.groups, cinG = s.inChannels / s.groups
+        let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
+        var p = 0
+        for b in 0..<s.batch {
+            for co in 0..<s.outChannels {
+                let g = co / m
+                for z in 0..<s.output[0] { for yy in 0..<s.output[1] { for xx in 0..<s.output[2] {
+                    var acc: Float = bias?[co] ?? 0
+                    for c in 0..<cinG {
+                        for a in 0..<s.kernel[0] {
+                            let d = z * s.stride[0] - s.padsBegin[0] + a * s.dilation[0]
+                            if d < 0 || d >= id { continue }
+                            for e in 0..<s.kernel[1] {
+                                let h = yy * s.stride[1] - s.padsBegin[1] + e * s.dilation[1]
+                                if h < 0 || h >= ih { continue }
+                                for f in 0..<s.kernel[2] {
+                                    let ww = xx * s.stride[2] - s.padsBegin[2] + f * s.dilation[2]
+                                    if ww < 0 || ww >= iw { continue }
+                                    let wi = (((co * cinG + c) * s.kernel[0] + a) * s.kernel[1] + e) * s.kernel[2] + f
+                                    acc += w[wi] * x[(((b * s.inChannels + g * cinG + c) * id + d) * ih + h) * iw + ww]
+                                }
+                            }
+                        }
+                    }
+                    y[p] = acc
+                    p += 1
+                } } }
+            }
+        }
+    }
+
+    /// Output spatial sizes of a transposed convolution.
+    static func convTransposeOutput(_ t: ConvTransposeAttributes, input: [Int]) -> [Int] {
+        let c = t.conv
+        return (0..<c.spatialRank).map { a in
+            (input[a] - 1) * c.stride[a] - c.padsBegin[a] - c.padsEnd[a] + c.dilation[a] * (c.kernel[a] - 1) + t.outputPadding[a] + 1
+        }
+    }
+
+    /// Direct FP32 transposed convolution (scatter form); `w` `[Cin][Cout/g][k…]`, NC + 1…3 spatial.
+    static func convTranspose(_ t: ConvTransposeAttributes, inShape: [Int], outShape: [Int], x: UnsafePointer<Float>,
+                              w: [Float], bias: [Float]?, y: UnsafeMutablePointer<Float>) {
+        let r = t.conv.spatialRank
+        func lift(_ v: [Int], _ fill: Int) -> [Int] { Array(repeating: fill, count: 3 - r) + v }
+        let ins = lift(Array(inShape[2...]), 1), outs = lift(Array(outShape[2...]), 1)
+        let k = lift(t.conv.kernel, 1), s = lift(t.conv.stride, 1), pb = lift(t.conv.padsBegin, 0), dl = lift(t.conv.dilation, 1)
+        let n = inShape[0], cin = inShape[1], cout = outShape[1], g = t.conv.groups
+        let cinG = cin / g, coutG = cout / g
+        let outPositions = outs.reduce(1, *), inPositions = ins.reduce(1, *)
+        for b in 0..<n {
+            for co in 0..<cout {
+                let base = y + (b * cout + co) * outPositions
+                base.update(repeating: bias?[co] ?? 0, count: outPositions)
+            }
+            for ci in 0..<cin {
+                let grp = ci / cinG
+                let plane = x + (b * cin + ci) * inPositions
+                for j in 0..<coutG {
+                    let co = grp * coutG + j
+                    let out = y + (b * cout + co) * outPositions
+                    for a in 0..<k[0] { for e in 0..<k[1] { for f in 0..<k[2] {
+                        let wv = w[(((ci * coutG + j) * k[0] + a) * k[1] + e) * k[2] + f]
+                        for z in 0..<ins[0] {
+                            let oz = z * s[0] - pb[0] + a * dl[0]
+                            if oz < 0 || oz >= outs[0] { continue }
+                            for yy in 0..<ins[1] {
+                                let oy = yy * s[1] - pb[1] + e * dl[1]
+                                if oy < 0 || oy >= outs[1] { continue }
+                                for xx in 0..<ins[2] {
+                                    let ox = xx * s[2] - pb[2] + f * dl[2]
+                                    if ox < 0 || ox >= outs[2] { continue }
+                                    out[(oz * outs[1] + oy) * outs[2] + ox] += wv * plane[(z * ins[1] + yy) * ins[2] + xx]
+                                }
+                            }
+                        }
+                    } } }
+                }
+            }
+        }
+    }
+
+    /// FP32 average/max pooling over the normalised 3-D geometry (padding excluded unless
+    /// `countIncludePad`).
+    static func pool(_ s: Int8PoolShape, isMax: Bool, countIncludePad: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
+        let full = Float(s.kernel[0] * s.kernel[1] * s.kernel[2])
+        var p = 0
+        for c in 0..<s.channels {
+            let plane = x + c * id * ih * iw
+            for z in 0..<s.output[0] { for yy in 0..<s.output[1] { for xx in 0..<s.output[2] {
+                var acc: Float = isMax ? -.infinity : 0
+                var n = 0
+                for a in 0..<s.kernel[0] {
+                    let d = z * s.stride[0] - s.padsBegin[0] + a
+                    if d < 0 || d >= id { continue }
+                    for b in 0..<s.kernel[1] {
+                        let h = yy * s.stride[1] - s.padsBegin[1] + b
+                        if h < 0 || h >= ih { continue }
+                        for e in 0..<s.kernel[2] {
+                            let w = xx * s.stride[2] - s.padsBegin[2] + e
+                            if w < 0 || w >= iw { continue }
+                            let v = plane[(d * ih + h) * iw + w]
+                            if isMax { acc = max(acc, v) } else { acc += v }
+                            n += 1
+                        }
+                    }
+                }
+                y[p] = isMax ? acc : acc / (countIncludePad ? full : Float(max(n, 1)))
+                p += 1
+            } } }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import Kernels
+import NN
+import TensorCore
+
+/// Compiles a QDQ graph into the steps of an ``Int8Executor`` (see that type for the patterns).
+struct Int8Lowering {
+    unowned let executor: Int8Executor
+    let graph: Graph
+    var int8: [String: Int8Value] = [:]
+    var floats: [String: FloatValue] = [:]
+    /// Float value name → the int8 value it dequantizes (DQ nodes are virtual until a float
+    /// consumer needs them).
+    var dqOf: [String: String] = [:]
+    /// DQ of an initializer: the raw quantized constant and its parameters.
+    var constantDQ: [String: (q: Tensor, scales: [Float], zeroPoints: [Int32], axis: Int)] = [:]
+    /// Float constants (initializers and dequantized initializers).
+    var constants: [String: Tensor] = [:]
+    var absorbed: Set<String> = []
+    var consumers: [String: [Node]] = [:]
+    let outputNames: Set<String>
+
+    init(executor: Int8Executor) {
+        self.executor = executor
+        self.graph = executor.graph
+        outputNames = Set(graph.outputs.map(\.name))
+        for node in graph.nodes { for i in node.inputs where !i.isEmpty { consumers[i, default: []].append(node) } }
+        for (k, v) in graph.initializers where v.dtype.isFloatingPoint { constants[k] = v.toFloat32() }
+    }
+
+    var arena: Int8Arena { executor.arena }
+
+    mutating func compile() throws {
+        for vi in graph.inputs where graph.initializers[vi.name] == nil {
+            let b = arena.allocate(bytes: vi.shape.reduce(1, *) * 4)
+            floats[vi.name] = FloatValue(buffer: b, shape: vi.shape)
+            executor.inputBindings.append((vi.name, vi.shape, b))
+        }
+        for node in graph.nodes where !absorbed.contains(node.name) {
+            try lower(node)
+        }
+        executor.int8Values = int8
+        for o in graph.outputs {
+            if let f = floats[o.name] {
+                executor.outputBindings.append((o.name, Int8Slot(source: .float(f))))
+            } else if let src = dqOf[o.name], let q = int8[src] {
+                executor.outputBindings.append((o.name, Int8Slot(source: .int8(q))))
+                executor.plan.append("output \(o.name): dequantized from int8 \(src)")
+            } else if let q = int8[o.name] {
+                executor.outputBindings.append((o.name, Int8Slot(source: .rawInt8(q))))
+            } else {
+                throw Int8ExecutorError("graph output \"\(o.name)\" is not produced by any node")
+            }
+        }
+    }
+
+    // MARK: - Parameters
+
+    func scalar(_ name: String, in node: Node) throws -> Float {
+        guard let t = graph.initializers[name], t.elementCount == 1 else {
+            throw Int8ExecutorError("node \(node.name): scale \"\(name)\" must be a one-element initializer")
+        }
+        return t.floatValues()[0]
+    }
+
+    /// Zero point in the int8 domain (uint8 values shift by −128; an absent zero point is uint8 0).
+    func zeroPoints(_ name: String?, count: Int) throws -> [Int32] {
+        guard let name, !name.isEmpty else { return Array(repeating: -128, count: count) }
+        guard let t = graph.initializers[name] else { throw Int8ExecutorError("zero point \"\(name)\" must be an initializer") }
+        let shift: Int32 = t.dtype == .uint8 ? -128 : 0
+        let v = t.doubleValues().map { Int32($0) + shift }
+        return v.count == 1 ? Array(repeating: v[0], count: count) : v
+    }
+
+    func quantizeParameters(_ q: Node) throws -> (scale: Float, zeroPoint: Int32) {
+        (try scalar(q.inputs[1], in: q), try zeroPoints(q.inputs.count > 2 ? q.inputs[2] : nil, count: 1)[0])
+    }
+
+    /// The int8 value behind a dequantized input, if any.
+    func int8Input(_ name: String) -> Int8Value? {
+        if let src = dqOf[name] { return int8[src] }
+        return nil
+    }
+
+    /// The QuantizeLinear that alone consumes `value` (optionally through one Relu).
+    func quantizeConsumer(of value: String) -> (q: Node, relu: Node?)? {
+        guard !outputNames.contains(value), let cs = consumers[value], cs.count == 1 else { return nil }
+        let c = cs[0]
+        if case .quantizeLinear = c.op, c.inputs[0] == value { return (c, nil) }
+        if case .relu = c.op, !outputNames.contains(c.outputs[0]), let next = consumers[c.outputs[0]], next.count == 1,
+           case .quantizeLinear = next[0].op {
+            return (next[0], c)
+        }
+        return nil
+    }
+
+    mutating func newInt8(_ name: String, shape: [Int], scale: Float, zeroPoint: Int32) -> Int8Value {
+        let v = Int8Value(buffer: arena.allocate(bytes: shape.reduce(1, *)), shape: shape, scale: scale, zeroPoint: zeroPoint)
+        int8[name] = v
+        return v
+    }
+
+    // MARK: - Lowering
+
+    mutating func lower(_ node: Node) throws {
+        switch node.op {
+        case .quantizeLinear: try lowerQuantize(node)
+        case .dequantizeLinear(let axis): try lowerDequantize(node, axis: axis)
+        case .conv(let a):
+            if try !lowerConv(node, a) { try fallback(node) }
+        case .qLinearConv(let a): try lowerQLinearConv(node, a)
+        case .maxPool, .avgPool, .adaptiveAvgPool, .globalAvgPool, .reduceMean:
+            if try !lowerPool(node) { try fallback(node) }
+        case .reshape, .flatten, .squeeze, .unsqueeze, .identity, .dropout:
+            if let x = int8Input(node.inputs[0]) {
+                let shape = try Int8Shapes.reshaped(node, input: x.shape)
+                let viewName = node.outputs[0] + "#int8"
+                int8[viewName] = Int8Value(buffer: x.buffer, shape: shape, scale: x.scale, zeroPoint: x.zeroPoint)
+                dqOf[node.outputs[0]] = viewName
+                executor.plan.append("\(node.op.name) \(node.name): int8 view \(x.shape) → \(shape)")
+            } else {
+                try fallback(node)
+            }
+        default:
+            try fallback(node)
+        }
+    }
+
+    mutating func lowerQuantize(_ node: Node) throws {
+        let (scale, zp) = try quantizeParameters(node)
+        let out = node.outputs[0]
+        if let x = int8Input(node.inputs[0]) {
+            if x.scale == scale && x.zeroPoint == zp {
+                int8[out] = x
+                executor.plan.append("QuantizeLinear \(node.name): int8 pass-through (same scale/zero point)")
+            } else {
+                let y = newInt8(out, shape: x.shape, scale: scale, zeroPoint: zp)
+                let (xp, yp, n) = (arena.int8(x.buffer), arena.int8(y.buffer), x.count)
+                executor.steps.append {
+                    for i in 0..<n {
+                        yp[i] = Int8Quantize.quantize(Int8Quantize.dequantize(xp[i], scale: x.scale, zeroPoint: x.zeroPoint),
+                                                      scale: scale, zeroPoint: zp)
+                    }
+                }
+                executor.plan.append("QuantizeLinear \(node.name): int8 requantize \(x.scale)→\(scale)")
+            }
+            return
+        }
+        let x = try materializeFloat(node.inputs[0], for: node)
+        let y = newInt8(out, shape: x.shape, scale: scale, zeroPoint: zp)
+        let (xp, yp, n) = (arena.float(x.buffer), arena.int8(y.buffer), x.count)
+        executor.steps.append { Int8Quantize.quantize(xp, count: n, scales: [scale], zeroPoints: [zp], into: yp) }
+        executor.plan.append("QuantizeLinear \(node.name): quantize float → int8 (scale \(scale), zp \(zp))")
+    }
+
+    mutating func lowerDequantize(_ node: Node, axis: Int) throws {
+        let src = node.inputs[0], out = node.outputs[0]
+        if let q = graph.initializers[src] {
+            let scaleT = graph.initializers[node.inputs[1]]
+            guard let scaleT else { throw Int8ExecutorError("node \(node.name): scale must be an initializer") }
+            let scales = scaleT.floatValues()
+            let zps = try zeroPoints(node.inputs.count > 2 ? node.inputs[2] : nil, count: scales.count)
+            // int32 (bias) and int8 constants keep their raw values; uint8 shifts like activations.
+            let shift: Int32 = q.dtype == .uint8 ? -128 : 0
+            let raw = q.doubleValues().map { Int32($0) + shift }
+            let rank = q.rank, ax = axis < 0 ? axis + rank : axis
+            let inner = scales.count == 1 ? 1 : q.shape[(ax + 1)...].reduce(1, *)
+            let values: [Float] = raw.enumerated().map { i, v in
+                let c = scales.count == 1 ? 0 : (i / inner) % scales.count
+                return Float(v - (q.dtype == .int32 ? 0 : zps[c])) * scales[c]
+            }
+            constants[out] = Tensor(shape: q.shape, scalars: values)
+            constantDQ[out] = (q, scales, q.dtype == .int32 ? Array(repeating: 0, count: scales.count) : zps, ax)
+            return
+        }
+        guard int8[src] != nil else {
+            throw Int8ExecutorError("node \(node.name): DequantizeLinear input \"\(src)\" is neither an initializer nor a quantized value")
+        }
+        dqOf[out] = src
+    }
+
+    /// The float form of `name`, emitting a dequantize step (once) or a constant buffer if needed.
+    mutating func materializeFloat(_ name: String, for node: Node) throws -> FloatValue {
+        if let f = floats[name] { return f }
+        if let src = dqOf[name], let q = int8[src] {
+            let f = FloatValue(buffer: arena.allocate(bytes: q.count * 4), shape: q.shape)
+            let (xp, yp, n) = (arena.int8(q.buffer), arena.float(f.buffer), q.count)
+            executor.steps.append { Int8Quantize.dequantize(xp, count: n, scales: [q.scale], zeroPoints: [q.zeroPoint], into: yp) }
+            executor.plan.append("DequantizeLinear of \(src): int8 → float for \(node.name)")
+            floats[name] = f
+            return f
+        }
+        if let c = constants[name] {
+            let f = FloatValue(buffer: arena.allocate(bytes: c.elementCount * 4), shape: c.shape)
+            c.withUnsafeBufferPointer(of: Float.self) { arena.float(f.buffer).update(from: $0.baseAddress!, count: $0.count) }
+            floats[name] = f
+            return f
+        }
+        throw Int8ExecutorError("node \(node.name): input \"\(name)\" is not available (unsupported producer or missing initializer)")
+    }
+}

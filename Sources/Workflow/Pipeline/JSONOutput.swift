@@ -1,0 +1,23 @@
+import Foundation
+import TensorCore
+
+/// Writes a step's Codable summary as pretty, key-sorted JSON (stable across runs), atomically.
+public enum JSONOutput {
+    /// The JSON text of `value`.
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(value)
+    }
+
+    /// Writes `value` to `url` (atomically), or to standard output when `url` is "-".
+    public static func write<T: Encodable>(_ value: T, to path: String) throws {
+        let data = try encode(value) + Data("\n".utf8)
+        if path == "-" {
+            FileHandle.standardOutput.write(data)
+        } else {
+            try AtomicFile.write(data, to: URL(fileURLWithPath: path))
+        }
+    }
+}

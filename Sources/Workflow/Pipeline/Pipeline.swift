@@ -1,0 +1,233 @@
+import Foundation
+import NN
+import Quantization
+import RPPG
+import TensorCore
+
+/// `rppg pipeline`: the whole INT8 deployment workflow in one command — (synth →) preprocess
+/// (→ train) → calibrate → export → quantize → verify → deploy-check — on a work directory.
+/// Without arguments it runs on the embedded default: the bundled TinyPulse checkpoint and a
+/// synthetic UBFC-style dataset generated in the work directory.
+public enum Pipeline {
+    /// Calibration clips the per-layer SQNR report is measured on (enough for a stable estimate).
+    static let reportClips = 16
+
+    public struct Options {
+        public var workdir = URL(fileURLWithPath: "rppg-workdir")
+        /// A processed dataset; when nil it is made from `rawData` or from synthetic data.
+        public var data: URL?
+        /// A raw UBFC-rPPG folder to preprocess.
+        public var rawData: URL?
+        /// A checkpoint; when nil: `workdir/checkpoints/best_model.pth` if present, else the bundled default.
+        public var checkpoint: URL?
+        public var force = false
+        public var threads = Parallel.availableCores
+        public var numSamples = 200
+        public var seed: UInt64 = 0
+        public var method: CalibrationMethod = .minMax
+        public var perChannel = true
+        public var threshold = 2.0
+        public var synthetic = Synthesize.workflowDefaults
+        public var showProgress = true
+        public init() {}
+    }
+
+    /// The pipeline's JSON summary (`workdir/pipeline.json`).
+    public struct Summary: Codable {
+        public var steps: [StepSummary]
+        public var outputs: [String: String]
+        public var acceptable: Bool
+        public var fp32MAE: Double
+        public var int8MAE: Double
+        public var maeIncrease: Double
+        public var flashBytes: Int
+        public var ramBytes: Int
+        public var macs: Int
+        public var warnings: [String]
+        public var nextSteps: [String]
+    }
+
+    /// One step's record in the summary.
+    public struct StepSummary: Codable {
+        public var step: Int
+        public var name: String
+        public var seconds: Double
+        public var skipped: Bool
+        public var outputs: [String]
+    }
+
+    public struct PipelineError: UserFacingError {
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// Runs the workflow. `log` receives the banner and status lines (standard output in the CLI).
+    public static func run(_ options: Options, log: @escaping (String) -> Void = { print($0) }) throws -> (Summary, VerifyReport, DeployReport) {
+        let work = options.workdir.standardizedFileURL
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let paths = WorkdirPaths(work)
+        var warnings: [String] = []
+        var steps: [StepRunner.Step] = []
+
+        // Data: given, or preprocessed from a raw folder, or synthesised then preprocessed.
+        let dataFile = options.data ?? paths.data
+        if let data = options.data {
+            guard FileManager.default.fileExists(atPath: data.path) else {
+                throw PipelineError(message: "Data file \(data.path) not found. Make it with: rppg preprocess --dataset ubfc --raw-data DIR --output \(data.deletingLastPathComponent().path)")
+            }
+        } else {
+            let raw = options.rawData ?? paths.raw
+            if options.rawData == nil {
+                steps.append(.init(
+                    name: "synth", detail: "synthetic UBFC-style dataset (\(options.synthetic.subjects) subjects × \(Int(options.synthetic.seconds)) s) in \(paths.raw.path)",
+                    inputs: { [] }, outputs: { files(under: paths.raw) },
+                    run: { _ = try Synthesize.run(output: paths.raw, options: options.synthetic) }))
+            } else if !FileManager.default.fileExists(atPath: raw.path) {
+                throw PipelineError(message: "Raw data folder \(raw.path) not found; pass the UBFC-rPPG DATASET_2 folder (subject<N>/vid.avi, ground_truth.txt).")
+            }
+            steps.append(.init(
+                name: "preprocess", detail: "face crop, DiffNormalized, 128-frame chunks → \(paths.data.path)",
+                inputs: { files(under: raw) }, outputs: { [paths.data] },
+                run: {
+                    var p = PreprocessOptions(rawData: raw, output: paths.data.deletingLastPathComponent())
+                    p.threads = options.threads
+                    let result = try Preprocess.run(p)
+                    warnings += result.warnings
+                    if !result.skipped.isEmpty {
+                        log("  skipped subjects: " + result.skipped.map { "\($0.subject) (\($0.reason))" }.joined(separator: "; "))
+                    }
+                }))
+        }
+
+        // Checkpoint: given, trained earlier in this workdir, or the bundled default.
+        let checkpoint: URL
+        if let given = options.checkpoint {
+            guard FileManager.default.fileExists(atPath: given.path) else {
+                throw PipelineError(message: "Checkpoint \(given.path) not found. Train one with: rppg train --data \(dataFile.path) --model tinypulse --output \(paths.checkpoints.path)")
+            }
+            checkpoint = given
+        } else if FileManager.default.fileExists(atPath: paths.trained.path) {
+            checkpoint = paths.trained
+        } else if let bundled = BundledModel.url {
+            checkpoint = bundled
+        } else {
+            checkpoint = paths.trained
+            steps.append(.init(
+                name: "train", detail: "no checkpoint given and none bundled: train TinyPulse → \(paths.trained.path)",
+                inputs: { [dataFile] }, outputs: { [paths.trained, paths.lastCheckpoint] },
+                run: {
+                    var t = TrainOptions(data: dataFile, model: "tinypulse", output: paths.checkpoints)
+                    t.threads = options.threads
+                    _ = try TrainStep.run(t)
+                }))
+        }
+
+        steps.append(.init(
+            name: "calibrate", detail: "\(options.numSamples) clips, seed \(options.seed) → \(paths.calibration.path)",
+            inputs: { [dataFile] }, outputs: { [paths.calibration] },
+            run: { _ = try CalibrationData.calibrate(data: dataFile, output: paths.calibration, numSamples: options.numSamples, seed: options.seed) }))
+        steps.append(.init(
+            name: "export", detail: "\(checkpoint.lastPathComponent) → FP32 ONNX (BatchNorm folded) \(paths.fp32.path)",
+            inputs: { [checkpoint] }, outputs: { [paths.fp32] },
+            run: {
+                let result = try ExportModel.run(ExportOptions(checkpoint: checkpoint, output: paths.fp32))
+                if let mae = result.metadata["val_mae"].flatMap(Double.init), mae > 10 {
+                    let w = "Checkpoint validation MAE is \(String(format: "%.1f", mae)) BPM (> 10): quantization cannot fix an inaccurate model; retrain with rppg train."
+                    warnings.append(w)
+                    log("  warning: \(w)")
+                }
+            }))
+        steps.append(.init(
+            name: "quantize", detail: "\(options.method.rawValue) calibration, int8 \(options.perChannel ? "per-channel" : "per-tensor") weights, int8 activations → \(paths.int8.path)",
+            inputs: { [paths.fp32, paths.calibration] }, outputs: { [paths.int8, paths.layerReport] },
+            run: {
+                var q = QuantizationOptions(method: options.method, perChannel: options.perChannel)
+                q.threads = options.threads
+                let result = try QuantizeModel.run(
+                    QuantizeModel.Options(model: paths.fp32, calibration: paths.calibration, output: paths.int8,
+                                          quantization: q, reportClips: Pipeline.reportClips),
+                    runner: FP32Executor.runnerFactory(threads: options.threads))
+                try JSONOutput.write(result.layerReport, to: paths.layerReport.path)
+            }))
+        var verifyReport: VerifyReport?
+        steps.append(.init(
+            name: "verify", detail: "FP32 vs INT8 heart rate on held-out subjects, threshold \(options.threshold) BPM",
+            inputs: { [dataFile, paths.fp32, paths.int8] }, outputs: { [paths.verifyJSON, paths.verifyHTML] },
+            run: {
+                var v = Verify.Options(data: dataFile, fp32: paths.fp32, int8: paths.int8)
+                v.threshold = options.threshold
+                v.threads = options.threads
+                v.showProgress = options.showProgress
+                let report = try Verify.run(v)
+                try JSONOutput.write(report, to: paths.verifyJSON.path)
+                try AtomicFile.write(Data(report.html.utf8), to: paths.verifyHTML)
+                log(report.text.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+                verifyReport = report
+            }))
+        var deployReport: DeployReport?
+        steps.append(.init(
+            name: "deploy-check", detail: "STM32N6: flash, RAM, MACs, NPU/CPU placement",
+            inputs: { [paths.int8] }, outputs: { [paths.deployJSON, paths.deployText] },
+            run: {
+                let report = try DeployCheck.run(model: paths.int8)
+                try JSONOutput.write(report, to: paths.deployJSON.path)
+                try AtomicFile.write(Data(report.text.utf8), to: paths.deployText)
+                deployReport = report
+            }))
+
+        var runner = StepRunner(workdir: work, force: options.force, log: log)
+        try runner.run(steps)
+
+        // Reports of skipped steps come from their files.
+        let verify = try verifyReport ?? JSONDecoder().decode(VerifyReport.self, from: Data(contentsOf: paths.verifyJSON))
+        let deploy = try deployReport ?? JSONDecoder().decode(DeployReport.self, from: Data(contentsOf: paths.deployJSON))
+        let summary = Summary(
+            steps: runner.records.map { .init(step: $0.step, name: $0.name, seconds: $0.seconds, skipped: $0.skipped, outputs: $0.outputs) },
+            outputs: [
+                "data": dataFile.path, "checkpoint": checkpoint.path, "calibration": paths.calibration.path,
+                "fp32": paths.fp32.path, "int8": paths.int8.path, "verify_json": paths.verifyJSON.path,
+                "verify_html": paths.verifyHTML.path, "deploy_check": paths.deployText.path,
+                "manifest": work.appendingPathComponent("manifest.json").path,
+            ],
+            acceptable: verify.acceptable, fp32MAE: verify.fp32.mae, int8MAE: verify.int8.mae,
+            maeIncrease: verify.maeIncrease, flashBytes: deploy.flashBytes, ramBytes: deploy.ramBytes, macs: deploy.macs,
+            warnings: warnings,
+            nextSteps: verify.acceptable
+                ? ["Open \(paths.verifyHTML.path) in a browser for the charts.",
+                   "Import \(paths.int8.path) into ST Edge AI Core / X-CUBE-AI (STM32N6) and compare with \(paths.deployText.path).",
+                   "For real data: rppg pipeline --raw-data /path/to/UBFC-rPPG/DATASET_2 --checkpoint your_model.pth"]
+                : Verify.remedies)
+        try JSONOutput.write(summary, to: work.appendingPathComponent("pipeline.json").path)
+        return (summary, verify, deploy)
+    }
+
+    /// Every regular file under `folder`, sorted (inputs of preprocess, outputs of synth).
+    static func files(under folder: URL) -> [URL] {
+        guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        return e.compactMap { $0 as? URL }
+            .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+            .sorted { $0.path < $1.path }
+    }
+}
+
+/// Where the pipeline puts each file inside the work directory.
+struct WorkdirPaths {
+    let raw, data, checkpoints, trained, lastCheckpoint, calibration, fp32, int8, layerReport: URL
+    let verifyJSON, verifyHTML, deployJSON, deployText: URL
+
+    init(_ work: URL) {
+        raw = work.appendingPathComponent("raw")
+        data = work.appendingPathComponent("data/ubfc_processed.pt")
+        checkpoints = work.appendingPathComponent("checkpoints")
+        trained = checkpoints.appendingPathComponent("best_model.pth")
+        lastCheckpoint = checkpoints.appendingPathComponent("last_model.pth")
+        calibration = work.appendingPathComponent("calibration_data.pt")
+        fp32 = work.appendingPathComponent("models/rppg_fp32.onnx")
+        int8 = work.appendingPathComponent("models/rppg_int8_qdq.onnx")
+        layerReport = work.appendingPathComponent("models/rppg_int8_qdq.report.json")
+        verifyJSON = work.appendingPathComponent("reports/verify.json")
+        verifyHTML = work.appendingPathComponent("reports/verify.html")
+        deployJSON = work.appendingPathComponent("reports/deploy_check.json")
+        deployText = work.appendingPathComponent("reports/deploy_check.txt")
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import RPPG
+import TensorCore
+import Training
+
+/// A processed dataset checked for training and split by subject: validation subjects are held
+/// out whole, so no clip of a validation subject is ever trained on.
+struct TrainingSplit {
+    var clips: Tensor
+    var labels: Tensor
+    var subjects: [Int]
+    var chunks: [Int]
+    var fps: Double
+    var inputType: String
+    var frames: Int
+    var training: [Int]
+    /// Validation clips ordered by (subject, chunk), as the per-video evaluation needs them.
+    var validation: [Int]
+    var trainingSubjects: [Int]
+    var validationSubjects: [Int]
+
+    init(dataset: ProcessedDataset, source: String, architecture: String, validationSubjects requested: [Int]?) throws {
+        let c = dataset.clips, l = dataset.labels
+        guard c.rank == 5, c.shape[1] == 3, c.shape[0] >= 1 else {
+            throw TrainError("\(source): clips have shape \(c.shape), expected [N, 3, T, H, W]; run rppg preprocess again")
+        }
+        let (n, t) = (c.shape[0], c.shape[2])
+        let size = TrainModels.inputSize(architecture)
+        guard c.shape[3] == size, c.shape[4] == size else {
+            throw TrainError("\(source): clips are \(c.shape[3])×\(c.shape[4]) but \(architecture) takes \(size)×\(size); preprocess with --size \(size)")
+        }
+        guard l.shape == [n, t], dataset.subject.elementCount == n, dataset.chunk.elementCount == n else {
+            throw TrainError("\(source): labels \(l.shape), subject \(dataset.subject.shape), chunk \(dataset.chunk.shape) do not match \(n) clips of \(t) frames")
+        }
+        guard dataset.fps.isFinite, dataset.fps > 0 else { throw TrainError("\(source): fps \(dataset.fps) is not a positive number") }
+        let clipsOK = c.dtype == .float32
+            ? c.withUnsafeBufferPointer(of: Float.self) { $0.allSatisfy(\.isFinite) }
+            : c.doubleValues().allSatisfy(\.isFinite)
+        guard clipsOK, l.doubleValues().allSatisfy(\.isFinite) else {
+            throw TrainError("\(source): clips or labels contain NaN or infinity; run rppg preprocess again")
+        }
+        clips = c.toFloat32()
+        labels = l.toFloat32()
+        let subjects = dataset.subject.doubleValues().map { Int($0) }
+        let chunks = dataset.chunk.doubleValues().map { Int($0) }
+        self.subjects = subjects
+        self.chunks = chunks
+        fps = dataset.fps
+        inputType = dataset.inputType
+        frames = t
+        let all = Array(Set(subjects)).sorted()
+        let held: [Int]
+        if let requested, !requested.isEmpty {
+            let unknown = requested.filter { !all.contains($0) }
+            guard unknown.isEmpty else {
+                throw TrainError("--val-subjects \(unknown.map(String.init).joined(separator: ",")) not in \(source) (subjects: \(all.map(String.init).joined(separator: ",")))")
+            }
+            held = requested.sorted()
+        } else {
+            guard all.count >= 2 else {
+                throw TrainError("\(source) has a single subject; a subject-wise validation split needs at least two")
+            }
+            held = Array(all.suffix(max(1, Int((Double(all.count) * 0.2).rounded()))))
+        }
+        validationSubjects = held
+        trainingSubjects = all.filter { !held.contains($0) }
+        guard !trainingSubjects.isEmpty else { throw TrainError("every subject is held out for validation; nothing is left to train on") }
+        let heldSet = Set(held)
+        training = (0..<n).filter { !heldSet.contains(subjects[$0]) }
+        validation = (0..<n).filter { heldSet.contains(subjects[$0]) }
+            .sorted { (subjects[$0], chunks[$0]) < (subjects[$1], chunks[$1]) }
+    }
+
+    var diffNormalized: Bool { inputType.lowercased().contains("diff") }
+
+    func labelRows(_ indices: [Int]) -> [[Float]] {
+        let v = labels.floatValues()
+        return indices.map { Array(v[($0 * frames)..<(($0 + 1) * frames)]) }
+    }
+
+    /// Per-video HR MAE and RMSE of validation predictions (given in ``validation`` order).
+    func validate(_ predictions: [[Float]]) -> (mae: Double, rmse: Double) {
+        let results = HeartRateEvaluation.perVideo(predictions: predictions, labels: labelRows(validation),
+                                                   videoIDs: validation.map { subjects[$0] }, fps: fps,
+                                                   diffNormalized: diffNormalized)
+        let m = HRMetrics.compute(predicted: results.map(\.predicted), truth: results.map(\.truth))
+        return (m.mae, m.rmse)
+    }
+
+    /// MAE of predicting, for every validation video, the mean HR of the training videos.
+    func meanPredictorMAE() -> Double {
+        func truths(_ idx: [Int]) -> [Double] {
+            let rows = labelRows(idx)
+            return HeartRateEvaluation.perVideo(predictions: rows, labels: rows, videoIDs: idx.map { subjects[$0] }, fps: fps,
+                                                diffNormalized: diffNormalized).map(\.truth)
+        }
+        let orderedTraining = training.sorted { (subjects[$0], chunks[$0]) < (subjects[$1], chunks[$1]) }
+        let train = truths(orderedTraining), val = truths(validation)
+        guard !train.isEmpty, !val.isEmpty else { return .nan }
+        let mean = train.reduce(0, +) / Double(train.count)
+        return HRMetrics.compute(predicted: val.map { _ in mean }, truth: val).mae
+    }
+}
