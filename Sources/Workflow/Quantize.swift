@@ -43,8 +43,16 @@ public enum QuantizeModel {
         }
         let clips = try CalibrationData.loadClips(o.calibration)
         let n = clips.shape[0]
-        let result = try QDQQuantizer.quantize(fp32, clipCount: n, clip: { clips.batch($0..<($0 + 1)) },
+        let result: QuantizationResult
+        do {
+            result = try QDQQuantizer.quantize(fp32, clipCount: n, clip: { clips.batch($0..<($0 + 1)) },
                                                options: o.quantization, runner: runner, reportClipLimit: o.reportClips)
+        } catch let e as QuantizationError {
+            if case .badCalibrationClip = e {
+                throw CalibrationData.FileError(path: o.calibration.path, reason: "\(e.description) Use clips shaped like the model input \(fp32.inputs.first?.shape ?? []).")
+            }
+            throw e
+        }
         try ONNXWriter.write(result.graph, to: o.output)
         let q = result.graph.nodes.filter { if case .quantizeLinear = $0.op { return true }; return false }.count
         let dq = result.graph.nodes.filter { if case .dequantizeLinear = $0.op { return true }; return false }.count

@@ -15,5 +15,6 @@ let allSubcommands: [ParsableCommand.Type] = [
     InferCommand.self,
     ExportCommand.self,
     CalibrateCommand.self,
+    QuantizeCommand.self,
     TrainCommand.self,
 ]

@@ -1,0 +1,28 @@
+import NN
+import TensorCore
+
+extension FP32Executor: FloatGraphRunner {}
+
+/// NN's FP32 executor as the float engine of calibration, fake-quant and the report.
+public enum FP32Runner {
+    /// Compiles each one-node graph with `threads` workers.
+    public static func factory(threads: Int = Parallel.availableCores) -> FloatRunnerFactory {
+        { graph in try FP32Executor(graph: graph, threads: threads) }
+    }
+}
+
+extension FakeQuantExecutor {
+    /// Float ops on NN's FP32 executor.
+    public convenience init(graph: Graph, threads: Int = Parallel.availableCores) throws {
+        try self.init(graph: graph, runner: FP32Runner.factory(threads: threads))
+    }
+}
+
+extension QDQQuantizer {
+    /// ``quantize(_:calibration:options:runner:reportClipLimit:)`` on NN's FP32 executor.
+    public static func quantize(_ fp32: Graph, calibration: [Tensor], options: QuantizationOptions = QuantizationOptions(),
+                                reportClipLimit: Int? = 32) throws -> QuantizationResult {
+        try quantize(fp32, calibration: calibration, options: options,
+                     runner: FP32Runner.factory(threads: options.threads), reportClipLimit: reportClipLimit)
+    }
+}
