@@ -3,7 +3,6 @@ import ArgumentParser
 /// Every subcommand, in the order `rppg --help` lists them. Add one line per new command.
 let allSubcommands: [ParsableCommand.Type] = [
     PipelineCommand.self,
-    VersionCommand.self,
     VerifyCommand.self,
     DeployCheckCommand.self,
     InspectCommand.self,

@@ -146,7 +146,7 @@ public enum Pipeline {
                 let result = try QuantizeModel.run(
                     QuantizeModel.Options(model: paths.fp32, calibration: paths.calibration, output: paths.int8,
                                           quantization: q, reportClips: Pipeline.reportClips),
-                    runner: FP32Executor.runnerFactory(threads: options.threads))
+                    runner: FP32Runner.factory(threads: options.threads))
                 try JSONOutput.write(result.layerReport, to: paths.layerReport.path)
             }))
         var verifyReport: VerifyReport?

@@ -61,7 +61,7 @@ public enum Verify {
             let executor = try Int8Executor(graph: int8Graph, threads: options.threads)
             runInt8 = { try executor.run($0) }
         case "fakequant":
-            let executor = try FakeQuantExecutor(graph: int8Graph, runner: FP32Executor.runnerFactory(threads: options.threads))
+            let executor = try FakeQuantExecutor(graph: int8Graph, runner: FP32Runner.factory(threads: options.threads))
             runInt8 = { try executor.run($0) }
         default:
             throw VerifyError(message: "Unknown engine '\(options.engine)'; use int8 or fakequant.")
