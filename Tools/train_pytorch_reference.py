@@ -6,7 +6,8 @@ Recipe (as rppg train): subject-wise split (last 20 % of subjects by number, or 
 seeded shuffle, Adam(lr) + OneCycleLR(max_lr=lr, epochs, steps_per_epoch) stepped per batch,
 rPPG-Toolbox Neg_Pearson loss, batch 4, per-epoch validation by per-video FFT heart rate
 (rPPG-Toolbox calculate_metric_per_video: cumsum for DiffNormalized, detrend λ=100,
-1st-order Butterworth 0.75–2.5 Hz filtfilt, periodogram peak), best epoch by val MAE.
+1st-order Butterworth 0.75–2.5 Hz filtfilt, periodogram peak), best epoch by val MAE, ties
+broken by the validation Neg-Pearson loss; early stop after --patience epochs without a better one.
 
 Usage (from the repository root):
     python3 Tools/train_pytorch_reference.py --data data/synth_processed.pt --epochs 30 --seed 0
@@ -152,7 +153,7 @@ def main():
     print(f"train subjects {sorted(set(subjects[i] for i in train_idx))}, val subjects {val_s}, "
           f"{len(train_idx)}/{len(val_idx)} clips; mean-HR predictor val MAE {np.mean(np.abs(truth_val - truth_train.mean())):.2f} BPM")
     g = torch.Generator().manual_seed(args.seed)
-    best, since = float("inf"), 0
+    best, since, best_key = float("inf"), 0, (float("inf"), float("inf"))
     for epoch in range(1, args.epochs + 1):
         t0 = time.time()
         model.train()
@@ -169,14 +170,16 @@ def main():
             for k in range(0, len(val_idx), args.batch_size):
                 part = val_idx[k:k + args.batch_size]
                 preds[part] = model(clips[part]).numpy()
+            val_loss = float(neg_pearson(torch.from_numpy(preds[val_idx]).double(), labels[val_idx].double()))
         hr = per_video(preds, lab, subjects, chunks, val_idx, fs, diff)
         mae = float(np.mean(np.abs(hr[:, 0] - hr[:, 1]))); rmse = float(np.sqrt(np.mean((hr[:, 0] - hr[:, 1]) ** 2)))
         flag = ""
-        if mae < best:
-            best, since, flag = mae, 0, "  *best"
+        # As rppg train: lower MAE wins, equal MAEs go to the lower validation loss.
+        if (mae, val_loss) < best_key:
+            best_key, best, since, flag = (mae, val_loss), mae, 0, "  *best"
         else:
             since += 1
-        print(f"epoch {epoch}/{args.epochs}  loss {total / steps:.4f}  val MAE {mae:.2f} BPM  RMSE {rmse:.2f} BPM  {time.time() - t0:.1f} s{flag}", flush=True)
+        print(f"epoch {epoch}/{args.epochs}  loss {total / steps:.4f}  val loss {val_loss:.4f}  val MAE {mae:.2f} BPM  RMSE {rmse:.2f} BPM  {time.time() - t0:.1f} s{flag}", flush=True)
         if since >= args.patience:
             print("early stop")
             break

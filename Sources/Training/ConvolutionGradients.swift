@@ -120,7 +120,9 @@ enum ConvolutionGradients {
         let outPerSample = p.columnChannels * g.outputVolume
         let workers = max(1, min(threads, p.batch))
         var dx = needInput ? Activation(zeros: x.shape) : nil
-        var partialW = [[Float]](repeating: [Float](repeating: 0, count: w.count), count: workers)
+        // Distinct arrays per worker: `repeating:` would share one buffer and copy-on-write it from
+        // several threads at once.
+        var partialW = (0..<workers).map { _ in [Float](repeating: 0, count: w.count) }
         let cols = scratch.prepare(workers: max(1, min(threads, p.batch)), count: p.geometry.columnRows * p.geometry.outputVolume)
         x.data.withUnsafeBufferPointer { xp in
             w.data.withUnsafeBufferPointer { wp in
@@ -220,7 +222,9 @@ enum ConvolutionGradients {
         let yPerSample = p.imageChannels * g.inputVolume
         let workers = max(1, min(threads, p.batch))
         var dx = needInput ? Activation(zeros: x.shape) : nil
-        var partialW = [[Float]](repeating: [Float](repeating: 0, count: w.count), count: workers)
+        // Distinct arrays per worker: `repeating:` would share one buffer and copy-on-write it from
+        // several threads at once.
+        var partialW = (0..<workers).map { _ in [Float](repeating: 0, count: w.count) }
         let cols = scratch.prepare(workers: max(1, min(threads, p.batch)), count: p.geometry.columnRows * p.geometry.outputVolume)
         x.data.withUnsafeBufferPointer { xp in
             w.data.withUnsafeBufferPointer { wp in

@@ -38,15 +38,17 @@ public struct TrainOptions: Sendable {
 public struct TrainEpochRecord: Sendable, Equatable {
     public var epoch: Int
     public var trainLoss: Double
+    /// The training loss on the validation clips (evaluation mode).
+    public var validationLoss: Double
     public var validationMAE: Double
     public var validationRMSE: Double
     public var seconds: Double
     public var isBest: Bool
 
-    /// `epoch 3/30  loss 0.4123  val MAE 2.31 BPM  RMSE 3.02 BPM  12.4 s  *best`
+    /// `epoch 3/30  loss 0.4123  val loss 0.3810  val MAE 2.31 BPM  RMSE 3.02 BPM  12.4 s  *best`
     public func line(of total: Int) -> String {
-        String(format: "epoch %d/%d  loss %.4f  val MAE %.2f BPM  RMSE %.2f BPM  %.1f s%@", epoch, total, trainLoss,
-               validationMAE, validationRMSE, seconds, isBest ? "  *best" : "")
+        String(format: "epoch %d/%d  loss %.4f  val loss %.4f  val MAE %.2f BPM  RMSE %.2f BPM  %.1f s%@", epoch, total,
+               trainLoss, validationLoss, validationMAE, validationRMSE, seconds, isBest ? "  *best" : "")
     }
 }
 
@@ -120,9 +122,9 @@ public enum TrainStep {
         let best = options.output.appendingPathComponent("best_model.pth")
         let last = options.output.appendingPathComponent("last_model.pth")
         var startEpoch = 1
-        var bestMAE = Double.infinity, bestEpoch = 0
+        var bestMAE = Double.infinity, bestLoss = Double.infinity, bestEpoch = 0
         if options.resume {
-            (startEpoch, bestMAE, bestEpoch) = try resume(trainer, last: last, best: best, shapes: shapes,
+            (startEpoch, bestMAE, bestLoss, bestEpoch) = try resume(trainer, last: last, best: best, shapes: shapes,
                                                           stepsPerEpoch: stepsPerEpoch)
             emit(.message("resuming after epoch \(startEpoch - 1) from \(last.path) (best val MAE \(format(bestMAE)) at epoch \(bestEpoch))"))
         }
@@ -144,16 +146,21 @@ public enum TrainStep {
                     emit(.batch(epoch: epoch, done: done, total: total, loss: l))
                 }
             }
-            let (mae, rmse) = try wrap { try data.validate(trainer.predict(clips: data.clips, indices: data.validation)) }
-            let improved = mae < bestMAE
-            let record = TrainEpochRecord(epoch: epoch, trainLoss: loss, validationMAE: mae, validationRMSE: rmse,
+            let (mae, rmse, valLoss) = try wrap {
+                try data.validate(trainer.predict(clips: data.clips, indices: data.validation), loss: options.loss)
+            }
+            // Lower MAE wins; equal MAEs (common: the periodogram bins HR) go to the lower validation loss.
+            let improved = mae < bestMAE || (mae == bestMAE && valLoss < bestLoss)
+            let record = TrainEpochRecord(epoch: epoch, trainLoss: loss, validationLoss: valLoss, validationMAE: mae,
+                                          validationRMSE: rmse,
                                           seconds: Date().timeIntervalSince(started), isBest: improved)
             let optimizerState = TrainCheckpoint.optimizerStateDict(trainer.optimizer, shapes: parameterShapes,
                                                                    schedule: trainer.schedule)
             let value = TrainCheckpoint.value(stateDict: trainer.stateDict, optimizer: optimizerState, epoch: epoch,
-                                              valMAE: mae, config: configValue)
+                                              valMAE: mae, valLoss: valLoss, config: configValue)
             if improved {
                 bestMAE = mae
+                bestLoss = valLoss
                 bestEpoch = epoch
                 sinceBest = 0
                 try TorchFile.save(value, to: best)
@@ -184,7 +191,7 @@ public enum TrainStep {
     }
 
     static func resume(_ trainer: Trainer, last: URL, best: URL, shapes: [(key: String, shape: [Int])],
-                       stepsPerEpoch: Int) throws -> (Int, Double, Int) {
+                       stepsPerEpoch: Int) throws -> (Int, Double, Double, Int) {
         guard FileManager.default.fileExists(atPath: last.path) else {
             throw TrainError("--resume: \(last.path) does not exist; train once without --resume first")
         }
@@ -204,8 +211,13 @@ public enum TrainStep {
         try TrainCheckpoint.restore(&trainer.optimizer, from: optimizerState, shapes: parameterShapes, source: last.path)
         trainer.globalStep = epoch * stepsPerEpoch
         var bestMAE = checkpoint.valMAE ?? .infinity, bestEpoch = epoch
-        if let b = try? Checkpoint.load(best), let mae = b.valMAE, let e = b.epoch { bestMAE = mae; bestEpoch = e }
-        return (epoch + 1, bestMAE, bestEpoch)
+        var bestLoss = checkpoint.root["val_loss"]?.doubleValue ?? .infinity
+        if let b = try? Checkpoint.load(best), let mae = b.valMAE, let e = b.epoch {
+            bestMAE = mae
+            bestEpoch = e
+            bestLoss = b.root["val_loss"]?.doubleValue ?? .infinity
+        }
+        return (epoch + 1, bestMAE, bestLoss, bestEpoch)
     }
 
     static func configPickle(_ o: TrainOptions, frames: Int, data: TrainingSplit) -> [(String, PickleValue)] {

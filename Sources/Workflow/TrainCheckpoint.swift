@@ -63,14 +63,15 @@ public enum TrainCheckpoint {
         }
     }
 
-    /// The whole checkpoint value.
+    /// The whole checkpoint value (plus `val_loss`, the validation loss that breaks MAE ties on resume).
     public static func value(stateDict: [(key: String, tensor: Tensor)], optimizer: PickleValue, epoch: Int,
-                             valMAE: Double, config: [(String, PickleValue)]) -> PickleValue {
+                             valMAE: Double, valLoss: Double, config: [(String, PickleValue)]) -> PickleValue {
         .stringDict([
             ("model_state_dict", StateDict(stateDict).pickleValue),
             ("optimizer_state_dict", optimizer),
             ("epoch", .int(Int64(epoch))),
             ("val_mae", .float(valMAE)),
+            ("val_loss", .float(valLoss)),
             ("config", .stringDict(config)),
         ])
     }

@@ -78,13 +78,20 @@ struct TrainingSplit {
         return indices.map { Array(v[($0 * frames)..<(($0 + 1) * frames)]) }
     }
 
-    /// Per-video HR MAE and RMSE of validation predictions (given in ``validation`` order).
-    func validate(_ predictions: [[Float]]) -> (mae: Double, rmse: Double) {
+    /// Per-video HR MAE and RMSE of validation predictions (given in ``validation`` order), and the
+    /// mean training loss over the validation clips (the tie-breaker between equal MAEs, which the
+    /// periodogram's bin width makes common on short videos).
+    func validate(_ predictions: [[Float]], loss kind: LossKind) throws -> (mae: Double, rmse: Double, loss: Double) {
         let results = HeartRateEvaluation.perVideo(predictions: predictions, labels: labelRows(validation),
                                                    videoIDs: validation.map { subjects[$0] }, fps: fps,
                                                    diffNormalized: diffNormalized)
         let m = HRMetrics.compute(predicted: results.map(\.predicted), truth: results.map(\.truth))
-        return (m.mae, m.rmse)
+        let p = Tensor(shape: [predictions.count, frames], scalars: predictions.flatMap { $0 })
+        let l = Tensor(shape: [predictions.count, frames], scalars: labelRows(validation).flatMap { $0 })
+        let loss = kind == .negativePearson
+            ? try Loss.negativePearson(predictions: p, labels: l).value
+            : try Loss.meanSquaredError(predictions: p, labels: l).value
+        return (m.mae, m.rmse, loss)
     }
 
     /// MAE of predicting, for every validation video, the mean HR of the training videos.

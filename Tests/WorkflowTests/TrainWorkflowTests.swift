@@ -83,7 +83,9 @@ import Workflow
         let resumed = try TrainStep.run(again)
         #expect(resumed.records.map(\.epoch) == [3])
         let a = try Checkpoint.load(resumed.lastCheckpoint).stateDict, b = last.stateDict
-        for key in b.keys { #expect(a[key] == b[key], "\(key) differs after resume") }
+        for key in b.keys {
+            #expect(a[key] == b[key], "\(key) differs after resume")
+        }
     }
 
     /// The same run stopped after `epochs` epochs (the schedule still spans the full run).

@@ -48,10 +48,13 @@ struct TrainCommand: ParsableCommand {
             }
             let result = try TrainStep.run(options) { event in
                 switch event {
-                case .message(let m): print(m)
+                case .message(let m):
+                    print(m)
+                    fflush(stdout)
                 case .epoch(let r):
                     FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
                     print(r.line(of: options.epochs))
+                    fflush(stdout)  // one line per epoch, visible at once even when stdout is a file
                 case .batch(let epoch, let done, let total, let l):
                     let width = 30
                     let filled = total > 0 ? width * done / total : width
