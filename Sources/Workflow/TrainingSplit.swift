@@ -60,7 +60,7 @@ struct TrainingSplit {
             guard all.count >= 2 else {
                 throw TrainError("\(source) has a single subject; a subject-wise validation split needs at least two")
             }
-            held = Array(all.suffix(max(1, Int((Double(all.count) * 0.2).rounded()))))
+            held = SubjectSplit.heldOut(all)  // the same held-out subjects rppg verify evaluates
         }
         validationSubjects = held
         trainingSubjects = all.filter { !held.contains($0) }

@@ -12,6 +12,11 @@ struct RPPGCommand: ParsableCommand {
         abstract: "Pure-Swift rPPG INT8 deployment workflow: preprocess, train, export, quantize, verify, deploy-check.",
         version: "0.1.0",
         subcommands: allSubcommands)
+
+    static func main() {
+        BLASCoreType.reexecIfNeeded()
+        main(nil)
+    }
 }
 
 /// Runs `body`, turning a ``UserFacingError`` into one clear line on stderr and its exit code.
