@@ -1,4 +1,5 @@
 import Foundation
+import RPPG
 import TensorCore
 import TorchIO
 
@@ -47,6 +48,14 @@ public struct InspectReport: Codable, Sendable {
         /// `module.` when every key has nn.DataParallel's prefix (keys are listed with it).
         public var modulePrefix: String?
         public var keys: [String]
+        /// The zoo model the keys and shapes fit (`tinypulse`, `physnet`, `factorizephys`), absent when none.
+        public var architecture: String?
+        /// Hyper-parameters the shapes imply (widths, frames, input size).
+        public var hyperparameters: [String: String]?
+        /// Keys the detected model does not use at inference (FactorizePhys's FSAM), reported, not hidden.
+        public var unusedKeys: [String]?
+        /// Why no zoo model fits (closest model and differing keys), when none does.
+        public var architectureMismatch: String?
     }
 
     public struct Metadata: Codable, Sendable {
@@ -111,10 +120,19 @@ public enum Inspect {
         collectTensors(contents.value, path: "", into: &tensors)
         let checkpoint = try? Checkpoint(root: contents.value, source: url.path, stripModulePrefix: false)
         let stateDict = checkpoint.map { c in
-            InspectReport.StateDictSummary(
+            var summary = InspectReport.StateDictSummary(
                 foundUnder: c.stateDictKey, tensorCount: c.stateDict.entries.count,
                 parameterCount: c.stateDict.parameterCount,
                 modulePrefix: c.detectedPrefix, keys: c.stateDict.keys)
+            do {
+                let match = try ModelZoo.detect(c.stateDict)
+                summary.architecture = match.architecture.rawValue
+                summary.hyperparameters = match.hyperparameters
+                summary.unusedKeys = match.unusedKeys
+            } catch {
+                summary.architectureMismatch = "\(error)"
+            }
+            return summary
         }
         return InspectReport(
             file: url.path, fileBytes: size, kind: "pytorch-checkpoint", format: contents.format.rawValue,
@@ -222,6 +240,15 @@ extension InspectReport {
                 "State dict:  \(sd.tensorCount) tensors, \(sd.parameterCount) parameters"
                     + (sd.foundUnder.map { ", under '\($0)'" } ?? ", at the root")
                     + (sd.modulePrefix.map { ", keys prefixed '\($0)' (nn.DataParallel)" } ?? ""))
+            if let arch = sd.architecture {
+                let hp = (sd.hyperparameters ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                lines.append("Model:       \(arch)" + (hp.isEmpty ? "" : " (\(hp.joined(separator: ", ")))"))
+                if let unused = sd.unusedKeys, !unused.isEmpty {
+                    lines.append("             unused at inference: \(unused.joined(separator: ", "))")
+                }
+            } else if let why = sd.architectureMismatch {
+                lines.append("Model:       no zoo model fits. \(why)")
+            }
         } else {
             lines.append("State dict:  none found")
         }
