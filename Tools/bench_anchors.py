@@ -32,15 +32,19 @@ from pytorch_zoo import build, randomize_buffers_, DEFAULT_FRAMES, INPUT_SIZE  #
 
 def timed(fn, iterations, batch):
     fn()  # warm-up
-    s = []
+    s, cpu = [], []
     for _ in range(iterations):
+        c = time.process_time()
         t = time.perf_counter()
         fn()
         s.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     s.sort()
+    cpu.sort()
     med = s[len(s) // 2] / batch
     p90 = s[min(len(s) - 1, int(np.ceil(len(s) * 0.9)) - 1)] / batch
-    return {"median_ms": med * 1e3, "p90_ms": p90 * 1e3, "clips_per_s": 1 / med, "runs": len(s)}
+    return {"median_ms": med * 1e3, "p90_ms": p90 * 1e3, "clips_per_s": 1 / med, "cpu_ms": cpu[len(cpu) // 2] / batch * 1e3,
+            "runs": len(s)}
 
 
 def load_average():
@@ -132,25 +136,31 @@ def main():
             json.dump(rows, f, indent=1)
 
 
-def ms(row, key):
+def ms(row, key, field="median_ms"):
     v = row.get(key)
-    return v["median_ms"] if v else float("nan")
+    return v[field] if v else float("nan")
 
 
 def print_row(row, flush=False):
     print(f"  {row['model']} b{row['batch']} t{row['threads']}: " + ", ".join(
-        f"{k} {ms(row, k):.2f}/{row[k]['p90_ms']:.2f} ms" for k in ("swift_fp32", "swift_int8", "ort_fp32", "ort_int8", "torch_fp32")
+        f"{k} {ms(row, k):.2f}/{row[k]['p90_ms']:.2f} ms (cpu {row[k]['cpu_ms']:.2f})" for k in ("swift_fp32", "swift_int8", "ort_fp32", "ort_int8", "torch_fp32")
         if k in row) + f" (loadavg {row['loadavg']:.1f})", flush=flush)
 
 
 def print_table(rows):
+    print_table_of(rows, "median_ms", "median wall ms per clip")
+    print()
+    print_table_of(rows, "cpu_ms", "median process CPU ms per clip (robust to other load; equals latency for 1 thread on an idle core)")
+
+
+def print_table_of(rows, key, title):
     head = (f"{'model':10}{'b':>3}{'thr':>4} | {'Swift FP32':>10}{'ORT FP32':>10}{'PT FP32':>10} | {'Swift INT8':>10}{'ORT INT8':>10}"
             f" | {'S/ORT fp32':>10}{'S/PT fp32':>10}{'S/ORT int8':>10} | {'S int8 x':>9}{'ORT int8 x':>11}{'load':>6}")
-    print("median ms per clip; ratios < 1 mean Swift is faster; 'int8 x' = FP32 time / INT8 time (same engine)")
+    print(title + "; ratios < 1 mean Swift is faster; 'int8 x' = FP32 time / INT8 time (same engine)")
     print(head)
     print("-" * len(head))
     for r in rows:
-        sf, si, of, oi, pf = (ms(r, k) for k in ("swift_fp32", "swift_int8", "ort_fp32", "ort_int8", "torch_fp32"))
+        sf, si, of, oi, pf = (ms(r, k, key) for k in ("swift_fp32", "swift_int8", "ort_fp32", "ort_int8", "torch_fp32"))
         print(f"{r['model']:10}{r['batch']:>3}{r['threads']:>4} | {sf:10.2f}{of:10.2f}{pf:10.2f} | {si:10.2f}{oi:10.2f}"
               f" | {sf / of:10.2f}{sf / pf:10.2f}{si / oi:10.2f} | {sf / si:9.2f}{of / oi:11.2f}{r['loadavg']:6.1f}")
 

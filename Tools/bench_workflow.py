@@ -18,6 +18,7 @@ Developer tool only (the product never runs Python).
 """
 import argparse
 import json
+import resource
 import os
 import subprocess
 import sys
@@ -33,9 +34,13 @@ STEPS = ("calibrate", "export", "quantize", "verify")
 
 def run(cmd):
     print(f"$ {' '.join(cmd)}   (loadavg {os.getloadavg()[0]:.1f})", flush=True)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t
+    c2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (c2.ru_utime + c2.ru_stime) - (c.ru_utime + c.ru_stime)
+    print(f"  wall {wall:.2f} s, CPU (user+sys, all threads) {cpu:.2f} s", flush=True)
     if p.returncode not in (0, 3):  # 3: the pipeline's "INT8 degrades MAE" verdict, still a full run
         print(p.stdout[-3000:], p.stderr[-3000:])
         raise SystemExit(f"failed: {' '.join(cmd)} (exit {p.returncode})")
