@@ -60,6 +60,8 @@ def main():
     ap.add_argument("--swift", default=".build/release/rppg-bench")
     ap.add_argument("--workdir", default="/tmp/rppg-bench-work")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--openblas-coretype", default=None,
+                    help="OPENBLAS_CORETYPE for the Swift process (e.g. SkylakeX where OpenBLAS misdetects the CPU)")
     ap.add_argument("--skip-swift", action="store_true", help="reuse ONNX files already in --workdir")
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
@@ -88,7 +90,11 @@ def main():
                 if args.iterations:
                     c += ["--iterations", str(args.iterations)]
                 print("$ " + " ".join(c) + f"   (loadavg {load_average():.1f})", flush=True)
-                out = subprocess.run(c, check=True, capture_output=True, text=True).stdout
+                env = dict(os.environ)
+                if args.openblas_coretype:
+                    env["OPENBLAS_CORETYPE"] = args.openblas_coretype
+                    print(f"  (OPENBLAS_CORETYPE={args.openblas_coretype})")
+                out = subprocess.run(c, check=True, capture_output=True, text=True, env=env).stdout
                 for line in out.splitlines():
                     if line.startswith("RESULT "):
                         r = json.loads(line[7:])
