@@ -26,15 +26,19 @@ enum KernelsBenchmark {
         print("rppg-bench kernels: threads=\(threads) \(Int8Dispatch.summary)")
         // Peaks (single core; they scale with cores).
         let iterations = 20_000_000
+        // Peaks per core; the fractions printed below are against peak × threads.
+        var vnniPeak: Double?, fmaPeak: Double?
         if let _ = Int8PeakProbe.vnni(iterations: 1000) {
             var sink: Int32 = 0
             let t = BenchTiming.best(rounds: 3, minimum: 0.1) { sink &+= Int8PeakProbe.vnni(iterations: iterations / 10)! }
-            print(String(format: "peak  vpdpbusd zmm loop : %7.1f GOPS (1 core)", Double(iterations / 10 * Int8PeakProbe.vnniOpsPerIteration) / t / 1e9) + (sink == 42 ? " " : ""))
+            vnniPeak = Double(iterations / 10 * Int8PeakProbe.vnniOpsPerIteration) / t / 1e9
+            print(String(format: "peak  vpdpbusd zmm loop : %7.1f GOPS (1 core)", vnniPeak!) + (sink == 42 ? " " : ""))
         }
         if let _ = Int8PeakProbe.fma(iterations: 1000) {
             var sink: Float = 0
             let t = BenchTiming.best(rounds: 3, minimum: 0.1) { sink += Int8PeakProbe.fma(iterations: iterations / 10)! }
-            print(String(format: "peak  vfmadd ymm loop   : %7.1f GFLOPS (1 core)", Double(iterations / 10 * Int8PeakProbe.fmaFlopsPerIteration) / t / 1e9) + (sink == 42 ? " " : ""))
+            fmaPeak = Double(iterations / 10 * Int8PeakProbe.fmaFlopsPerIteration) / t / 1e9
+            print(String(format: "peak  vfmadd ymm loop   : %7.1f GFLOPS (1 core)", fmaPeak!) + (sink == 42 ? " " : ""))
         }
         let paths = Int8Dispatch.supportedPaths.filter { $0 != .reference }
         print("")
@@ -54,14 +58,21 @@ enum KernelsBenchmark {
             }
             var line = "\(s.name) \(s.m)×\(s.k)×\(s.n)".padding(toLength: 44, withPad: " ", startingAt: 0)
                 + String(format: "%12.1f ", ops / tf / 1e9)
+            var vnniTime: Double?
             for path in paths {
                 let plan = Int8GEMMPlan(weights: Int8PackedWeights(weights: w, m: s.m, k: s.k, path: path), n: s.n, threads: threads)
                 let t = BenchTiming.best {
                     x.withUnsafeBufferPointer { plan.run(x: $0.baseAddress!, ldx: s.n, xZeroPoint: -3, c: &c, ldc: s.n) }
                 }
                 line += String(format: "%10.1f (%3.1fx)", ops / t / 1e9, tf / t)
+                if path == .avx512VNNI { vnniTime = t }
             }
-            print(line)
+            var fractions: [String] = []
+            if let p = fmaPeak { fractions.append(String(format: "sgemm %.0f%% of FMA peak", 100 * ops / tf / 1e9 / (p * Double(threads)))) }
+            if let p = vnniPeak, let tv = vnniTime {
+                fractions.append(String(format: "avx512vnni %.0f%% of VNNI peak", 100 * ops / tv / 1e9 / (p * Double(threads))))
+            }
+            print(line + (fractions.isEmpty ? "" : "  [" + fractions.joined(separator: ", ") + "]"))
         }
         // Requantization: Int32 accumulators → int8, per element.
         let count = 1 << 20

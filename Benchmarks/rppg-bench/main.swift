@@ -1,11 +1,13 @@
 // rppg-bench: benchmarks, one subcommand per family (see Benchmarks/README.md).
 //   rppg-bench kernels [--threads N]     int8 kernels vs OpenBLAS sgemm
+//   rppg-bench models [--smoke] [...]    end-to-end FP32 / INT8 per-clip latency of the zoo models
 import Foundation
 import TensorCore
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let families: [String: ([String]) throws -> Void] = [
     "kernels": KernelsBenchmark.run,
+    "models": ModelsBenchmark.run,
 ]
 
 guard let family = arguments.first, let body = families[family] else {
