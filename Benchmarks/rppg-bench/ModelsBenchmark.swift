@@ -90,7 +90,7 @@ enum ModelsBenchmark {
                     // A few seeded random calibration batches (the anchor script reuses this QDQ file).
                     let calibration = (0..<2).map { repeated(randomTensor([1, 3, frames, size, size], seed: UInt64(100 + $0)), batch: batch) }
                     qdq = try QDQQuantizer.quantize(fp32, calibration: calibration,
-                                                    runner: FP32Executor.runnerFactory(threads: Parallel.availableCores),
+                                                    runner: FP32Runner.factory(threads: Parallel.availableCores),
                                                     reportClipLimit: 0).graph
                 }
                 if let dir = c.writeONNX {

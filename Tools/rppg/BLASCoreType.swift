@@ -16,7 +16,7 @@ enum BLASCoreType {
             let exe = Optional(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path),
             FileManager.default.isExecutableFile(atPath: exe)
         else { return }
-        setenv("OPENBLAS_CORETYPE", Int8Dispatch.isSupported(.avx512vnni) ? "SkylakeX" : "Haswell", 1)
+        setenv("OPENBLAS_CORETYPE", Int8Dispatch.isSupported(.avx512VNNI) ? "SkylakeX" : "Haswell", 1)
         let args = CommandLine.arguments
         let cArgs = args.map { strdup($0) } + [nil]
         execv(exe, cArgs)
