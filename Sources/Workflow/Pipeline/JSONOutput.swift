@@ -11,6 +11,13 @@ public enum JSONOutput {
         return try encoder.encode(value)
     }
 
+    /// Reads a summary written by ``encode(_:)`` (non-finite numbers are the strings "nan", "inf", "-inf").
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(type, from: data)
+    }
+
     /// Writes `value` to `url` (atomically), or to standard output when `url` is "-".
     public static func write<T: Encodable>(_ value: T, to path: String) throws {
         let data = try encode(value) + Data("\n".utf8)

@@ -179,8 +179,8 @@ public enum Pipeline {
         try runner.run(steps)
 
         // Reports of skipped steps come from their files.
-        let verify = try verifyReport ?? JSONDecoder().decode(VerifyReport.self, from: Data(contentsOf: paths.verifyJSON))
-        let deploy = try deployReport ?? JSONDecoder().decode(DeployReport.self, from: Data(contentsOf: paths.deployJSON))
+        let verify = try verifyReport ?? JSONOutput.decode(VerifyReport.self, from: Data(contentsOf: paths.verifyJSON))
+        let deploy = try deployReport ?? JSONOutput.decode(DeployReport.self, from: Data(contentsOf: paths.deployJSON))
         let summary = Summary(
             steps: runner.records.map { .init(step: $0.step, name: $0.name, seconds: $0.seconds, skipped: $0.skipped, outputs: $0.outputs) },
             outputs: [

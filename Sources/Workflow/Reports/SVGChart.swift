@@ -6,6 +6,8 @@ struct SVGChart {
         var name: String
         var color: String
         var points: [(x: Double, y: Double)]
+        /// Drawn as rings, so a series whose points coincide with another's stays visible.
+        var hollow = false
     }
 
     var width = 460.0
@@ -49,10 +51,14 @@ struct SVGChart {
                 svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.4\"/>"
             } else {
                 for p in s.points {
-                    svg += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3.5\" fill=\"\(s.color)\" fill-opacity=\"0.75\"/>"
+                    svg += s.hollow
+                        ? "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"5.5\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.6\"/>"
+                        : "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3\" fill=\"\(s.color)\" fill-opacity=\"0.8\"/>"
                 }
             }
         }
+        let legendW = 16 + 7 * Double(series.map(\.name.count).max() ?? 0)
+        svg += "<rect x=\"\(f(margin.left + 4))\" y=\"\(f(margin.top + 2))\" width=\"\(f(legendW))\" height=\"\(f(Double(series.count) * 14 + 4))\" fill=\"#fff\" fill-opacity=\"0.9\"/>"
         for (i, s) in series.enumerated() {
             let y = margin.top + 12 + Double(i) * 14
             svg += "<rect x=\"\(f(margin.left + 8))\" y=\"\(f(y - 8))\" width=\"10\" height=\"10\" fill=\"\(s.color)\"/>"
@@ -101,7 +107,8 @@ struct SVGChart {
     }
 
     private func label(_ v: Double) -> String {
-        abs(v) >= 100 || v == v.rounded() ? String(format: "%.0f", v) : String(format: "%.2g", v)
+        let v = abs(v) < 1e-9 ? 0 : v   // no "-0" or "5.6e-17" tick labels
+        return abs(v) >= 100 || v == v.rounded() ? String(format: "%.0f", v) : String(format: "%.2g", v)
     }
 
     private func text(_ x: Double, _ y: Double, _ s: String, anchor: String, weight: String = "normal") -> String {

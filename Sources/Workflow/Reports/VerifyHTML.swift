@@ -12,7 +12,7 @@ extension VerifyReport {
         let hi = (truthHR + fp32.predictedHR + int8.predictedHR).max() ?? 160
         let scatter = chart.render(
             title: "Predicted vs true heart rate", xLabel: "true HR (BPM)", yLabel: "predicted HR (BPM)",
-            series: [.init(name: "FP32", color: fpColor, points: fpPoints), .init(name: "INT8", color: qColor, points: qPoints)],
+            series: [.init(name: "FP32", color: fpColor, points: fpPoints, hollow: true), .init(name: "INT8", color: qColor, points: qPoints)],
             guides: [(lo, lo, hi, hi, true)])
 
         func blandAltman(_ predicted: [Double]) -> [(x: Double, y: Double)] {
@@ -26,7 +26,7 @@ extension VerifyReport {
         let (x0, x1) = (xs.min() ?? 0, xs.max() ?? 1)
         let bland = chart.render(
             title: "Bland–Altman (prediction − truth)", xLabel: "mean of prediction and truth (BPM)", yLabel: "difference (BPM)",
-            series: [.init(name: "FP32", color: fpColor, points: blandAltman(fp32.predictedHR)),
+            series: [.init(name: "FP32", color: fpColor, points: blandAltman(fp32.predictedHR), hollow: true),
                      .init(name: "INT8", color: qColor, points: blandAltman(int8.predictedHR))],
             guides: [(x0, mean, x1, mean, false), (x0, mean + 1.96 * sd, x1, mean + 1.96 * sd, true),
                      (x0, mean - 1.96 * sd, x1, mean - 1.96 * sd, true)])
