@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs the libFuzzer harnesses of Fuzz/Harnesses (issue 10).
 #
-#   Tools/fuzz.sh <target|all|build> [seconds=60] [jobs=1]
+#   Tools/fuzz.sh <target|all> [seconds=60] [jobs=1]
+#   Tools/fuzz.sh build [target|all]
 #   targets: zip unpickler pth onnx avi haar groundtruth
 #
 # Each module under test is compiled straight from Sources/ with -sanitize=fuzzer,address
@@ -81,7 +82,7 @@ run() {  # run <target> <seconds> <jobs>
         "$B/$target-fuzz" "$live" "$ROOT/Fuzz/corpus/$target" "${dict[@]}" \
         -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
         -max_len=1048576 "${par[@]}" -print_final_stats=1 \
-        -artifact_prefix="$findings/" 2>&1 | tee "$B/$target.log" | grep -E "^#[0-9]+ +(INITED|DONE)|stat::|ERROR|SUMMARY|Test unit written" || true
+        -artifact_prefix="$findings/" 2>&1 | tee "$B/$target.log" | grep -E "^#[0-9]+[[:space:]]+(INITED|DONE)|stat::|ERROR|SUMMARY|Test unit written" || true
     if ls "$findings"/* >/dev/null 2>&1; then echo "fuzz: $target FINDINGS in $findings" >&2; return 1; fi
 }
 
@@ -89,7 +90,7 @@ target=${1:-all}
 secs=${2:-60}
 jobs=${3:-1}
 if [[ $target == build ]]; then
-    for t in "${ALL[@]}"; do build "$t"; done
+    if [[ ${2:-all} == all ]]; then for t in "${ALL[@]}"; do build "$t"; done; else build "$2"; fi
 elif [[ $target == all ]]; then
     status=0
     for t in "${ALL[@]}"; do run "$t" "$secs" "$jobs" || status=1; done

@@ -1,0 +1,259 @@
+import Foundation
+import NN
+import ONNX
+import RPPG
+import TensorCore
+import Testing
+import TorchIO
+import Workflow
+
+/// docs/bad-input.md, row by row: every bad input gives a UserFacingError whose message names
+/// the file and what is wrong, with its exit code; nothing crashes and nothing partial is left.
+@Suite struct BadInputTests {
+    /// Runs `body`, requires a UserFacingError, prints it as the docs table row, returns it.
+    @discardableResult
+    func failure(_ row: String, _ body: () throws -> Void) throws -> any UserFacingError {
+        do {
+            try body()
+        } catch let e as any UserFacingError {
+            print("BADINPUT | \(row) | \(e.exitCode) | \(e.description)")
+            #expect(e.exitCode != 0)
+            return e
+        }
+        Issue.record("\(row): no error")
+        throw CancellationError()
+    }
+
+    func export(_ url: URL, model: String = "auto") throws {
+        _ = try ExportModel.run(ExportOptions(checkpoint: url, output: url.deletingLastPathComponent().appendingPathComponent("out.onnx"), model: model))
+    }
+
+    /// A zero-weight TinyPulse state dict (valid keys and shapes).
+    func tinyPulse(_ patch: ((inout [(key: String, tensor: Tensor)]) -> Void)? = nil) -> StateDict {
+        var entries = ModelZoo.parameterShapes(.tinyPulse).map { (key: $0.key, tensor: Tensor(zeros: $0.shape)) }
+        patch?(&entries)
+        return StateDict(entries)
+    }
+
+    @Test func missingAndEmptyCheckpoint() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = dir.appendingPathComponent("nope.pth")
+        let e1 = try failure("missing file") { try export(missing) }
+        #expect(e1.description.contains(missing.path) && e1.description.contains("no such file"))
+        let empty = dir.appendingPathComponent("empty.pth")
+        try BadInputFiles.write([], empty)
+        let e2 = try failure("empty file") { try export(empty) }
+        #expect(e2.description.contains("empty"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.onnx").path))
+    }
+
+    @Test func truncatedZipAndCRC() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("good.pth")
+        try TorchFile.save(tinyPulse().pickleValue, to: good)
+        var bytes = [UInt8](try Data(contentsOf: good))
+        let truncated = dir.appendingPathComponent("truncated.pth")
+        try BadInputFiles.write(Array(bytes.prefix(bytes.count / 2)), truncated)
+        let e1 = try failure("truncated zip") { try export(truncated) }
+        #expect(e1.description.contains(truncated.path))
+        // CRC: flip one payload byte of a storage (hand-built archive, so the offset is known).
+        let pickle = BadInputFiles.tensorDictPickle(storageCount: 4, viewSize: 4)
+        bytes = BadInputFiles.checkpoint(pickle: pickle, storage: [UInt8](repeating: 0x3F, count: 16))
+        let at = try #require(BadInputFiles.find([UInt8](repeating: 0x3F, count: 16), in: bytes))
+        bytes[at + 3] ^= 0x01
+        let crc = dir.appendingPathComponent("crc.pth")
+        try BadInputFiles.write(bytes, crc)
+        let e2 = try failure("CRC mismatch") { _ = try Checkpoint.load(crc) }
+        #expect(e2.description.contains("CRC32 mismatch"))
+    }
+
+    @Test func zipBomb() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A DEFLATE record (one stored block of 16 bytes) that claims 1 TiB once inflated, for a
+        // pickle that asks for 2^38 floats: rejected before any allocation.
+        let deflate: [UInt8] = [0x01, 0x10, 0x00, 0xEF, 0xFF] + [UInt8](repeating: 0, count: 16)
+        let pickle = BadInputFiles.tensorDictPickle(storageCount: 0x3FFF_FFC0, viewSize: 4)
+        let bytes = BadInputFiles.zip([
+            .init(name: "archive/data.pkl", payload: pickle),
+            .init(name: "archive/data/0", payload: deflate, method: 8, declaredSize: 0xFFFF_FF00, crc: 0),
+        ])
+        let bomb = dir.appendingPathComponent("bomb.pth")
+        try BadInputFiles.write(bytes, bomb)
+        let e = try failure("zip bomb (DEFLATE record claiming 4 GiB from 21 bytes)") { try export(bomb) }
+        #expect(e.description.contains(bomb.path))
+        #expect(e.description.contains("impossible uncompressed size"))
+    }
+
+    @Test func maliciousPickles() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // os.system('echo pwned') via GLOBAL + REDUCE: must be refused, never called.
+        let marker = dir.appendingPathComponent("pwned")
+        let evil: [UInt8] = [0x80, 0x02] + BadInputFiles.global("os", "system")
+            + BadInputFiles.str("touch \(marker.path)") + [0x85, 0x52, 0x2E]
+        let system = dir.appendingPathComponent("system.pth")
+        try BadInputFiles.write(BadInputFiles.checkpoint(pickle: evil, storage: []), system)
+        let e1 = try failure("pickle calling os.system") { try export(system) }
+        #expect(e1.description.contains("os") && e1.description.contains("system"))
+        #expect(!FileManager.default.fileExists(atPath: marker.path))
+
+        // A BINUNICODE8 string claiming 2^62 bytes.
+        let huge: [UInt8] = [0x80, 0x04, 0x8D] + withUnsafeBytes(of: (UInt64(1) << 62).littleEndian, Array.init) + [0x2E]
+        let hugeURL = dir.appendingPathComponent("huge.pth")
+        try BadInputFiles.write(BadInputFiles.checkpoint(pickle: huge, storage: []), hugeURL)
+        let e2 = try failure("pickle with a huge declared size") { try export(hugeURL) }
+        #expect(e2.description.contains(hugeURL.path))
+
+        // A storage declared with 2^30 floats backed by a 16-byte record.
+        let big = dir.appendingPathComponent("bigstorage.pth")
+        try BadInputFiles.write(
+            BadInputFiles.checkpoint(pickle: BadInputFiles.tensorDictPickle(storageCount: 1 << 30, viewSize: 4), storage: [UInt8](repeating: 0, count: 16)), big)
+        let e3 = try failure("storage declaring 2^30 elements, 16 bytes stored") { try export(big) }
+        #expect(e3.description.contains("data/0"))
+    }
+
+    @Test func storageSmallerThanView() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("view.pth")
+        try BadInputFiles.write(
+            BadInputFiles.checkpoint(pickle: BadInputFiles.tensorDictPickle(storageCount: 4, viewSize: 100), storage: [UInt8](repeating: 0, count: 16)), url)
+        let e = try failure("storage smaller than the tensor's view") { try export(url) }
+        #expect(e.description.contains(url.path))
+    }
+
+    @Test func nonFiniteWeights() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (name, bad) in [("nan", Float.nan), ("inf", Float.infinity)] {
+            let url = dir.appendingPathComponent("\(name).pth")
+            let sd = tinyPulse { entries in
+                var t = entries[0].tensor
+                t.withUnsafeMutableBufferPointer(of: Float.self) { $0[0] = bad }
+                entries[0].tensor = t
+            }
+            try TorchFile.save(sd.pickleValue, to: url)
+            let e = try failure("\(name.uppercased()) weights") { try export(url) }
+            #expect(e is NonFiniteWeightsError)
+            #expect(e.description.contains(sd.keys[0]))
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.onnx").path))
+    }
+
+    @Test func wrongArchitecture() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("resnet.pth")
+        try TorchFile.save(StateDict([(key: "fc.weight", tensor: Tensor(zeros: [2, 2]))]).pickleValue, to: url)
+        try failure("unknown architecture (auto)") { try export(url) }
+        let tp = dir.appendingPathComponent("tinypulse.pth")
+        try TorchFile.save(tinyPulse().pickleValue, to: tp)
+        try failure("weights of another architecture (--model physnet)") { try export(tp, model: "physnet") }
+    }
+
+    /// A one-node ONNX model `output = input + B`, as a ModelProto to tamper with.
+    func addModel() throws -> ONNXModelProto {
+        let g = Graph(
+            name: "add", nodes: [Node(name: "add", op: .add, inputs: ["input", "B"], outputs: ["output"])],
+            inputs: [ValueInfo(name: "input", shape: [1, 4])], outputs: [ValueInfo(name: "output", shape: [1, 4])],
+            initializers: ["B": Tensor(zeros: [4])])
+        return try ONNXWriter.modelProto(g)
+    }
+
+    func quantize(_ model: URL, _ calibration: URL) throws {
+        _ = try QuantizeModel.run(
+            .init(model: model, calibration: calibration, output: model.deletingLastPathComponent().appendingPathComponent("q.onnx")),
+            runner: FP32Executor.runnerFactory(threads: 1))
+    }
+
+    @Test func onnxUnknownOpAndExternalData() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let calib = dir.appendingPathComponent("calib.pt")
+        try TorchFile.save(.tensor(Tensor(zeros: [1, 3, 2, 2, 2])), to: calib)
+        var m = try addModel()
+        m.graph!.node[0].opType = "FancyOp"
+        let unknown = dir.appendingPathComponent("unknown.onnx")
+        try BadInputFiles.write(m.serialized(), unknown)
+        let e1 = try failure("ONNX with an unknown op") { try quantize(unknown, calib) }
+        #expect(e1.description.contains("FancyOp"))
+        m = try addModel()
+        m.graph!.initializer[0].dataLocation = 1
+        m.graph!.initializer[0].externalData = [.init(key: "location", value: "../../etc/passwd")]
+        m.graph!.initializer[0].rawData = []
+        let external = dir.appendingPathComponent("external.onnx")
+        try BadInputFiles.write(m.serialized(), external)
+        let e2 = try failure("ONNX with external data") { try quantize(external, calib) }
+        #expect(e2.description.contains("external"))
+    }
+
+    @Test func wrongInputShapeAndZeroClips() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("add.onnx")
+        try BadInputFiles.write(try addModel().serialized(), model)
+        let wrong = dir.appendingPathComponent("wrong.pt")
+        try TorchFile.save(.tensor(Tensor(zeros: [1, 3, 2, 2, 2])), to: wrong)
+        try failure("calibration clips of the wrong input shape") { try quantize(model, wrong) }
+        let zero = dir.appendingPathComponent("zero.pt")
+        try TorchFile.save(.stringDict([("clips", .tensor(Tensor(zeros: [0, 3, 4, 4, 4])))]), to: zero)
+        let e = try failure("calibration set of 0 clips") {
+            _ = try CalibrationData.calibrate(data: zero, output: dir.appendingPathComponent("calibration_data.pt"))
+        }
+        #expect(e.description.contains("0 clips"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("calibration_data.pt").path))
+    }
+
+    @Test func badVideos() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("v.avi")
+        let w = try AVIWriter(url: url, width: 8, height: 6, frameRate: 30)
+        for _ in 0..<4 { try w.append(VideoFrame(width: 8, height: 6, value: 7)) }
+        try w.finish()
+        var bytes = [UInt8](try Data(contentsOf: url))
+        let truncated = dir.appendingPathComponent("truncated.avi")
+        try BadInputFiles.write(Array(bytes.prefix(300)), truncated)
+        let e1 = try failure("truncated AVI") {
+            let r = try AVIReader(url: truncated)
+            for i in 0..<r.frameCount { _ = try r.readFrame(i) }
+        }
+        #expect(e1.description.contains(truncated.path))
+        let strf = try #require(BadInputFiles.find(Array("strf".utf8), in: bytes))
+        bytes.replaceSubrange((strf + 24)..<(strf + 28), with: Array("MJPG".utf8))
+        let mjpg = dir.appendingPathComponent("mjpg.avi")
+        try BadInputFiles.write(bytes, mjpg)
+        let e2 = try failure("AVI with a compressed codec") { _ = try AVIReader(url: mjpg) }
+        #expect(e2.description.contains("MJPG"))
+    }
+
+    @Test func nonNumericGroundTruth() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("ground_truth.txt")
+        try Data("1.0 2.0 abc 4.0\n80 80 80 80\n0 0.03 0.06 0.1\n".utf8).write(to: url)
+        let e = try failure("non-numeric ground truth") { _ = try GroundTruth.parseDataset2(url) }
+        #expect(e.description.contains("abc"))
+    }
+
+    /// Disk full in the middle of a write (write-failure injection): the previous file stays
+    /// byte for byte, and no temporary file is left in the folder.
+    @Test func diskFullDuringWrite() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("model.onnx")
+        try AtomicFile.write(Data("previous".utf8), to: url)
+        let e = try failure("disk full during a write") {
+            try AtomicFile.write(to: url) { handle in
+                try handle.write(contentsOf: Data(repeating: 1, count: 4096))
+                throw POSIXError(.ENOSPC)
+            }
+        }
+        #expect(e.description.contains(url.path))
+        #expect(try Data(contentsOf: url) == Data("previous".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["model.onnx"])
+    }
+}
