@@ -85,6 +85,19 @@ import Workflow
         let e = try failure("zip bomb (DEFLATE record claiming 4 GiB from 21 bytes)") { try export(bomb) }
         #expect(e.description.contains(bomb.path))
         #expect(e.description.contains("impossible uncompressed size"))
+
+        // A real DEFLATE stream of 1 MiB of zeros (1033 bytes, zlib level 9) in a record that
+        // declares 16 bytes: inflating stops at the declared size and the record is rejected.
+        let mib: [UInt8] = [0xED, 0xC1, 0x31, 0x01, 0x00, 0x00, 0x00, 0xC2, 0xA0, 0xF5, 0x4F, 0x6D, 0x08, 0x5F, 0xA0]
+            + [UInt8](repeating: 0, count: 1016) + [0x3E, 0x03]
+        let expanding = dir.appendingPathComponent("expanding.pth")
+        try BadInputFiles.write(
+            BadInputFiles.zip([
+                .init(name: "archive/data.pkl", payload: BadInputFiles.tensorDictPickle(storageCount: 4, viewSize: 4)),
+                .init(name: "archive/data/0", payload: mib, method: 8, declaredSize: 16, crc: 0),
+            ]), expanding)
+        let e2 = try failure("zip bomb (DEFLATE record expanding to 1 MiB, 16 bytes declared)") { try export(expanding) }
+        #expect(e2.description.contains("does not inflate to its recorded size"))
     }
 
     @Test func maliciousPickles() throws {
