@@ -14,7 +14,8 @@
 #   -timeout=10            seconds for one input (a hang)
 #   -max_len=1048576       input size (inputs are files a user may pass)
 # Crashes, leaks, ooms and timeouts are written to Fuzz/findings/<target>/; the live corpus
-# grows in .build-fuzz/corpus/<target>/ (the committed seeds in Fuzz/corpus/<target>/ are read-only).
+# grows in .build-fuzz/corpus/<target>/ (the committed seeds in Fuzz/corpus/<target>/ and past
+# findings in Fuzz/regressions/<target>/ are read-only inputs, replayed on every run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -74,12 +75,14 @@ run() {  # run <target> <seconds> <jobs>
     mkdir -p "$live" "$findings"
     local par=()
     [[ $jobs -gt 1 ]] && par=(-jobs="$jobs" -workers="$jobs")
+    local regressions=()
+    [[ -d $ROOT/Fuzz/regressions/$target ]] && regressions=("$ROOT/Fuzz/regressions/$target")
     local dict=()
     [[ -f $ROOT/Fuzz/dict/$target.dict ]] && dict=(-dict="$ROOT/Fuzz/dict/$target.dict")
     echo "fuzz: running $target for ${secs}s" >&2
     # ASan: leaks are findings too (detect_leaks=1 is libFuzzer's default on Linux).
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
-        "$B/$target-fuzz" "$live" "$ROOT/Fuzz/corpus/$target" "${dict[@]}" \
+        "$B/$target-fuzz" "$live" "$ROOT/Fuzz/corpus/$target" "${regressions[@]}" "${dict[@]}" \
         -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
         -max_len=1048576 "${par[@]}" -print_final_stats=1 \
         -artifact_prefix="$findings/" 2>&1 | tee "$B/$target.log" | grep -E "^#[0-9]+[[:space:]]+(INITED|DONE)|stat::|ERROR|SUMMARY|Test unit written" || true

@@ -252,6 +252,19 @@ import Workflow
         #expect(e.description.contains("abc"))
     }
 
+    /// Fuzz finding (Fuzz/regressions/groundtruth/leak-empty-file): an empty ground-truth file
+    /// made Foundation leak 4 KiB; it is now answered without reading, with the same error.
+    @Test func emptyGroundTruth() throws {
+        let dir = try BadInputFiles.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("ground_truth.txt")
+        try Data().write(to: url)
+        let e1 = try failure("empty ground_truth.txt") { _ = try GroundTruth.parseDataset2(url) }
+        #expect(e1.description.contains("the file is empty"))
+        let e2 = try failure("empty gtdump.xmp") { _ = try GroundTruth.parseDataset1(url) }
+        #expect(e2.description.contains("no rows"))
+    }
+
     /// Disk full in the middle of a write (write-failure injection): the previous file stays
     /// byte for byte, and no temporary file is left in the folder.
     @Test func diskFullDuringWrite() throws {
