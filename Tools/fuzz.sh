@@ -81,7 +81,9 @@ run() {  # run <target> <seconds> <jobs>
     [[ -f $ROOT/Fuzz/dict/$target.dict ]] && dict=(-dict="$ROOT/Fuzz/dict/$target.dict")
     echo "fuzz: running $target for ${secs}s" >&2
     # ASan: leaks are findings too (detect_leaks=1 is libFuzzer's default on Linux).
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
+    # SWIFT_BACKTRACE=enable=no: a Swift trap goes straight to libFuzzer's crash handler (the
+    # runtime's backtracer would otherwise outlive the crash and hold the log pipe open).
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
         "$B/$target-fuzz" "$live" "$ROOT/Fuzz/corpus/$target" "${regressions[@]}" "${dict[@]}" \
         -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
         -max_len=1048576 "${par[@]}" -print_final_stats=1 \
