@@ -69,6 +69,7 @@ public enum ExportModel {
             throw ExportError(message: "--frames \(f) must be a positive clip length.")
         }
         let checkpoint = try Checkpoint.load(options.checkpoint)
+        try FiniteWeights.check(checkpoint.stateDict, source: options.checkpoint)
         let architecture: ZooArchitecture
         if options.model.lowercased() == "auto" {
             architecture = try ModelZoo.detect(checkpoint.stateDict).architecture

@@ -76,6 +76,10 @@ public struct HaarCascade: Sendable {
             for r in rects {
                 let v = r.numbers
                 guard v.count == 5 else { throw fail("feature \(fi) has a rectangle without 5 numbers") }
+                // Int(Double) traps on NaN/huge values (fuzz finding, Fuzz/regressions/haar/).
+                guard v[0..<4].allSatisfy({ $0.isFinite && abs($0) <= 4096 }), v[4].isFinite else {
+                    throw fail("feature \(fi) has a rectangle outside the window")
+                }
                 let rect = WeightedRect(x: Int(v[0]), y: Int(v[1]), width: Int(v[2]), height: Int(v[3]), weight: Float(v[4]))
                 guard rect.x >= 0, rect.y >= 0, rect.width >= 0, rect.height >= 0,
                     rect.x + rect.width <= Int(w), rect.y + rect.height <= Int(h)
@@ -95,6 +99,7 @@ public struct HaarCascade: Sendable {
                 guard let nodes = c.child("internalNodes")?.numbers, let leaves = c.child("leafValues")?.numbers,
                     nodes.count == 4, leaves.count == 2
                 else { throw fail("stage \(si) classifier \(wi) is not a stump (only stump cascades are supported)") }
+                guard nodes[2].isFinite, abs(nodes[2]) <= 1e9 else { throw fail("stage \(si) classifier \(wi) has an invalid feature index") }
                 let fi = Int(nodes[2])
                 guard fi >= 0 && fi < features.count else { throw fail("stage \(si) classifier \(wi) uses feature \(fi), which does not exist") }
                 stumps.append(Stump(featureIndex: fi, threshold: Float(nodes[3]), left: Float(leaves[0]), right: Float(leaves[1])))

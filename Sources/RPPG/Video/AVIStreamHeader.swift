@@ -21,7 +21,7 @@ struct AVIStreamHeader {
             let id = hdrl.fourCC(pos)
             let size = Int(hdrl.u32(pos + 4))
             let end = min(hdrl.count, pos + 8 + size)
-            if id == "LIST", pos + 12 <= hdrl.count, hdrl.fourCC(pos + 8) == "strl" {
+            if id == "LIST", pos + 12 <= end, hdrl.fourCC(pos + 8) == "strl" {  // size < 4: fuzz finding
                 if !found, let s = try parseStreamList(Array(hdrl[(pos + 12)..<end]), path: path) {
                     result = s
                     result.streamNumber = streamCounter
