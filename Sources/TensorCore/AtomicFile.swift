@@ -7,7 +7,9 @@ public enum AtomicFile {
         public let path: String
         public let reason: String
         public var description: String {
-            "Could not write \(path): \(reason). The previous file, if any, is unchanged; check free disk space and permissions."
+            // Foundation's own reasons already end in a full stop; do not double it.
+            let reason = self.reason.hasSuffix(".") ? String(self.reason.dropLast()) : self.reason
+            return "Could not write \(path): \(reason). The previous file, if any, is unchanged; check free disk space and permissions."
         }
     }
 
