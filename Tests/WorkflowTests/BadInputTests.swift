@@ -1,6 +1,7 @@
 import Foundation
 import NN
 import ONNX
+import Quantization
 import RPPG
 import TensorCore
 import Testing
@@ -179,7 +180,7 @@ import Workflow
     func quantize(_ model: URL, _ calibration: URL) throws {
         _ = try QuantizeModel.run(
             .init(model: model, calibration: calibration, output: model.deletingLastPathComponent().appendingPathComponent("q.onnx")),
-            runner: FP32Executor.runnerFactory(threads: 1))
+            runner: FP32Runner.factory(threads: 1))
     }
 
     @Test func onnxUnknownOpAndExternalData() throws {
