@@ -63,23 +63,7 @@ enum ElementwiseGradients {
     static func broadcastIndices(_ shape: [Int], to out: [Int]) -> [Int] {
         let total = out.reduce(1, *)
         if shape.reduce(1, *) == total { return Array(0..<total) }
-        let st = broadcastStrides(shape, to: out)
-        var idx = [Int](repeating: 0, count: total)
-        var counter = [Int](repeating: 0, count: out.count)
-        var pos = 0
-        for i in 0..<total {
-            idx[i] = pos
-            var ax = out.count - 1
-            while ax >= 0 {
-                counter[ax] += 1
-                pos += st[ax]
-                if counter[ax] < out[ax] { break }
-                pos -= st[ax] * counter[ax]
-                counter[ax] = 0
-                ax -= 1
-            }
-        }
-        return idx
+        return broadcastIndicesWithStrides(broadcastStrides(shape, to: out), out: out)
     }
 
     static func binary(_ op: Binary, _ a: Activation, _ b: Activation) throws -> Activation {
@@ -162,6 +146,7 @@ enum ElementwiseGradients {
         return transpose(dy, perm: inverse)
     }
 
+    /// Offset into an operand with strides `st` (0 on broadcast axes) of every element of `out`.
     static func broadcastIndicesWithStrides(_ st: [Int], out: [Int]) -> [Int] {
         let total = out.reduce(1, *)
         var idx = [Int](repeating: 0, count: total)
