@@ -41,14 +41,14 @@ public enum ONNXReader {
     /// Reads the bytes of `url`, refusing files over ``maxFileBytes``.
     public static func loadBytes(_ url: URL) throws -> Data {
         let path = url.path
-        guard let attrs = try? FileManager.default.attributesOfItem(atPath: path) else {
-            throw ONNXError.unreadable(source: path, reason: "no such file")
-        }
-        if let size = attrs[.size] as? Int, size > maxFileBytes {
-            throw ONNXError.unreadable(source: path, reason: "the file is \(size) bytes, over the 2 GiB protobuf limit")
-        }
-        do { return try Data(contentsOf: url) } catch {
-            throw ONNXError.unreadable(source: path, reason: error.localizedDescription)
+        do { return try FileBytes.read(path, limit: maxFileBytes) } catch {
+            switch error {
+            case .missing: throw ONNXError.unreadable(source: path, reason: "no such file")
+            case .notRegularFile: throw ONNXError.unreadable(source: path, reason: "not a regular file")
+            case .tooLarge(let size):
+                throw ONNXError.unreadable(source: path, reason: "the file is \(size) bytes, over the 2 GiB protobuf limit")
+            case .unreadable(let reason): throw ONNXError.unreadable(source: path, reason: reason)
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// A boosted cascade of Haar-feature stumps, as OpenCV's `CascadeClassifier` loads it from a
 /// traincascade-format XML file (`haarcascade_frontalface_default.xml`).
@@ -36,11 +37,15 @@ public struct HaarCascade: Sendable {
 
     /// Loads the cascade at `path` (default: ``defaultPath``).
     public static func load(path: String = defaultPath) throws -> HaarCascade {
-        guard FileManager.default.fileExists(atPath: path) else { throw FaceDetectionError.cascadeNotFound(path: path) }
-        guard let attrs = try? FileManager.default.attributesOfItem(atPath: path),
-            let size = attrs[.size] as? Int, size <= 64 << 20
-        else { throw FaceDetectionError.invalidCascade(path: path, reason: "larger than 64 MB or unreadable") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw FaceDetectionError.cascadeNotFound(path: path) }
+        let data: Data
+        do { data = try FileBytes.read(path, limit: 64 << 20) } catch {
+            switch error {
+            case .missing: throw FaceDetectionError.cascadeNotFound(path: path)
+            case .notRegularFile: throw FaceDetectionError.invalidCascade(path: path, reason: "not a regular file")
+            case .tooLarge: throw FaceDetectionError.invalidCascade(path: path, reason: "larger than 64 MB")
+            case .unreadable(let reason): throw FaceDetectionError.invalidCascade(path: path, reason: reason)
+            }
+        }
         return try parse(xml: [UInt8](data), path: path)
     }
 
