@@ -23,7 +23,7 @@ enum KernelsBenchmark {
     static func run(_ args: [String]) throws {
         let threads = try BenchTiming.intOption("--threads", in: args, default: 1)
         BLAS.threadCount = threads
-        print("rppg-bench kernels: threads=\(threads) \(Int8Dispatch.summary)")
+        print("rppg-bench kernels: threads=\(threads) \(Int8Dispatch.summary), OpenBLAS core \(BLAS.coreName)")
         // Peaks (single core; they scale with cores).
         let iterations = 20_000_000
         // Peaks per core; the fractions printed below are against peak × threads.

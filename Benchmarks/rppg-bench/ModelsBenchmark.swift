@@ -66,7 +66,7 @@ enum ModelsBenchmark {
 
     static func run(_ args: [String]) throws {
         let c = try parse(args)
-        print("rppg-bench models: cores=\(Parallel.availableCores) \(Int8Dispatch.summary)\(c.smoke ? " (smoke: tiny shapes, 1 iteration)" : "")")
+        print("rppg-bench models: cores=\(Parallel.availableCores) \(Int8Dispatch.summary), OpenBLAS core \(BLAS.coreName)\(c.smoke ? " (smoke: tiny shapes, 1 iteration)" : "")")
         print("model           prec  thr batch   median ms/clip   p90 ms/clip   clips/s  cpu ms/clip   runs  maxrss MB")
         if let dir = c.writeONNX { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
         for model in c.models {

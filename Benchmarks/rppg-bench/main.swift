@@ -2,7 +2,12 @@
 //   rppg-bench kernels [--threads N]     int8 kernels vs OpenBLAS sgemm
 //   rppg-bench models [--smoke] [...]    end-to-end FP32 / INT8 per-clip latency of the zoo models
 import Foundation
+import Kernels
 import TensorCore
+
+// Same OpenBLAS kernel choice as `rppg` (see BLASCoreType), so that benchmark numbers are the
+// ones users get; set OPENBLAS_CORETYPE (or RPPG_NO_BLAS_CORETYPE=1) to measure another.
+BLASCoreType.reexecIfNeeded()
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let families: [String: ([String]) throws -> Void] = [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import TensorCore
 import Workflow
 
