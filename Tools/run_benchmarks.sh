@@ -14,10 +14,13 @@ echo "== machine"; lscpu | grep -E 'Model name|^CPU\(s\)'; grep -o -m1 -w 'avx51
 echo "== loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ "${1:-}" == "--smoke" ]]; then
     "$BENCH" models --smoke --model all
+    "$BENCH" layers --smoke
     exit 0
 fi
 "$BENCH" kernels --threads 1 | tee $W/kernels_t1.txt
 "$BENCH" kernels --threads "$(nproc)" | tee $W/kernels_tall.txt
+"$BENCH" layers --threads 1 | tee $W/layers_t1.txt
+"$BENCH" layers --threads "$(nproc)" | tee $W/layers_tall.txt
 python3 Tools/bench_anchors.py --workdir "$W" --models tinypulse,physnet --json $W/anchors.json | tee $W/anchors.txt
 "$BENCH" models --model factorizephys --iterations 3 | tee $W/factorizephys.txt || echo "factorizephys did not run"
 python3 Tools/bench_workflow.py --workdir "$W/workflow" --json $W/workflow.json | tee $W/workflow.txt

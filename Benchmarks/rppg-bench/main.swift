@@ -1,5 +1,6 @@
 // rppg-bench: benchmarks, one subcommand per family (see Benchmarks/README.md).
 //   rppg-bench kernels [--threads N]     int8 kernels vs OpenBLAS sgemm
+//   rppg-bench layers [--threads N]      whole conv and pooling layers, FP32 vs int8
 //   rppg-bench models [--smoke] [...]    end-to-end FP32 / INT8 per-clip latency of the zoo models
 import Foundation
 import Kernels
@@ -12,6 +13,7 @@ BLASCoreType.reexecIfNeeded()
 let arguments = Array(CommandLine.arguments.dropFirst())
 let families: [String: ([String]) throws -> Void] = [
     "kernels": KernelsBenchmark.run,
+    "layers": LayersBenchmark.run,
     "models": ModelsBenchmark.run,
 ]
 
