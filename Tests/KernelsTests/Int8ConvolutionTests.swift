@@ -20,6 +20,15 @@ struct Int8ConvolutionTests {
                                   padsBegin: [1, 1, 1], dilation: [1, 2, 2], groups: 6)),
         Case(shape: Int8ConvShape(batch: 1, inChannels: 16, outChannels: 17, input: [5, 9, 9], kernel: [3, 3, 3],
                                   padsBegin: [1, 1, 1])),
+        // Several column blocks (the last one partial in every panel width), several vol2col
+        // chunks, unit-stride rows with padding on both sides and rows shorter than a panel.
+        Case(shape: Int8ConvShape(batch: 2, inChannels: 8, outChannels: 11, input: [7, 17, 13], kernel: [3, 3, 3],
+                                  padsBegin: [1, 1, 1])),
+        Case(shape: Int8ConvShape(batch: 1, inChannels: 5, outChannels: 7, input: [4, 20, 7], kernel: [2, 5, 5],
+                                  stride: [1, 1, 1], padsBegin: [0, 2, 3], padsEnd: [1, 2, 1])),
+        // Stride 2 in every axis with dilation and an odd reduction (k = 3·3·3·3 = 81).
+        Case(shape: Int8ConvShape(batch: 1, inChannels: 3, outChannels: 10, input: [9, 13, 12], kernel: [3, 3, 3],
+                                  stride: [2, 2, 2], padsBegin: [1, 1, 1], dilation: [1, 2, 1])),
     ]
 
     @Test(arguments: cases)

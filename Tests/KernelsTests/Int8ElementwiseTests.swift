@@ -31,6 +31,27 @@ struct Int8ElementwiseTests {
         }
     }
 
+    @Test func requantizationWithOffsetIsTheSameOnEveryPath() {
+        // The convolution's epilogue adds the folded zero-point term; every path's loop must equal
+        // the scalar formula on `acc &+ offset`, wrapping included, clamps included.
+        var rng = Int8TestRandom(seed: 7)
+        let rq = Int8Requantization(multipliers: [0.0123, 0.0007, 3.5], bias: [77, -3, Int32.max], outputZeroPoint: -9,
+                                    lower: -9, upper: 127)
+        var acc = (0..<1037).map { _ in Int32(rng.int(-200_000...200_000)) }
+        acc[0] = Int32.max
+        acc[1] = Int32.min
+        for c in 0..<3 {
+            for offset: Int32 in [0, -4321, 123_456] {
+                let expected = acc.map { rq.apply($0 &+ offset, channel: c) }
+                for path in Int8Dispatch.supportedPaths {
+                    var out = [Int8](repeating: 0, count: acc.count)
+                    rq.apply(row: &acc, count: acc.count, channel: c, accumulatorOffset: offset, path: path, to: &out)
+                    #expect(out == expected, "path \(path), channel \(c), offset \(offset)")
+                }
+            }
+        }
+    }
+
     @Test func fusedReLUClampsAtZeroPoint() {
         let rq = Int8Requantization(inputScale: 0.1, weightScales: [0.2], outputScale: 0.05, outputZeroPoint: -20,
                                     channels: 1, bias: [0], fusedReLU: true)

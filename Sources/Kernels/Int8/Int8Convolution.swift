@@ -3,9 +3,10 @@ import TensorCore
 /// A compiled int8 convolution: weights packed once for one path, scratch for `threads` workers
 /// allocated once, so ``run(input:xZeroPoint:output:)`` allocates nothing.
 ///
-/// Lowering: vol2col (im2col for 3-D) of a block of output positions into a `k × block` int8
-/// matrix (padding filled with the input zero point, so it contributes exactly zero), packing,
-/// the path's GEMM, then per-channel requantization. Groups run as separate GEMMs.
+/// Lowering: vol2col (im2col for 3-D) of a block of output positions, a few rows at a time into
+/// an L1-sized buffer that is packed straight into the path's panels (padding filled with the
+/// input zero point, so it contributes exactly zero), the path's GEMM, then per-channel
+/// requantization with the zero-point term folded into the bias. Groups run as separate GEMMs.
 public final class Int8Convolution: @unchecked Sendable {
     public let shape: Int8ConvShape
     public let path: Int8Path
@@ -15,6 +16,8 @@ public final class Int8Convolution: @unchecked Sendable {
     let groupWeights: [Int8PackedWeights]
     let weights: [Int8]
     let blockColumns: Int
+    /// vol2col rows built and packed at a time (a multiple of every `kGroup`), about 32 KiB.
+    let chunkRows: Int
     let scratch: [Scratch]
 
     final class Scratch {
@@ -45,15 +48,17 @@ public final class Int8Convolution: @unchecked Sendable {
         groupWeights = path == .reference ? [] : (0..<shape.groups).map { g in
             Int8PackedWeights(weights: Array(weights[(g * m * k)..<((g + 1) * m * k)]), m: m, k: k, path: path)
         }
-        // Block of output positions per GEMM call: about 256 KiB of im2col, a multiple of every nr.
+        // Block of output positions per GEMM call: about 256 KiB of packed vol2col (L2), a
+        // multiple of every nr.
         let layout = Int8PanelLayout.of(path)
         let want = max(96, (256 * 1024 / max(k, 1)) / 96 * 96)
         let block = min(want, (shape.outputPositions + 95) / 96 * 96)
         blockColumns = block
+        chunkRows = min((k + 3) / 4 * 4, max(4, (32 * 1024 / block) / 4 * 4))
         let mRows = ((m + layout.mr - 1) / layout.mr) * layout.mr
         let workers = path == .reference ? 0 : max(1, threads)
-        scratch = (0..<workers).map { _ in
-            Scratch(columnBytes: k * block, packedBytes: layout.packedActivationBytes(k: k, n: block),
+        scratch = (0..<workers).map { [chunkRows] _ in
+            Scratch(columnBytes: chunkRows * block, packedBytes: layout.packedActivationBytes(k: k, n: block),
                     tileCount: mRows * block)
         }
     }
@@ -61,25 +66,29 @@ public final class Int8Convolution: @unchecked Sendable {
     /// Runs the convolution: `input` `[batch][inChannels][positions]`, `output`
     /// `[batch][outChannels][outputPositions]`, both int8.
     public func run(input: UnsafePointer<Int8>, xZeroPoint: Int32, output: UnsafeMutablePointer<Int8>) {
-        execute(input: input, xZeroPoint: xZeroPoint) { channel, offset, acc, count in
-            self.requantization.apply(row: acc, count: count, channel: channel, to: output + offset)
+        execute(input: input, xZeroPoint: xZeroPoint) { channel, offset, acc, count, correction in
+            self.requantization.apply(row: acc, count: count, channel: channel, accumulatorOffset: correction,
+                                      path: self.path, to: output + offset)
         }
     }
 
     /// Raw accumulators `Σ w·(x − zp)` (no bias, no requantization), for tests and benchmarks.
     public func runAccumulators(input: UnsafePointer<Int8>, xZeroPoint: Int32, output: UnsafeMutablePointer<Int32>) {
-        execute(input: input, xZeroPoint: xZeroPoint) { _, offset, acc, count in
-            (output + offset).update(from: acc, count: count)
+        execute(input: input, xZeroPoint: xZeroPoint) { _, offset, acc, count, correction in
+            let out = output + offset
+            for j in 0..<count { out[j] = acc[j] &+ correction }
         }
     }
 
-    /// `emit(channel, flat output offset, accumulators, count)`.
+    /// `emit(channel, flat output offset, raw accumulators, count, correction)`: the true
+    /// accumulator is `raw &+ correction` (the zero-point term `−(offset + zp)·Σw`, folded into the
+    /// epilogue instead of a pass over the tile).
     private func execute(input: UnsafePointer<Int8>, xZeroPoint: Int32,
-                         emit: (Int, Int, UnsafePointer<Int32>, Int) -> Void) {
+                         emit: (Int, Int, UnsafePointer<Int32>, Int, Int32) -> Void) {
         let s = shape
         if path == .reference {
             Int8ConvolutionReference.accumulate(shape: s, weights: weights, input: input, xZeroPoint: xZeroPoint) {
-                emit($0, $1, $2, $3)
+                emit($0, $1, $2, $3, 0)
             }
             return
         }
@@ -88,6 +97,10 @@ public final class Int8Convolution: @unchecked Sendable {
         let items = s.batch * s.groups * blocks
         let m = s.outChannels / s.groups, k = s.reduction
         let cinG = s.inChannels / s.groups
+        let layout = Int8PanelLayout.of(path)
+        let kGroups = (k + layout.kGroup - 1) / layout.kGroup
+        let shift = layout.activationOffset &+ xZeroPoint
+        let zeroPoint = Int8(truncatingIfNeeded: xZeroPoint)
         let workers = min(threads, items)
         Parallel.forEach(workers, threads: workers) { w in
             let sc = self.scratch[w]
@@ -99,15 +112,23 @@ public final class Int8Convolution: @unchecked Sendable {
                 let n0 = block * blockColumns
                 let count = min(blockColumns, n - n0)
                 let x = input + (b * s.inChannels + g * cinG) * s.inputPositions
-                Int8VolumeColumns.fill(shape: s, input: x, channels: cinG, zeroPoint: Int8(truncatingIfNeeded: xZeroPoint),
-                                       firstColumn: n0, count: count, into: sc.columns)
                 let pw = self.groupWeights[g]
-                Int8GEMM.packActivations(sc.columns, k: k, count: count, ldx: count, layout: pw.layout, into: sc.packed)
-                let panels = (count + pw.layout.nr - 1) / pw.layout.nr
-                let ldc = panels * pw.layout.nr
-                Int8GEMM.multiplyPacked(pw, packed: sc.packed, panels: panels, xZeroPoint: xZeroPoint, c: sc.tile, ldc: ldc)
+                var r0 = 0
+                while r0 < k {
+                    let rows = min(chunkRows, k - r0)
+                    Int8VolumeColumns.fill(shape: s, input: x, zeroPoint: zeroPoint, firstColumn: n0, count: count,
+                                           rows: r0..<(r0 + rows), into: sc.columns)
+                    Int8GEMM.packRows(sc.columns, ldx: count, rows: rows, count: count, layout: layout,
+                                      into: sc.packed + (r0 / layout.kGroup) * layout.groupBytes,
+                                      panelStride: kGroups * layout.groupBytes)
+                    r0 += rows
+                }
+                let panels = (count + layout.nr - 1) / layout.nr
+                let ldc = panels * layout.nr
+                Int8GEMM.multiplyRaw(pw, packed: sc.packed, panels: panels, c: sc.tile, ldc: ldc)
                 for r in 0..<m {
-                    emit(g * m + r, (b * s.outChannels + g * m + r) * n + n0, sc.tile + r * ldc, count)
+                    emit(g * m + r, (b * s.outChannels + g * m + r) * n + n0, sc.tile + r * ldc, count,
+                         0 &- shift &* pw.rowSums[r])
                 }
                 item += workers
             }

@@ -17,6 +17,15 @@ public struct Int8PanelLayout: Sendable, Equatable {
         }
     }
 
+    /// Bytes of one row group (`kGroup` rows) of one activation panel.
+    public var groupBytes: Int { nr * kGroup * activationBytes }
+
+    /// The path this geometry belongs to (each fast path has its own).
+    var path: Int8Path {
+        if activationBytes == 1 { return nr == 1 ? .reference : .avx512VNNI }
+        return kGroup == 2 ? .avx2 : .portable
+    }
+
     /// Bytes of packed activations for a `k × n` block.
     public func packedActivationBytes(k: Int, n: Int) -> Int {
         let panels = (n + nr - 1) / nr
