@@ -26,6 +26,11 @@ public enum Int8VolumeColumns {
             let offD = a * s.dilation[0] - s.padsBegin[0]
             let offH = bb * s.dilation[1] - s.padsBegin[1]
             let offW = e * s.dilation[2] - s.padsBegin[2]
+            if sw == 1 && s.stride[1] == 1 && iw == ow {
+                fillPlanes(out: out, slice: plane, zeroPoint: zeroPoint, shape: s, firstColumn: firstColumn, count: count,
+                           offsets: (offD, offH, offW))
+                continue
+            }
             var j = 0
             var z = z0, y = y0, x0 = x00
             while j < count {
@@ -53,6 +58,54 @@ public enum Int8VolumeColumns {
                 y += 1
                 if y == oh { y = 0; z += 1 }
             }
+        }
+    }
+
+    /// One vol2col row when H and W have unit stride and the input rows are as wide as the output
+    /// rows ("same" convolutions): within a depth slice, output position `f = y·ow + x` reads input
+    /// `f + offH·iw + offW`, so the row is one long copy per slice, after which the few columns
+    /// that fall into the W padding are overwritten with the zero point. Short output rows (9, 18)
+    /// made the per-row loop of `fill` the largest int8 cost.
+    static func fillPlanes(out: UnsafeMutablePointer<Int8>, slice input: UnsafePointer<Int8>, zeroPoint: Int8,
+                           shape s: Int8ConvShape, firstColumn: Int, count: Int, offsets: (Int, Int, Int)) {
+        let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
+        let (oh, ow) = (s.output[1], s.output[2])
+        let (offD, offH, offW) = offsets
+        let planeSize = oh * ow, sliceSize = ih * iw
+        let shift = offH * iw + offW
+        // Output rows whose input row exists, and output columns whose input column exists.
+        let validRows = max(0, -offH)..<max(max(0, -offH), min(oh, ih - offH))
+        let padLeft = min(ow, max(0, -offW)), padRight = max(padLeft, min(ow, iw - offW))
+        var j = 0
+        var z = firstColumn / planeSize, f0 = firstColumn % planeSize
+        while j < count {
+            let f1 = min(planeSize, f0 + count - j)
+            let dst = out + j - f0  // dst[f] is the column of plane position f
+            let inD = z * s.stride[0] + offD
+            if inD < 0 || inD >= id {
+                (dst + f0).update(repeating: zeroPoint, count: f1 - f0)
+            } else {
+                let lo = min(max(validRows.lowerBound * ow, f0), f1), hi = max(lo, min(validRows.upperBound * ow, f1))
+                (dst + f0).update(repeating: zeroPoint, count: lo - f0)
+                (dst + hi).update(repeating: zeroPoint, count: f1 - hi)
+                // Copy where the source stays inside this depth slice; the clipped ends are padding.
+                let a = min(hi, max(lo, -shift)), b = max(a, min(hi, sliceSize - shift))
+                (dst + lo).update(repeating: zeroPoint, count: a - lo)
+                (dst + a).update(from: input + inD * sliceSize + shift + a, count: b - a)
+                (dst + b).update(repeating: zeroPoint, count: hi - b)
+                if padLeft > 0 || padRight < ow {
+                    var y = lo / ow
+                    while y * ow < hi {
+                        let rowStart = y * ow
+                        for x in 0..<padLeft where rowStart + x >= lo && rowStart + x < hi { dst[rowStart + x] = zeroPoint }
+                        for x in padRight..<ow where rowStart + x >= lo && rowStart + x < hi { dst[rowStart + x] = zeroPoint }
+                        y += 1
+                    }
+                }
+            }
+            j += f1 - f0
+            z += 1
+            f0 = 0
         }
     }
 }
