@@ -106,6 +106,44 @@ struct Int8ElementwiseTests {
         #expect(offByOne <= outCount / 50)
     }
 
+    @Test(arguments: [[1, 2, 2], [2, 2, 2], [2, 3, 1]])
+    func unpaddedPoolingEqualsWindowDefinition(kernel: [Int]) {
+        // Windows entirely inside the input take the direct-sum path; odd sizes leave a remainder.
+        var rng = Int8TestRandom(seed: UInt64(kernel.reduce(0) { $0 * 10 + $1 }))
+        let input = [5, 9, 8], channels = 2
+        let stride = kernel.map { max($0, 1) }
+        let output = (0..<3).map { (input[$0] - kernel[$0]) / stride[$0] + 1 }
+        let x = rng.int8s(channels * input.reduce(1, *))
+        let s = Int8PoolShape(channels: channels, input: input, kernel: kernel, stride: stride,
+                              padsBegin: [0, 0, 0], output: output)
+        let outCount = channels * output.reduce(1, *)
+        let (xs, xz, ys, yz): (Float, Int32, Float, Int32) = (0.05, 3, 0.03, -7)
+        let full = kernel.reduce(1, *)
+        for includePad in [false, true] {
+            var maxOut = [Int8](repeating: 0, count: outCount), avgOut = maxOut
+            x.withUnsafeBufferPointer { xp in
+                Int8Pooling.max(s, input: xp.baseAddress!, output: &maxOut)
+                Int8Pooling.average(s, countIncludePad: includePad, input: xp.baseAddress!, xScale: xs, xZeroPoint: xz,
+                                    yScale: ys, yZeroPoint: yz, output: &avgOut)
+            }
+            var p = 0
+            for c in 0..<channels {
+                for z in 0..<output[0] { for y in 0..<output[1] { for w in 0..<output[2] {
+                    var best = Int8.min, sum: Int32 = 0
+                    for a in 0..<kernel[0] { for b in 0..<kernel[1] { for e in 0..<kernel[2] {
+                        let v = x[((c * input[0] + z * stride[0] + a) * input[1] + y * stride[1] + b) * input[2]
+                                  + w * stride[2] + e]
+                        best = max(best, v); sum += Int32(v) - xz
+                    } } }
+                    let r = (Float(sum) * (xs / Float(full) / ys)).rounded(.toNearestOrEven) + Float(yz)
+                    #expect(maxOut[p] == best)
+                    #expect(avgOut[p] == Int8(min(max(r, -128), 127)))
+                    p += 1
+                } } }
+            }
+        }
+    }
+
     @Test func meanOverAxesMatchesFloatDefinition() {
         var rng = Int8TestRandom(seed: 11)
         let shape = [2, 3, 4, 5]

@@ -36,6 +36,10 @@ public enum Int8Pooling {
     /// Max pooling; `channels` counts batch × channels.
     public static func max(_ s: Int8PoolShape, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>,
                            requantize: (xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32)? = nil) {
+        if requantize == nil && windowsInside(s) {
+            interior(s, input: input) { o, w, row, plane in output[o] = windowMax(w, s, row: row, plane: plane) }
+            return
+        }
         pool(s, input: input) { c, p, window in
             var best = Int8.min
             window { v, _ in if v > best { best = v } }
@@ -54,6 +58,16 @@ public enum Int8Pooling {
                                xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32,
                                output: UnsafeMutablePointer<Int8>) {
         let full = s.kernel[0] * s.kernel[1] * s.kernel[2]
+        if windowsInside(s) {
+            // Every window is full, so the count (with or without padding) is `full`.
+            let multiplier = xScale / Float(full) / yScale
+            let offset = Int32(full) &* xZeroPoint
+            interior(s, input: input) { o, w, row, plane in
+                let sum = windowSum(w, s, row: row, plane: plane) &- offset
+                output[o] = Int8Pooling.round(Float(sum) * multiplier, yZeroPoint)
+            }
+            return
+        }
         pool(s, input: input) { c, p, window in
             var sum: Int32 = 0, valid = 0
             window { v, _ in sum &+= Int32(v) - xZeroPoint; valid += 1 }
