@@ -59,6 +59,20 @@ struct Int8ElementwiseTests {
         #expect(rq.apply(500, channel: 0) == Int8(clamping: Int((Float(500) * ((0.1 * 0.2) / 0.05)).rounded(.toNearestOrEven)) - 20))
     }
 
+    @Test func quantizeEqualsRoundThenClampOnASweep() {
+        // Every tie and both saturations, against the textbook order of operations.
+        for zp: Int32 in [-128, -3, 0, 77, 127] {
+            for i in -80_000...80_000 {
+                let x = Float(i) * 0.0025, scale: Float = 0.5
+                var r = (x / scale).rounded(.toNearestOrEven) + Float(zp)
+                r = min(max(r, -128), 127)
+                #expect(Int8Quantize.quantize(x, scale: scale, zeroPoint: zp) == Int8(r))
+            }
+        }
+        #expect(Int8Quantize.quantize(.infinity, scale: 0.5, zeroPoint: -3) == 127)
+        #expect(Int8Quantize.quantize(-.infinity, scale: 0.5, zeroPoint: -3) == -128)
+    }
+
     @Test func quantizeMatchesONNXDefinition() {
         #expect(Int8Quantize.quantize(0.25, scale: 0.5, zeroPoint: 0) == 0)   // 0.5 → 0 (even)
         #expect(Int8Quantize.quantize(0.75, scale: 0.5, zeroPoint: 0) == 2)   // 1.5 → 2

@@ -149,8 +149,13 @@ public enum Int8Pooling {
     }
 
     /// `sat(round_half_even(v) + zp)` to int8.
+    /// Clamps first (integer bounds, same result) so that the 1.5·2²³ addition rounds exactly;
+    /// `rounded(.toNearestOrEven)` is a libm call on the baseline x86-64 target.
     @inline(__always) static func round(_ v: Float, _ zp: Int32) -> Int8 {
-        let r = v.rounded(.toNearestOrEven) + Float(zp)
-        return Int8(Swift.min(Swift.max(r, -128), 127))
+        let low = Float(-128 - zp), high = Float(127 - zp)
+        var v = v < low ? low : v
+        v = v > high ? high : v
+        let rounded = Int32(bitPattern: (v + 12_582_912.0).bitPattern) &- 0x4B40_0000
+        return Int8(truncatingIfNeeded: rounded &+ zp)
     }
 }
