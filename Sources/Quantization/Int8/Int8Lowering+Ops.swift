@@ -217,9 +217,12 @@ extension Int8Lowering {
             let shape = [x.shape[0], w.shape[1] * t.conv.groups] + Int8FloatFallback.convTransposeOutput(t, input: Array(x.shape[2...]))
             let y = FloatValue(buffer: arena.allocate(bytes: shape.reduce(1, *) * 4), shape: shape)
             let (xp, yp, wv, inShape) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer), w.floatValues(), x.shape)
+            let scratch = Int8FloatFallback.convTransposeScratch(t, inShape: inShape, outChannels: shape[1])
+            let columns = arena.float(arena.allocate(bytes: scratch * 4))
             floats[out] = y
             executor.steps.append {
-                Int8FloatFallback.convTranspose(t, inShape: inShape, outShape: shape, x: xp, w: wv, bias: bias, y: yp)
+                Int8FloatFallback.convTranspose(t, inShape: inShape, outShape: shape, x: xp, w: wv, bias: bias, y: yp,
+                                                columns: columns)
             }
         default:
             throw Int8ExecutorError("node \(node.name): \(op.name) is not supported by the int8 executor (neither as an int8 kernel nor as a float fallback)")

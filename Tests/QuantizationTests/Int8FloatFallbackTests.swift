@@ -1,0 +1,73 @@
+import NN
+import Testing
+@testable import Quantization
+
+/// The int8 executor's FP32 fallbacks against plain definitions.
+@Suite("Int8 float fallbacks")
+struct Int8FloatFallbackTests {
+    struct Case: CustomStringConvertible, Sendable {
+        var input: [Int]            // N, C, spatial…
+        var outChannels: Int
+        var attributes: ConvTransposeAttributes
+        var description: String { "\(input) → \(outChannels) \(attributes.conv.kernel) s\(attributes.conv.stride)" }
+    }
+
+    static let cases: [Case] = [
+        // PhysNet's upsampling: ConvTranspose3d(k [4,1,1], stride [2,1,1], pad [1,0,0]).
+        Case(input: [1, 6, 5, 3, 2], outChannels: 4,
+             attributes: ConvTransposeAttributes(conv: ConvAttributes(kernel: [4, 1, 1], stride: [2, 1, 1],
+                                                                      padsBegin: [1, 0, 0], padsEnd: [1, 0, 0]))),
+        Case(input: [2, 4, 5, 6], outChannels: 6,
+             attributes: ConvTransposeAttributes(conv: ConvAttributes(kernel: [3, 2], stride: [2, 3], padsBegin: [1, 0],
+                                                                      padsEnd: [0, 1], dilation: [2, 1], groups: 2),
+                                                 outputPadding: [1, 0])),
+    ]
+
+    @Test(arguments: cases)
+    func convTransposeMatchesScatterDefinition(_ c: Case) {
+        let t = c.attributes, r = t.conv.spatialRank, g = t.conv.groups
+        let (n, cin, cout) = (c.input[0], c.input[1], c.outChannels)
+        let ins = Array(c.input[2...])
+        let outs = Int8FloatFallback.convTransposeOutput(t, input: ins)
+        let kvol = t.conv.kernel.reduce(1, *)
+        var seed: UInt64 = 99
+        func next() -> Float {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int(seed >> 40) % 2001 - 1000) / 1000
+        }
+        let x = (0..<(c.input.reduce(1, *))).map { _ in next() }
+        let w = (0..<(cin * cout / g * kvol)).map { _ in next() }
+        let bias = (0..<cout).map { _ in next() }
+        let outShape = [n, cout] + outs
+        var y = [Float](repeating: .nan, count: outShape.reduce(1, *))
+        var columns = [Float](repeating: 0, count: Int8FloatFallback.convTransposeScratch(t, inShape: c.input, outChannels: cout))
+        x.withUnsafeBufferPointer { xp in
+            Int8FloatFallback.convTranspose(t, inShape: c.input, outShape: outShape, x: xp.baseAddress!, w: w, bias: bias,
+                                            y: &y, columns: &columns)
+        }
+        // Scatter definition in Double: every input tap adds w·x at i·stride − pad + k·dilation.
+        let inPositions = ins.reduce(1, *), outPositions = outs.reduce(1, *)
+        var expected = [Double](repeating: 0, count: y.count)
+        for b in 0..<n { for co in 0..<cout { for p in 0..<outPositions { expected[(b * cout + co) * outPositions + p] = Double(bias[co]) } } }
+        func coordinates(_ flat: Int, _ sizes: [Int]) -> [Int] {
+            var v = flat, out = [Int](repeating: 0, count: sizes.count)
+            for a in stride(from: sizes.count - 1, through: 0, by: -1) { out[a] = v % sizes[a]; v /= sizes[a] }
+            return out
+        }
+        for b in 0..<n { for ci in 0..<cin { for j in 0..<(cout / g) { for tap in 0..<kvol { for p in 0..<inPositions {
+            let co = ci / (cin / g) * (cout / g) + j
+            let kc = coordinates(tap, t.conv.kernel), ic = coordinates(p, ins)
+            var flat = 0, inside = true
+            for a in 0..<r {
+                let o = ic[a] * t.conv.stride[a] - t.conv.padsBegin[a] + kc[a] * t.conv.dilation[a]
+                if o < 0 || o >= outs[a] { inside = false }
+                flat = flat * outs[a] + o
+            }
+            guard inside else { continue }
+            expected[(b * cout + co) * outPositions + flat] +=
+                Double(w[(ci * (cout / g) + j) * kvol + tap]) * Double(x[(b * cin + ci) * inPositions + p])
+        } } } } }
+        let worst = zip(y, expected).map { abs(Double($0) - $1) }.max() ?? 0
+        #expect(worst < 1e-4, "\(c): max error \(worst)")
+    }
+}
