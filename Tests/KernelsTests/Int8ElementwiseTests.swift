@@ -134,9 +134,10 @@ struct Int8ElementwiseTests {
         let (xs, xz, ys, yz): (Float, Int32, Float, Int32) = (0.05, 3, 0.03, -7)
         let full = kernel.reduce(1, *)
         for includePad in [false, true] {
-            var maxOut = [Int8](repeating: 0, count: outCount), avgOut = maxOut
+            var maxOut = [Int8](repeating: 0, count: outCount), avgOut = maxOut, maxRequantized = maxOut
             x.withUnsafeBufferPointer { xp in
                 Int8Pooling.max(s, input: xp.baseAddress!, output: &maxOut)
+                Int8Pooling.max(s, input: xp.baseAddress!, output: &maxRequantized, requantize: (xs, xz, ys, yz))
                 Int8Pooling.average(s, countIncludePad: includePad, input: xp.baseAddress!, xScale: xs, xZeroPoint: xz,
                                     yScale: ys, yZeroPoint: yz, output: &avgOut)
             }
@@ -151,6 +152,7 @@ struct Int8ElementwiseTests {
                     } } }
                     let r = (Float(sum) * (xs / Float(full) / ys)).rounded(.toNearestOrEven) + Float(yz)
                     #expect(maxOut[p] == best)
+                    #expect(maxRequantized[p] == Int8Quantize.quantize(Float(Int32(best) - xz) * xs, scale: ys, zeroPoint: yz))
                     #expect(avgOut[p] == Int8(min(max(r, -128), 127)))
                     p += 1
                 } } }

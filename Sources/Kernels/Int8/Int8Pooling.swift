@@ -36,8 +36,15 @@ public enum Int8Pooling {
     /// Max pooling; `channels` counts batch × channels.
     public static func max(_ s: Int8PoolShape, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>,
                            requantize: (xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32)? = nil) {
-        if requantize == nil && windowsInside(s) {
-            interior(s, input: input) { o, w, row, plane in output[o] = windowMax(w, s, row: row, plane: plane) }
+        if windowsInside(s) {
+            if let q = requantize {
+                interior(s, input: input) { o, w, row, plane in
+                    let real = Float(Int32(windowMax(w, s, row: row, plane: plane)) - q.xZeroPoint) * q.xScale
+                    output[o] = Int8Quantize.quantize(real, scale: q.yScale, zeroPoint: q.yZeroPoint)
+                }
+            } else {
+                interior(s, input: input) { o, w, row, plane in output[o] = windowMax(w, s, row: row, plane: plane) }
+            }
             return
         }
         pool(s, input: input) { c, p, window in
