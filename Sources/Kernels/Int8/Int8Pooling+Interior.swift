@@ -9,49 +9,78 @@ extension Int8Pooling {
         }
     }
 
-    /// Calls `body(flat output index, window origin, row stride, plane stride)` for every output.
+    /// Walks output rows: for each `(channel, z, y)` the `kd·kh` input rows of the window are first
+    /// reduced element-wise into `row` (`span` values, a loop the compiler vectorises), then
+    /// `body(output row, row)` reduces `kw` neighbours per output. Replaces a closure call per tap.
     @inline(__always)
-    static func interior(_ s: Int8PoolShape, input: UnsafePointer<Int8>,
-                         _ body: (Int, UnsafePointer<Int8>, Int, Int) -> Void) {
+    static func interiorRows<T>(_ s: Int8PoolShape, input: UnsafePointer<Int8>, initial: T,
+                                combine: (T, Int8) -> T,
+                                _ body: (UnsafeMutablePointer<Int8>, UnsafeMutablePointer<T>) -> Void,
+                                output: UnsafeMutablePointer<Int8>) {
         let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
-        var o = 0
-        for c in 0..<s.channels {
-            let volume = input + c * id * ih * iw
-            for z in 0..<s.output[0] {
-                for y in 0..<s.output[1] {
-                    let line = volume + (z * s.stride[0] * ih + y * s.stride[1]) * iw
-                    for x in 0..<s.output[2] {
-                        body(o, line + x * s.stride[2], iw, ih * iw)
-                        o += 1
+        let (kd, kh) = (s.kernel[0], s.kernel[1])
+        let (sd, sh) = (s.stride[0], s.stride[1])
+        let (od, oh, ow) = (s.output[0], s.output[1], s.output[2])
+        let span = (ow - 1) * s.stride[2] + s.kernel[2]
+        withUnsafeTemporaryAllocation(of: T.self, capacity: span) { buffer in
+            let row = buffer.baseAddress!
+            var out = output
+            for c in 0..<s.channels {
+                let volume = input + c * id * ih * iw
+                for z in 0..<od {
+                    for y in 0..<oh {
+                        row.update(repeating: initial, count: span)
+                        for a in 0..<kd {
+                            for b in 0..<kh {
+                                let line = volume + ((z * sd + a) * ih + y * sh + b) * iw
+                                for i in 0..<span { row[i] = combine(row[i], line[i]) }
+                            }
+                        }
+                        body(out, row)
+                        out += ow
                     }
                 }
             }
         }
     }
 
-    /// Σ of a `kd × kh × kw` window.
-    @inline(__always)
-    static func windowSum(_ w: UnsafePointer<Int8>, _ s: Int8PoolShape, row: Int, plane: Int) -> Int32 {
-        var sum: Int32 = 0
-        for a in 0..<s.kernel[0] {
-            for b in 0..<s.kernel[1] {
-                let r = w + a * plane + b * row
-                for e in 0..<s.kernel[2] { sum &+= Int32(r[e]) }
+    /// Max pooling of windows inside the input (``windowsInside(_:)``).
+    static func interiorMax(_ s: Int8PoolShape, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>,
+                            requantize q: (xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32)?) {
+        let (kw, sw, ow) = (s.kernel[2], s.stride[2], s.output[2])
+        interiorRows(s, input: input, initial: Int8.min, combine: { Swift.max($0, $1) }, { out, row in
+            if kw == 2 && sw == 2 {
+                for x in 0..<ow { out[x] = Swift.max(row[2 * x], row[2 * x + 1]) }
+            } else {
+                for x in 0..<ow {
+                    var best = row[x * sw]
+                    for e in 1..<Swift.max(kw, 1) { best = Swift.max(best, row[x * sw + e]) }
+                    out[x] = best
+                }
             }
-        }
-        return sum
+            if let q {
+                for x in 0..<ow {
+                    out[x] = Int8Quantize.quantize(Float(Int32(out[x]) - q.xZeroPoint) * q.xScale, scale: q.yScale,
+                                                   zeroPoint: q.yZeroPoint)
+                }
+            }
+        }, output: output)
     }
 
-    /// Maximum of a `kd × kh × kw` window.
-    @inline(__always)
-    static func windowMax(_ w: UnsafePointer<Int8>, _ s: Int8PoolShape, row: Int, plane: Int) -> Int8 {
-        var best = Int8.min
-        for a in 0..<s.kernel[0] {
-            for b in 0..<s.kernel[1] {
-                let r = w + a * plane + b * row
-                for e in 0..<s.kernel[2] where r[e] > best { best = r[e] }
+    /// Average pooling of windows inside the input: every window is full, so the divisor is the
+    /// kernel volume with or without `countIncludePad`.
+    static func interiorAverage(_ s: Int8PoolShape, input: UnsafePointer<Int8>, xScale: Float, xZeroPoint: Int32,
+                                yScale: Float, yZeroPoint: Int32, output: UnsafeMutablePointer<Int8>) {
+        let (kw, sw, ow) = (s.kernel[2], s.stride[2], s.output[2])
+        let full = s.kernel[0] * s.kernel[1] * kw
+        let multiplier = xScale / Float(full) / yScale
+        let offset = Int32(full) &* xZeroPoint
+        interiorRows(s, input: input, initial: Int32(0), combine: { $0 &+ Int32($1) }, { out, row in
+            for x in 0..<ow {
+                var sum: Int32 = 0
+                for e in 0..<kw { sum &+= row[x * sw + e] }
+                out[x] = Int8Pooling.round(Float(sum &- offset) * multiplier, yZeroPoint)
             }
-        }
-        return best
+        }, output: output)
     }
 }

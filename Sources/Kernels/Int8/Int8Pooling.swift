@@ -37,14 +37,7 @@ public enum Int8Pooling {
     public static func max(_ s: Int8PoolShape, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>,
                            requantize: (xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32)? = nil) {
         if windowsInside(s) {
-            if let q = requantize {
-                interior(s, input: input) { o, w, row, plane in
-                    let real = Float(Int32(windowMax(w, s, row: row, plane: plane)) - q.xZeroPoint) * q.xScale
-                    output[o] = Int8Quantize.quantize(real, scale: q.yScale, zeroPoint: q.yZeroPoint)
-                }
-            } else {
-                interior(s, input: input) { o, w, row, plane in output[o] = windowMax(w, s, row: row, plane: plane) }
-            }
+            interiorMax(s, input: input, output: output, requantize: requantize)
             return
         }
         pool(s, input: input) { c, p, window in
@@ -66,13 +59,8 @@ public enum Int8Pooling {
                                output: UnsafeMutablePointer<Int8>) {
         let full = s.kernel[0] * s.kernel[1] * s.kernel[2]
         if windowsInside(s) {
-            // Every window is full, so the count (with or without padding) is `full`.
-            let multiplier = xScale / Float(full) / yScale
-            let offset = Int32(full) &* xZeroPoint
-            interior(s, input: input) { o, w, row, plane in
-                let sum = windowSum(w, s, row: row, plane: plane) &- offset
-                output[o] = Int8Pooling.round(Float(sum) * multiplier, yZeroPoint)
-            }
+            interiorAverage(s, input: input, xScale: xScale, xZeroPoint: xZeroPoint, yScale: yScale,
+                            yZeroPoint: yZeroPoint, output: output)
             return
         }
         pool(s, input: input) { c, p, window in
