@@ -65,4 +65,27 @@ struct Int8ConvolutionTests {
             }
         }
     }
+
+    @Test(arguments: [cases[1], cases[6]])
+    func everyWorkerCountMatchesReference(_ c: Case) {
+        // Small layers run on one thread by default; force a worker per block to cover the split.
+        let s = c.shape
+        var rng = Int8TestRandom(seed: UInt64(s.reduction * 31 + s.outputPositions))
+        let w = rng.int8s(s.outChannels * s.reduction, weights: true)
+        let x = rng.int8s(s.batch * s.inChannels * s.inputPositions)
+        let rq = Int8Requantization(multipliers: (0..<s.outChannels).map { _ in Float(rng.int(1...400)) * 1e-5 },
+                                    bias: (0..<s.outChannels).map { _ in Int32(rng.int(-5000...5000)) }, outputZeroPoint: 3)
+        let outCount = s.batch * s.outChannels * s.outputPositions
+        func run(_ path: Int8Path, threads: Int) -> [Int8] {
+            let conv = Int8Convolution(shape: s, weights: w, requantization: rq, path: path, threads: threads,
+                                       minimumMACsPerWorker: 1)
+            var out = [Int8](repeating: 0, count: outCount)
+            x.withUnsafeBufferPointer { conv.run(input: $0.baseAddress!, xZeroPoint: -7, output: &out) }
+            return out
+        }
+        let expected = run(.reference, threads: 1)
+        for path in Int8Dispatch.supportedPaths where path != .reference {
+            for threads in [2, 3] { #expect(run(path, threads: threads) == expected, "path \(path), threads \(threads), \(c)") }
+        }
+    }
 }

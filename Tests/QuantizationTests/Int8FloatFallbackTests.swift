@@ -70,4 +70,26 @@ struct Int8FloatFallbackTests {
         let worst = zip(y, expected).map { abs(Double($0) - $1) }.max() ?? 0
         #expect(worst < 1e-4, "\(c): max error \(worst)")
     }
+
+    @Test func sliceGathersTheONNXSelection() {
+        // [2, 5, 7, 4]: axis 1 from 1 step 2, axis −2 (=2) from −2 down to 1 step −2, axis 3 clamped end.
+        let shape = [2, 5, 7, 4]
+        let (starts, ends, axes, steps) = ([1, -2, 1], [5, 1, 99], [1, -2, 3], [2, -2, 1])
+        let out = Int8Slice.shape(input: shape, starts: starts, ends: ends, axes: axes, steps: steps)
+        #expect(out == [2, 2, 2, 3])
+        let x = (0..<shape.reduce(1, *)).map { Int8(truncatingIfNeeded: $0 * 7) }
+        var y = [Int8](repeating: 0, count: out.reduce(1, *))
+        let (offset, strides) = Int8Slice.layout(input: shape, output: out, starts: starts, axes: axes, steps: steps)
+        x.withUnsafeBufferPointer { Int8Slice.gather($0.baseAddress!, offset: offset, strides: strides, shape: out, into: &y) }
+        var expected: [Int8] = []
+        for n in 0..<2 { for c in stride(from: 1, to: 5, by: 2) { for h in stride(from: 5, to: 1, by: -2) { for w in 1..<4 {
+            expected.append(x[((n * 5 + c) * 7 + h) * 4 + w])
+        } } } }
+        #expect(y == expected)
+        // The float fallback uses the same gather.
+        let xf = x.map { Float($0) }
+        var yf = [Float](repeating: 0, count: y.count)
+        xf.withUnsafeBufferPointer { Int8Slice.gather($0.baseAddress!, offset: offset, strides: strides, shape: out, into: &yf) }
+        #expect(yf == expected.map { Float($0) })
+    }
 }

@@ -19,6 +19,8 @@ public final class Int8Convolution: @unchecked Sendable {
     /// vol2col rows built and packed at a time (a multiple of every `kGroup`), about 32 KiB.
     let chunkRows: Int
     let scratch: [Scratch]
+    /// Smallest share of multiply-accumulates worth a thread (default ≈ 20 µs of VNNI work).
+    public let minimumMACsPerWorker: Int
 
     final class Scratch {
         let columns: UnsafeMutablePointer<Int8>
@@ -32,9 +34,10 @@ public final class Int8Convolution: @unchecked Sendable {
         deinit { columns.deallocate(); packed.deallocate(); tile.deallocate() }
     }
 
-    /// `weights`: `[outChannels][inChannels/groups][kd][kh][kw]` signed int8.
+    /// `weights`: `[outChannels][inChannels/groups][kd][kh][kw]` signed int8. `threads` is an upper
+    /// bound: a layer gets one worker per `minimumMACsPerWorker` multiply-accumulates at most.
     public init(shape: Int8ConvShape, weights: [Int8], requantization: Int8Requantization,
-                path: Int8Path = Int8Dispatch.best, threads: Int = 1) {
+                path: Int8Path = Int8Dispatch.best, threads: Int = 1, minimumMACsPerWorker: Int = 4 << 20) {
         precondition(weights.count == shape.outChannels * shape.reduction,
                      "conv weights hold \(weights.count) values, need \(shape.outChannels * shape.reduction)")
         precondition(requantization.multipliers.count == shape.outChannels, "one requantization entry per output channel")
@@ -43,6 +46,7 @@ public final class Int8Convolution: @unchecked Sendable {
         self.path = path
         self.requantization = requantization
         self.threads = max(1, threads)
+        self.minimumMACsPerWorker = max(1, minimumMACsPerWorker)
         self.weights = weights
         let m = shape.outChannels / shape.groups, k = shape.reduction
         groupWeights = path == .reference ? [] : (0..<shape.groups).map { g in
@@ -101,7 +105,9 @@ public final class Int8Convolution: @unchecked Sendable {
         let kGroups = (k + layout.kGroup - 1) / layout.kGroup
         let shift = layout.activationOffset &+ xZeroPoint
         let zeroPoint = Int8(truncatingIfNeeded: xZeroPoint)
-        let workers = min(threads, items)
+        // A worker per `minimumMACsPerWorker` at most: waking a second thread costs more than a
+        // small layer (TinyPulse's head, PhysNet's last blocks at batch 1), so they stay on one.
+        let workers = max(1, min(threads, items, s.macs / minimumMACsPerWorker))
         Parallel.forEach(workers, threads: workers) { w in
             let sc = self.scratch[w]
             var item = w

@@ -62,6 +62,20 @@ enum Int8FloatFallback {
         }
     }
 
+    /// Concatenation along `axis` of contiguous tensors (each `(pointer, shape)`) into `y`.
+    static func concat<T>(_ parts: [(UnsafePointer<T>, [Int])], axis: Int, into y: UnsafeMutablePointer<T>) {
+        guard let first = parts.first else { return }
+        let outer = first.1[..<axis].reduce(1, *)
+        var o = 0
+        for i in 0..<outer {
+            for (p, shape) in parts {
+                let chunk = shape[axis...].reduce(1, *)
+                (y + o).update(from: p + i * chunk, count: chunk)
+                o += chunk
+            }
+        }
+    }
+
     /// Direct FP32 convolution over the normalised 3-D geometry; `w` `[Cout][Cin/g][k…]`.
     static func conv(_ s: Int8ConvShape, x: UnsafePointer<Float>, w: [Float], bias: [Float]?, y: UnsafeMutablePointer<Float>) {
         let m = s.outChannels / s.groups, cinG = s.inChannels / s.groups
