@@ -1,4 +1,5 @@
 import Int8AVX2
+import Int8AVXVNNI
 import Int8VNNI
 
 /// Int8 matrix multiply with exact Int32 accumulation:
@@ -31,21 +32,8 @@ public enum Int8GEMM {
         switch layout.path {
         case .avx512VNNI: rppgVNNIPackRows(x, ldx, rows, count, dst, panelStride)
         case .avx2: rppgAVX2PackRows(x, ldx, rows, count, dst, panelStride)
-        default:
-            // Portable: one row per group, 16 int16 columns per panel, zero padded.
-            let nr = layout.nr
-            for r in 0..<rows {
-                let src = x + r * ldx
-                var p = 0, n0 = 0
-                while n0 < count {
-                    let out = (dst + p * panelStride + r * layout.groupBytes).assumingMemoryBound(to: Int16.self)
-                    let width = min(nr, count - n0)
-                    for j in 0..<width { out[j] = Int16(src[n0 + j]) }
-                    for j in width..<nr { out[j] = 0 }
-                    p += 1
-                    n0 += nr
-                }
-            }
+        case .avxVNNI: rppgAVXVNNIPackRows(x, ldx, rows, count, dst, panelStride)
+        default: portablePackRows(x, ldx: ldx, rows: rows, count: count, into: dst, panelStride: panelStride)
         }
     }
 
@@ -75,42 +63,14 @@ public enum Int8GEMM {
         switch weights.path {
         case .avx512VNNI:
             rppgVNNIGEMM(UnsafeRawPointer(weights.packed), packed, c, weights.mPanels, panels, weights.kGroups, ldc)
+        case .avxVNNI:
+            rppgAVXVNNIGEMM(UnsafeRawPointer(weights.packed), packed, c, weights.mPanels, panels, weights.kGroups, ldc)
         case .avx2:
             rppgAVX2GEMM(UnsafeRawPointer(weights.packed), packed, c, weights.mPanels, panels, weights.kGroups, ldc)
         case .portable:
             portableGEMM(weights, packed: packed, panels: panels, c: c, ldc: ldc)
         case .reference:
             preconditionFailure("the reference path does not use packed panels; call Int8GEMM.reference")
-        }
-    }
-
-    /// Portable micro-kernel: 4 rows × 16 columns of int16 products widened to Int32. Written as
-    /// plain loops so that the baseline compiler vectorises them (SSE2 `pmullw`/`pmulhw`, NEON
-    /// `smlal`); Swift's generic SIMD conversions would not be.
-    static func portableGEMM(
-        _ w: Int8PackedWeights, packed: UnsafeRawPointer, panels: Int, c: UnsafeMutablePointer<Int32>, ldc: Int
-    ) {
-        let k = w.kGroups
-        let a = UnsafeRawPointer(w.packed).assumingMemoryBound(to: Int16.self)
-        let b = packed.assumingMemoryBound(to: Int16.self)
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { tileBuffer in
-            let acc = tileBuffer.baseAddress!
-            for np in 0..<panels {
-                for mp in 0..<w.mPanels {
-                    var pa = a + mp * k * 4
-                    var pb = b + np * k * 16
-                    acc.update(repeating: 0, count: 64)
-                    for _ in 0..<k {
-                        for r in 0..<4 {
-                            let wv = Int32(pa[r])
-                            for j in 0..<16 { acc[r &* 16 &+ j] &+= Int32(pb[j]) &* wv }
-                        }
-                        pa += 4
-                        pb += 16
-                    }
-                    for r in 0..<4 { (c + (mp * 4 + r) * ldc + np * 16).update(from: acc + r * 16, count: 16) }
-                }
-            }
         }
     }
 

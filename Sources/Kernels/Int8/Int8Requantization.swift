@@ -67,7 +67,7 @@ public struct Int8Requantization: Sendable, Equatable {
                       path: Int8Path, to out: UnsafeMutablePointer<Int8>) {
         let b = bias[c] &+ accumulatorOffset, m = multipliers[c], zp = outputZeroPoint
         let lo = Float(lower - zp), hi = Float(upper - zp)
-        if path == .avx2 || path == .avx512VNNI {
+        if path == .avx2 || path == .avxVNNI || path == .avx512VNNI {
             rppgAVX2Requantize(acc, count, b, m, lo, hi, zp, out)
             return
         }
