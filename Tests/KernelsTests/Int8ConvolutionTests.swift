@@ -88,4 +88,31 @@ struct Int8ConvolutionTests {
             for threads in [2, 3] { #expect(run(path, threads: threads) == expected, "path \(path), threads \(threads), \(c)") }
         }
     }
+
+    @Test(arguments: [cases[2], cases[6], cases[7], cases[8]])
+    func volumeColumnsMatchTheDefinition(_ c: Case) {
+        // The public vol2col (no column masks: per-row padding fix-up) against the tap-by-tap definition.
+        let s = c.shape
+        var rng = Int8TestRandom(seed: UInt64(s.reduction))
+        let cin = s.inChannels / s.groups
+        let x = rng.int8s(cin * s.inputPositions)
+        let first = s.outputPositions / 3, count = s.outputPositions - first
+        var got = [Int8](repeating: 0, count: s.reduction * count)
+        x.withUnsafeBufferPointer {
+            Int8VolumeColumns.fill(shape: s, input: $0.baseAddress!, channels: cin, zeroPoint: -5, firstColumn: first,
+                                   count: count, into: &got)
+        }
+        var expected: [Int8] = []
+        for ch in 0..<cin { for a in 0..<s.kernel[0] { for b in 0..<s.kernel[1] { for e in 0..<s.kernel[2] {
+            for n in first..<(first + count) {
+                let z = n / (s.output[1] * s.output[2]), y = n / s.output[2] % s.output[1], w = n % s.output[2]
+                let d = z * s.stride[0] - s.padsBegin[0] + a * s.dilation[0]
+                let h = y * s.stride[1] - s.padsBegin[1] + b * s.dilation[1]
+                let v = w * s.stride[2] - s.padsBegin[2] + e * s.dilation[2]
+                let inside = d >= 0 && d < s.input[0] && h >= 0 && h < s.input[1] && v >= 0 && v < s.input[2]
+                expected.append(inside ? x[((ch * s.input[0] + d) * s.input[1] + h) * s.input[2] + v] : -5)
+            }
+        } } } }
+        #expect(got == expected, "\(c)")
+    }
 }

@@ -26,12 +26,15 @@ public final class Int8Convolution: @unchecked Sendable {
         let columns: UnsafeMutablePointer<Int8>
         let packed: UnsafeMutableRawPointer
         let tile: UnsafeMutablePointer<Int32>
-        init(columnBytes: Int, packedBytes: Int, tileCount: Int) {
+        /// W-padding masks of the current block (``Int8VolumeColumns/columnMasks(shape:firstColumn:count:into:)``).
+        let masks: UnsafeMutablePointer<UInt8>
+        init(columnBytes: Int, packedBytes: Int, tileCount: Int, maskBytes: Int) {
             columns = .allocate(capacity: max(1, columnBytes))
             packed = .allocate(byteCount: max(64, packedBytes), alignment: 64)
             tile = .allocate(capacity: max(1, tileCount))
+            masks = .allocate(capacity: max(1, maskBytes))
         }
-        deinit { columns.deallocate(); packed.deallocate(); tile.deallocate() }
+        deinit { columns.deallocate(); packed.deallocate(); tile.deallocate(); masks.deallocate() }
     }
 
     /// `weights`: `[outChannels][inChannels/groups][kd][kh][kw]` signed int8. `threads` is an upper
@@ -63,7 +66,7 @@ public final class Int8Convolution: @unchecked Sendable {
         let workers = path == .reference ? 0 : max(1, threads)
         scratch = (0..<workers).map { [chunkRows] _ in
             Scratch(columnBytes: chunkRows * block, packedBytes: layout.packedActivationBytes(k: k, n: block),
-                    tileCount: mRows * block)
+                    tileCount: mRows * block, maskBytes: shape.kernel[2] * block)
         }
     }
 
@@ -105,6 +108,7 @@ public final class Int8Convolution: @unchecked Sendable {
         let kGroups = (k + layout.kGroup - 1) / layout.kGroup
         let shift = layout.activationOffset &+ xZeroPoint
         let zeroPoint = Int8(truncatingIfNeeded: xZeroPoint)
+        let planar = Int8VolumeColumns.isPlanar(s)
         // A worker per `minimumMACsPerWorker` at most: waking a second thread costs more than a
         // small layer (TinyPulse's head, PhysNet's last blocks at batch 1), so they stay on one.
         let workers = max(1, min(threads, items, s.macs / minimumMACsPerWorker))
@@ -119,11 +123,13 @@ public final class Int8Convolution: @unchecked Sendable {
                 let count = min(blockColumns, n - n0)
                 let x = input + (b * s.inChannels + g * cinG) * s.inputPositions
                 let pw = self.groupWeights[g]
+                if planar { Int8VolumeColumns.columnMasks(shape: s, firstColumn: n0, count: count, into: sc.masks) }
                 var r0 = 0
                 while r0 < k {
                     let rows = min(chunkRows, k - r0)
                     Int8VolumeColumns.fill(shape: s, input: x, zeroPoint: zeroPoint, firstColumn: n0, count: count,
-                                           rows: r0..<(r0 + rows), into: sc.columns)
+                                           rows: r0..<(r0 + rows), columnMasks: planar ? sc.masks : nil,
+                                           into: sc.columns)
                     Int8GEMM.packRows(sc.columns, ldx: count, rows: rows, count: count, layout: layout,
                                       into: sc.packed + (r0 / layout.kGroup) * layout.groupBytes,
                                       panelStride: kGroups * layout.groupBytes)

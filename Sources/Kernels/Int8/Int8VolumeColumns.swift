@@ -13,6 +13,36 @@ public enum Int8VolumeColumns {
     /// so that a convolution can build and pack the matrix a few rows at a time.
     public static func fill(shape s: Int8ConvShape, input: UnsafePointer<Int8>, zeroPoint: Int8,
                             firstColumn: Int, count: Int, rows: Range<Int>, into dst: UnsafeMutablePointer<Int8>) {
+        fill(shape: s, input: input, zeroPoint: zeroPoint, firstColumn: firstColumn, count: count, rows: rows,
+             columnMasks: nil, into: dst)
+    }
+
+    /// Whether ``fillPlanes`` applies (and so whether ``columnMasks(shape:firstColumn:count:into:)`` helps).
+    static func isPlanar(_ s: Int8ConvShape) -> Bool {
+        s.stride[1] == 1 && s.stride[2] == 1 && s.input[2] == s.output[2]
+    }
+
+    /// For each kernel column `e`, a byte per block column: 0xFF where input column `x + offW(e)`
+    /// exists, 0 where it is W padding (`kw × count` bytes). Built once per block, it turns the
+    /// padding fix-up of every vol2col row into a branch-free masked copy.
+    static func columnMasks(shape s: Int8ConvShape, firstColumn: Int, count: Int, into masks: UnsafeMutablePointer<UInt8>) {
+        let (iw, ow) = (s.input[2], s.output[2])
+        for e in 0..<s.kernel[2] {
+            let offW = e * s.dilation[2] - s.padsBegin[2]
+            let row = masks + e * count
+            var x = firstColumn % ow
+            for j in 0..<count {
+                let inW = x + offW
+                row[j] = inW >= 0 && inW < iw ? 0xFF : 0
+                x += 1
+                if x == ow { x = 0 }
+            }
+        }
+    }
+
+    /// `columnMasks` (from ``columnMasks(shape:firstColumn:count:into:)`` for this block, or nil).
+    static func fill(shape s: Int8ConvShape, input: UnsafePointer<Int8>, zeroPoint: Int8, firstColumn: Int, count: Int,
+                     rows: Range<Int>, columnMasks: UnsafePointer<UInt8>?, into dst: UnsafeMutablePointer<Int8>) {
         let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
         let (kd, kh, kw) = (s.kernel[0], s.kernel[1], s.kernel[2])
         let (oh, ow) = (s.output[1], s.output[2])
@@ -26,9 +56,9 @@ public enum Int8VolumeColumns {
             let offD = a * s.dilation[0] - s.padsBegin[0]
             let offH = bb * s.dilation[1] - s.padsBegin[1]
             let offW = e * s.dilation[2] - s.padsBegin[2]
-            if sw == 1 && s.stride[1] == 1 && iw == ow {
+            if isPlanar(s) {
                 fillPlanes(out: out, slice: plane, zeroPoint: zeroPoint, shape: s, firstColumn: firstColumn, count: count,
-                           offsets: (offD, offH, offW))
+                           offsets: (offD, offH, offW), mask: columnMasks.map { $0 + e * count })
                 continue
             }
             var j = 0
@@ -67,7 +97,8 @@ public enum Int8VolumeColumns {
     /// that fall into the W padding are overwritten with the zero point. Short output rows (9, 18)
     /// made the per-row loop of `fill` the largest int8 cost.
     static func fillPlanes(out: UnsafeMutablePointer<Int8>, slice input: UnsafePointer<Int8>, zeroPoint: Int8,
-                           shape s: Int8ConvShape, firstColumn: Int, count: Int, offsets: (Int, Int, Int)) {
+                           shape s: Int8ConvShape, firstColumn: Int, count: Int, offsets: (Int, Int, Int),
+                           mask: UnsafePointer<UInt8>?) {
         let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
         let (oh, ow) = (s.output[1], s.output[2])
         let (offD, offH, offW) = offsets
@@ -91,15 +122,31 @@ public enum Int8VolumeColumns {
                 // Copy where the source stays inside this depth slice; the clipped ends are padding.
                 let a = min(hi, max(lo, -shift)), b = max(a, min(hi, sliceSize - shift))
                 (dst + lo).update(repeating: zeroPoint, count: a - lo)
-                (dst + a).update(from: input + inD * sliceSize + shift + a, count: b - a)
                 (dst + b).update(repeating: zeroPoint, count: hi - b)
-                if padLeft > 0 || padRight < ow {
-                    var y = lo / ow
-                    while y * ow < hi {
-                        let rowStart = y * ow
-                        for x in 0..<padLeft where rowStart + x >= lo && rowStart + x < hi { dst[rowStart + x] = zeroPoint }
-                        for x in padRight..<ow where rowStart + x >= lo && rowStart + x < hi { dst[rowStart + x] = zeroPoint }
-                        y += 1
+                let src = input + inD * sliceSize + shift
+                if let mask, padLeft > 0 || padRight < ow {
+                    // Masked copy: W-padding columns take the zero point, without a per-row loop.
+                    let m = mask + j - f0, z = UInt8(bitPattern: zeroPoint)
+                    var i = a
+                    while i < b {
+                        dst[i] = Int8(bitPattern: (UInt8(bitPattern: src[i]) & m[i]) | (z & ~m[i]))
+                        i &+= 1
+                    }
+                } else {
+                    (dst + a).update(from: src + a, count: b - a)
+                    if padLeft > 0 || padRight < ow {
+                        // Per output row: the first `padLeft` and the last `ow − padRight` columns,
+                        // clipped to [lo, hi).
+                        var rowStart = lo / ow * ow
+                        while rowStart < hi {
+                            var i = max(rowStart, lo)
+                            let leftEnd = min(rowStart &+ padLeft, hi)
+                            while i < leftEnd { dst[i] = zeroPoint; i &+= 1 }
+                            i = max(rowStart &+ padRight, lo)
+                            let rightEnd = min(rowStart &+ ow, hi)
+                            while i < rightEnd { dst[i] = zeroPoint; i &+= 1 }
+                            rowStart &+= ow
+                        }
                     }
                 }
             }
