@@ -160,6 +160,26 @@ struct Int8ElementwiseTests {
         }
     }
 
+    @Test(arguments: [[2, 3], [-1], [1, 2, 3]])
+    func meanOverTrailingAxesEqualsIntegerFormula(axes: [Int]) {
+        var rng = Int8TestRandom(seed: UInt64(axes.count * 17))
+        let shape = [2, 3, 4, 5]
+        let reduced = Set(axes.map { $0 < 0 ? $0 + 4 : $0 })
+        let count = reduced.reduce(1) { $0 * shape[$1] }, outCount = shape.reduce(1, *) / count
+        let x = rng.int8s(shape.reduce(1, *))
+        var out = [Int8](repeating: 0, count: outCount), sums = [Int32](repeating: 0, count: outCount)
+        let (xs, xz, ys, yz): (Float, Int32, Float, Int32) = (0.1, -5, 0.02, 9)
+        x.withUnsafeBufferPointer {
+            Int8Pooling.mean(shape: shape, axes: axes, input: $0.baseAddress!, xScale: xs, xZeroPoint: xz, yScale: ys,
+                             yZeroPoint: yz, output: &out, sums: &sums)
+        }
+        for j in 0..<outCount {
+            let sum = x[(j * count)..<((j + 1) * count)].reduce(Int32(0)) { $0 + Int32($1) - xz }
+            let r = (Float(sum) * (xs / Float(count) / ys)).rounded(.toNearestOrEven) + Float(yz)
+            #expect(out[j] == Int8(min(max(r, -128), 127)), "output \(j), axes \(axes)")
+        }
+    }
+
     @Test func meanOverAxesMatchesFloatDefinition() {
         var rng = Int8TestRandom(seed: 11)
         let shape = [2, 3, 4, 5]

@@ -123,6 +123,17 @@ public enum Int8Pooling {
         }
         let outCount = step
         let count = reduced.reduce(1) { $0 * shape[$1] }
+        let multiplier = xScale / Float(count) / yScale
+        if reduced == Set((rank - reduced.count)..<rank) {
+            // Trailing axes (the zoo's spatial means): each output is one contiguous run.
+            for j in 0..<outCount {
+                let run = input + j * count
+                var sum: Int32 = 0
+                for i in 0..<count { sum &+= Int32(run[i]) }
+                output[j] = round(Float(sum &- Int32(count) &* xZeroPoint) * multiplier, yZeroPoint)
+            }
+            return
+        }
         sums.update(repeating: 0, count: outCount)
         let total = shape.reduce(1, *)
         var index = [Int](repeating: 0, count: rank)
@@ -139,7 +150,6 @@ public enum Int8Pooling {
                 a -= 1
             }
         }
-        let multiplier = xScale / Float(count) / yScale
         for j in 0..<outCount { output[j] = round(Float(sums[j]) * multiplier, yZeroPoint) }
     }
 
