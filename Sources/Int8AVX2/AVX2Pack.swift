@@ -55,3 +55,16 @@ public func rppgAVX2Requantize(
         j &+= 1
     }
 }
+
+/// `dst[i] = mask[i] == 0xFF ? src[i] : zero` for `count` bytes (vol2col's W-padding copy), as
+/// 256-bit and/andn/or: the baseline build of the same loop moves 16 bytes at a time.
+public func rppgAVX2MaskedCopy(
+    _ src: UnsafePointer<Int8>, _ mask: UnsafePointer<UInt8>, _ zero: Int8, _ dst: UnsafeMutablePointer<Int8>, _ count: Int
+) {
+    let z = UInt8(bitPattern: zero)
+    var i = 0
+    while i < count {
+        dst[i] = Int8(bitPattern: (UInt8(bitPattern: src[i]) & mask[i]) | (z & ~mask[i]))
+        i &+= 1
+    }
+}

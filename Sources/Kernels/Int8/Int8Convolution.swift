@@ -129,7 +129,7 @@ public final class Int8Convolution: @unchecked Sendable {
                     let rows = min(chunkRows, k - r0)
                     Int8VolumeColumns.fill(shape: s, input: x, zeroPoint: zeroPoint, firstColumn: n0, count: count,
                                            rows: r0..<(r0 + rows), columnMasks: planar ? sc.masks : nil,
-                                           into: sc.columns)
+                                           avx2: path != .portable, into: sc.columns)
                     Int8GEMM.packRows(sc.columns, ldx: count, rows: rows, count: count, layout: layout,
                                       into: sc.packed + (r0 / layout.kGroup) * layout.groupBytes,
                                       panelStride: kGroups * layout.groupBytes)

@@ -1,3 +1,5 @@
+import Int8AVX2
+
 /// vol2col: the im2col matrix of a 3-D convolution for a block of output positions.
 /// Row `((c·kd + a)·kh + b)·kw + e` holds, for each output position of the block, the input
 /// value under kernel tap `(a, b, e)` of channel `c`, or the zero point where the tap is padding.
@@ -40,9 +42,11 @@ public enum Int8VolumeColumns {
         }
     }
 
-    /// `columnMasks` (from ``columnMasks(shape:firstColumn:count:into:)`` for this block, or nil).
+    /// `columnMasks` (from ``columnMasks(shape:firstColumn:count:into:)`` for this block, or nil);
+    /// `avx2` runs the masked copy with 256-bit vectors (the caller has checked the CPU).
     static func fill(shape s: Int8ConvShape, input: UnsafePointer<Int8>, zeroPoint: Int8, firstColumn: Int, count: Int,
-                     rows: Range<Int>, columnMasks: UnsafePointer<UInt8>?, into dst: UnsafeMutablePointer<Int8>) {
+                     rows: Range<Int>, columnMasks: UnsafePointer<UInt8>?, avx2: Bool = false,
+                     into dst: UnsafeMutablePointer<Int8>) {
         let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
         let (kd, kh, kw) = (s.kernel[0], s.kernel[1], s.kernel[2])
         let (oh, ow) = (s.output[1], s.output[2])
@@ -58,7 +62,7 @@ public enum Int8VolumeColumns {
             let offW = e * s.dilation[2] - s.padsBegin[2]
             if isPlanar(s) {
                 fillPlanes(out: out, slice: plane, zeroPoint: zeroPoint, shape: s, firstColumn: firstColumn, count: count,
-                           offsets: (offD, offH, offW), mask: columnMasks.map { $0 + e * count })
+                           offsets: (offD, offH, offW), mask: columnMasks.map { $0 + e * count }, avx2: avx2)
                 continue
             }
             var j = 0
@@ -98,7 +102,7 @@ public enum Int8VolumeColumns {
     /// made the per-row loop of `fill` the largest int8 cost.
     static func fillPlanes(out: UnsafeMutablePointer<Int8>, slice input: UnsafePointer<Int8>, zeroPoint: Int8,
                            shape s: Int8ConvShape, firstColumn: Int, count: Int, offsets: (Int, Int, Int),
-                           mask: UnsafePointer<UInt8>?) {
+                           mask: UnsafePointer<UInt8>?, avx2: Bool) {
         let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
         let (oh, ow) = (s.output[1], s.output[2])
         let (offD, offH, offW) = offsets
@@ -127,10 +131,14 @@ public enum Int8VolumeColumns {
                 if let mask, padLeft > 0 || padRight < ow {
                     // Masked copy: W-padding columns take the zero point, without a per-row loop.
                     let m = mask + j - f0, z = UInt8(bitPattern: zeroPoint)
-                    var i = a
-                    while i < b {
-                        dst[i] = Int8(bitPattern: (UInt8(bitPattern: src[i]) & m[i]) | (z & ~m[i]))
-                        i &+= 1
+                    if avx2 {
+                        rppgAVX2MaskedCopy(src + a, m + a, zeroPoint, dst + a, b - a)
+                    } else {
+                        var i = a
+                        while i < b {
+                            dst[i] = Int8(bitPattern: (UInt8(bitPattern: src[i]) & m[i]) | (z & ~m[i]))
+                            i &+= 1
+                        }
                     }
                 } else {
                     (dst + a).update(from: src + a, count: b - a)
