@@ -53,15 +53,23 @@ public enum Int8VolumeColumns {
         let sw = s.stride[2]
         // Output coordinates of the block's first column; segments then walk output rows.
         let z0 = firstColumn / (oh * ow), y0 = (firstColumn % (oh * ow)) / ow, x00 = firstColumn % ow
+        let planar = isPlanar(s) ? Planar(s, firstColumn: firstColumn) : nil
+        // Tap and channel of the first row, then counters (no divisions per row: with k = 1728 and
+        // ~100 columns per block they cost as much as the copy).
+        let first = rows.lowerBound
+        var e = first % kw, bb = (first / kw) % kh, a = (first / (kw * kh)) % kd, c = first / (kw * kh * kd)
         for row in rows {
-            let e = row % kw, bb = (row / kw) % kh, a = (row / (kw * kh)) % kd, c = row / (kw * kh * kd)
+            defer {
+                e += 1
+                if e == kw { e = 0; bb += 1; if bb == kh { bb = 0; a += 1; if a == kd { a = 0; c += 1 } } }
+            }
             let plane = input + c * id * ih * iw
             let out = dst + (row - rows.lowerBound) * count
             let offD = a * s.dilation[0] - s.padsBegin[0]
             let offH = bb * s.dilation[1] - s.padsBegin[1]
             let offW = e * s.dilation[2] - s.padsBegin[2]
-            if isPlanar(s) {
-                fillPlanes(out: out, slice: plane, zeroPoint: zeroPoint, shape: s, firstColumn: firstColumn, count: count,
+            if let planar {
+                fillPlanes(out: out, slice: plane, zeroPoint: zeroPoint, geometry: planar, count: count,
                            offsets: (offD, offH, offW), mask: columnMasks.map { $0 + e * count }, avx2: avx2)
                 continue
             }
@@ -100,11 +108,22 @@ public enum Int8VolumeColumns {
     /// `f + offH·iw + offW`, so the row is one long copy per slice, after which the few columns
     /// that fall into the W padding are overwritten with the zero point. Short output rows (9, 18)
     /// made the per-row loop of `fill` the largest int8 cost.
+    /// The sizes ``fillPlanes`` needs, read once per block (not per row from the shape's arrays).
+    struct Planar {
+        var id, ih, iw, oh, ow, strideD: Int
+        /// Depth slice and in-slice position of the block's first column.
+        var z0, f0: Int
+        init(_ s: Int8ConvShape, firstColumn: Int) {
+            (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
+            (oh, ow, strideD) = (s.output[1], s.output[2], s.stride[0])
+            (z0, f0) = (firstColumn / (oh * ow), firstColumn % (oh * ow))
+        }
+    }
+
     static func fillPlanes(out: UnsafeMutablePointer<Int8>, slice input: UnsafePointer<Int8>, zeroPoint: Int8,
-                           shape s: Int8ConvShape, firstColumn: Int, count: Int, offsets: (Int, Int, Int),
+                           geometry g: Planar, count: Int, offsets: (Int, Int, Int),
                            mask: UnsafePointer<UInt8>?, avx2: Bool) {
-        let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
-        let (oh, ow) = (s.output[1], s.output[2])
+        let (id, ih, iw, oh, ow) = (g.id, g.ih, g.iw, g.oh, g.ow)
         let (offD, offH, offW) = offsets
         let planeSize = oh * ow, sliceSize = ih * iw
         let shift = offH * iw + offW
@@ -112,11 +131,11 @@ public enum Int8VolumeColumns {
         let validRows = max(0, -offH)..<max(max(0, -offH), min(oh, ih - offH))
         let padLeft = min(ow, max(0, -offW)), padRight = max(padLeft, min(ow, iw - offW))
         var j = 0
-        var z = firstColumn / planeSize, f0 = firstColumn % planeSize
+        var z = g.z0, f0 = g.f0
         while j < count {
             let f1 = min(planeSize, f0 + count - j)
             let dst = out + j - f0  // dst[f] is the column of plane position f
-            let inD = z * s.stride[0] + offD
+            let inD = z * g.strideD + offD
             if inD < 0 || inD >= id {
                 (dst + f0).update(repeating: zeroPoint, count: f1 - f0)
             } else {
