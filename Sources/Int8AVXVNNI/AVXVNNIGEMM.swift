@@ -1,7 +1,9 @@
 // AVX-VNNI (256-bit, VEX-encoded `vpdpbusd ymm`) int8 GEMM for CPUs that have it without
 // AVX-512 (Alder Lake and later client cores, Zen 5 builds that disable AVX-512). Compiled with
 // `-parse-stdlib -target-cpu haswell` plus the `avxvnni` target feature; Kernels calls it only
-// after `Int8Dispatch` has confirmed AVX-VNNI at run time.
+// after `Int8Dispatch` has confirmed AVX-VNNI at run time. The loop mirrors AVX2GEMM's 4 × 24
+// tile (another instruction in the same register budget); it cannot live in that module, whose
+// code must not be compiled with AVX-VNNI enabled (the compiler may then emit it anywhere).
 import Swift
 
 /// Rows of the packed-A panel.
