@@ -1,5 +1,7 @@
+import Kernels
 import NN
 import Testing
+import TensorCore
 @testable import Quantization
 
 /// The int8 executor's FP32 fallbacks against plain definitions.
@@ -91,5 +93,36 @@ struct Int8FloatFallbackTests {
         var yf = [Float](repeating: 0, count: y.count)
         xf.withUnsafeBufferPointer { Int8Slice.gather($0.baseAddress!, offset: offset, strides: strides, shape: out, into: &yf) }
         #expect(yf == expected.map { Float($0) })
+    }
+
+    @Test(arguments: [Op.tanh, Op.sigmoid, Op.elu(alpha: 0.7)])
+    func activationsBetweenQuantizersBecomeLookupTables(_ op: Op) throws {
+        // input → Q → DQ → op → Q → DQ → output: the op runs as a table equal to Q(op(DQ(x))).
+        var g = Graph(name: "lookup")
+        let shape = [1, 2, 3, 40]
+        g.inputs = [ValueInfo(name: "input", shape: shape)]
+        let (xs, xz, ys, yz): (Float, Int8, Float, Int8) = (0.031, -7, 0.0079, 3)
+        g.initializers["xs"] = Tensor(scalar: xs); g.initializers["xz"] = Tensor(scalar: xz)
+        g.initializers["ys"] = Tensor(scalar: ys); g.initializers["yz"] = Tensor(scalar: yz)
+        g.nodes = [
+            Node(name: "q0", op: .quantizeLinear(axis: 1), inputs: ["input", "xs", "xz"], outputs: ["xq"]),
+            Node(name: "dq0", op: .dequantizeLinear(axis: 1), inputs: ["xq", "xs", "xz"], outputs: ["xd"]),
+            Node(name: "act", op: op, inputs: ["xd"], outputs: ["y"]),
+            Node(name: "q1", op: .quantizeLinear(axis: 1), inputs: ["y", "ys", "yz"], outputs: ["yq"]),
+            Node(name: "dq1", op: .dequantizeLinear(axis: 1), inputs: ["yq", "ys", "yz"], outputs: ["output"]),
+        ]
+        g.outputs = [ValueInfo(name: "output", shape: shape)]
+        let x = (0..<shape.reduce(1, *)).map { Float($0 - 120) * 0.037 }
+        let exec = try Int8Executor(graph: g, threads: 1)
+        #expect(exec.planDescription.contains("act: int8 lookup table"), "\(exec.planDescription)")
+        let got = try #require(try exec.runQuantized(["input": Tensor(shape: shape, scalars: x)])["output"])
+        let expected = x.map { v -> Int8 in
+            var real = Int8Quantize.dequantize(Int8Quantize.quantize(v, scale: xs, zeroPoint: Int32(xz)), scale: xs,
+                                               zeroPoint: Int32(xz))
+            var out: Float = 0
+            _ = Int8FloatFallback.unary(op, &real, &out, count: 1)
+            return Int8Quantize.quantize(out, scale: ys, zeroPoint: Int32(yz))
+        }
+        #expect(got.values.scalars(as: Int8.self) == expected)
     }
 }

@@ -120,6 +120,8 @@ struct Int8Lowering {
             } else {
                 try fallback(node)
             }
+        case .tanh, .sigmoid, .elu, .relu, .clip:
+            if try !lowerLookup(node) { try fallback(node) }
         case .slice(let starts, let ends, let axes, let steps):
             if let x = int8Input(node.inputs[0]) {
                 let shape = Int8Slice.shape(input: x.shape, starts: starts, ends: ends, axes: axes, steps: steps)
