@@ -86,7 +86,7 @@ public enum Int8VolumeColumns {
                     let lo = min(segment, max(0, -first)), hi = max(lo, min(segment, iw - first))
                     let line = plane + (inD * ih + inH) * iw + first
                     for t in 0..<lo { out[j + t] = zeroPoint }
-                    for t in lo..<hi { out[j + t] = line[t] }
+                    (out + j + lo).update(from: line + lo, count: hi - lo)  // a byte loop was not vectorised
                     for t in hi..<segment { out[j + t] = zeroPoint }
                 } else {
                     let line = plane + (inD * ih + inH) * iw
