@@ -6,7 +6,8 @@ import Int8CPUID
 public enum Int8Path: String, CaseIterable, Sendable, CustomStringConvertible {
     /// Plain loops, no packing: the specification the others are tested against.
     case reference
-    /// Swift SIMD on packed panels, compiled for the baseline target (any x86-64 or arm64).
+    /// Plain loops on packed int16 pairs (`pmaddwd` / `smlal` shape), compiled for the baseline
+    /// target (any x86-64 or arm64).
     case portable
     /// AVX2 `vpmaddwd` on int16 pairs (module Int8AVX2, `-target-cpu haswell`).
     case avx2
