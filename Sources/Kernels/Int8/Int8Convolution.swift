@@ -1,3 +1,4 @@
+import Foundation
 import TensorCore
 
 /// A compiled int8 convolution: weights packed once for one path, scratch for `threads` workers
@@ -112,10 +113,12 @@ public final class Int8Convolution: @unchecked Sendable {
         // A worker per `minimumMACsPerWorker` at most: waking a second thread costs more than a
         // small layer (TinyPulse's head, PhysNet's last blocks at batch 1), so they stay on one.
         let workers = max(1, min(threads, items, s.macs / minimumMACsPerWorker))
+        // Items are handed out one at a time, not dealt in advance: on a shared machine one worker
+        // may be descheduled, and a fixed split would make the layer wait for it.
+        let queue = WorkQueue(count: items)
         Parallel.forEach(workers, threads: workers) { w in
             let sc = self.scratch[w]
-            var item = w
-            while item < items {
+            while let item = queue.next() {
                 let block = item % blocks
                 let g = (item / blocks) % s.groups
                 let b = item / (blocks * s.groups)
@@ -142,8 +145,23 @@ public final class Int8Convolution: @unchecked Sendable {
                     emit(g * m + r, (b * s.outChannels + g * m + r) * n + n0, sc.tile + r * ldc, count,
                          0 &- shift &* pw.rowSums[r])
                 }
-                item += workers
             }
         }
+    }
+}
+
+/// A shared counter over `0..<count` (a lock per hand-out: items are whole column blocks).
+final class WorkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextItem = 0
+    private let count: Int
+    init(count: Int) { self.count = count }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard nextItem < count else { return nil }
+        nextItem += 1
+        return nextItem - 1
     }
 }
