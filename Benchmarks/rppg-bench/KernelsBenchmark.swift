@@ -80,7 +80,11 @@ enum KernelsBenchmark {
         var out = [Int8](repeating: 0, count: count)
         let rq = Int8Requantization(multipliers: [0.0007], bias: [12], outputZeroPoint: -5)
         let tr = BenchTiming.best { rq.apply(row: &acc, count: count, channel: 0, to: &out) }
-        print(String(format: "\nrequantization: %.2f G elements/s (1 thread, %d elements)", Double(count) / tr / 1e9, count))
+        let tp = BenchTiming.best {
+            rq.apply(row: &acc, count: count, channel: 0, accumulatorOffset: 0, path: Int8Dispatch.best, to: &out)
+        }
+        print(String(format: "\nrequantization: %.2f G elements/s scalar, %.2f G elements/s ", Double(count) / tr / 1e9,
+                     Double(count) / tp / 1e9) + "\(Int8Dispatch.best) epilogue (1 thread, \(count) elements)")
         print("(ratios in parentheses: int8 GOPS / sgemm GFLOPS on the same shape; int8 time includes packing)")
     }
 }

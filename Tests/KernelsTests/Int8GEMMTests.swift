@@ -86,4 +86,24 @@ struct Int8GEMMTests {
             #expect(tile[(m - 1) * panels * layout.nr + n - 1] == expected, "path \(path)")
         }
     }
+
+    @Test(arguments: [(17, 2081, 70), (8, 1025, 33)])
+    func longReductionsMatchReference(m: Int, k: Int, n: Int) {
+        // k beyond one L1 slice of the VNNI kernel (256 quads): later slices add onto the tile.
+        var rng = Int8TestRandom(seed: UInt64(m * 31 + k))
+        let w = rng.int8s(m * k, weights: true), x = rng.int8s(k * n)
+        var expected = [Int32](repeating: 0, count: m * n)
+        w.withUnsafeBufferPointer { wp in
+            x.withUnsafeBufferPointer { xp in
+                Int8GEMM.reference(weights: wp.baseAddress!, m: m, k: k, x: xp.baseAddress!, n: n, ldx: n, xZeroPoint: -9,
+                                   c: &expected, ldc: n)
+            }
+        }
+        for path in Int8Dispatch.supportedPaths where path != .reference {
+            let plan = Int8GEMMPlan(weights: Int8PackedWeights(weights: w, m: m, k: k, path: path), n: n, threads: 2)
+            var c = [Int32](repeating: 0, count: m * n)
+            x.withUnsafeBufferPointer { plan.run(x: $0.baseAddress!, ldx: n, xZeroPoint: -9, c: &c, ldc: n) }
+            #expect(c == expected, "path \(path) m=\(m) k=\(k) n=\(n)")
+        }
+    }
 }

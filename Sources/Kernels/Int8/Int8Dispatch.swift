@@ -6,10 +6,13 @@ import Int8CPUID
 public enum Int8Path: String, CaseIterable, Sendable, CustomStringConvertible {
     /// Plain loops, no packing: the specification the others are tested against.
     case reference
-    /// Swift SIMD on packed panels, compiled for the baseline target (any x86-64 or arm64).
+    /// Plain loops on packed int16 pairs (`pmaddwd` / `smlal` shape), compiled for the baseline
+    /// target (any x86-64 or arm64).
     case portable
     /// AVX2 `vpmaddwd` on int16 pairs (module Int8AVX2, `-target-cpu haswell`).
     case avx2
+    /// AVX-VNNI 256-bit `vpdpbusd` on u8×s8 quads, for CPUs without AVX-512 (module Int8AVXVNNI).
+    case avxVNNI = "avxvnni"
     /// AVX-512 VNNI `vpdpbusd` on u8×s8 quads (module Int8VNNI, `-target-cpu icelake-server`).
     case avx512VNNI = "avx512vnni"
 
@@ -19,7 +22,7 @@ public enum Int8Path: String, CaseIterable, Sendable, CustomStringConvertible {
 /// Run-time choice of the int8 path from a CPU check (CPUID + XGETBV through
 /// `__builtin_cpu_supports`), so that a binary built here runs on older CPUs without SIGILL.
 ///
-/// The environment variable `RPPG_INT8_PATH` (`reference|portable|avx2|avx512vnni`) forces a
+/// The environment variable `RPPG_INT8_PATH` (`reference|portable|avx2|avxvnni|avx512vnni`) forces a
 /// path for the whole process, if the CPU supports it; tests pass a path explicitly instead.
 public enum Int8Dispatch {
     /// Feature bits from the CPU check: 1 AVX2+FMA, 2 AVX-512 VNNI (+F/BW), 4 AVX-VNNI.
@@ -31,6 +34,7 @@ public enum Int8Dispatch {
         case .reference, .portable: return true
         case .avx2: return cpuFeatureBits & 1 != 0
         case .avx512VNNI: return cpuFeatureBits & 2 != 0
+        case .avxVNNI: return cpuFeatureBits & 5 == 5
         }
     }
 
@@ -44,6 +48,7 @@ public enum Int8Dispatch {
             return path
         }
         if isSupported(.avx512VNNI) { return .avx512VNNI }
+        if isSupported(.avxVNNI) { return .avxVNNI }
         if isSupported(.avx2) { return .avx2 }
         return .portable
     }()

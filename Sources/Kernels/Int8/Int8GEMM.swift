@@ -1,4 +1,5 @@
 import Int8AVX2
+import Int8AVXVNNI
 import Int8VNNI
 
 /// Int8 matrix multiply with exact Int32 accumulation:
@@ -7,60 +8,32 @@ import Int8VNNI
 ///
 /// Work is split in two steps so that convolutions can feed im2col blocks: ``packActivations``
 /// (a `k × count` block of `X` into the path's panel layout) and ``multiplyPacked`` (panels into a
-/// padded Int32 tile, then the zero-point correction).
+/// padded Int32 tile, then the zero-point correction). Convolutions skip the correction pass and
+/// fold it into requantization (`multiplyRaw`).
 public enum Int8GEMM {
     /// Packs columns `[0, count)` of the row-major block `x` (`k` rows, row stride `ldx`) into
     /// `dst` for `layout`'s path. `dst` must hold `layout.packedActivationBytes(k:n:count)`.
-    /// Padding columns/rows are filled with the value that contributes nothing extra.
+    /// Padding rows (past `k`) meet zero weights, padding columns are discarded by the callers.
     public static func packActivations(
         _ x: UnsafePointer<Int8>, k: Int, count: Int, ldx: Int, layout: Int8PanelLayout,
         into dst: UnsafeMutableRawPointer
     ) {
-        let nr = layout.nr, g = layout.kGroup
-        let panels = (count + nr - 1) / nr
-        let groups = (k + g - 1) / g
-        if layout.activationBytes == 1 {
-            // VNNI: unsigned bytes x + 128 (= bit pattern x ^ 0x80); padding 0x80 (x = 0).
-            let out = dst.assumingMemoryBound(to: UInt8.self)
-            for p in 0..<panels {
-                let n0 = p * nr
-                let width = min(nr, count - n0)
-                for kg in 0..<groups {
-                    let base = out + (p * groups + kg) * nr * g
-                    for t in 0..<g {
-                        let row = kg * g + t
-                        if row < k && width == nr {
-                            let src = x + row * ldx + n0
-                            for j in 0..<nr { base[j * g + t] = UInt8(bitPattern: src[j]) ^ 0x80 }
-                        } else {
-                            for j in 0..<nr {
-                                base[j * g + t] = (row < k && j < width)
-                                    ? UInt8(bitPattern: x[row * ldx + n0 + j]) ^ 0x80 : 0x80
-                            }
-                        }
-                    }
-                }
-            }
-        } else {
-            let out = dst.assumingMemoryBound(to: Int16.self)
-            for p in 0..<panels {
-                let n0 = p * nr
-                let width = min(nr, count - n0)
-                for kg in 0..<groups {
-                    let base = out + (p * groups + kg) * nr * g
-                    for t in 0..<g {
-                        let row = kg * g + t
-                        if row < k && width == nr {
-                            let src = x + row * ldx + n0
-                            for j in 0..<nr { base[j * g + t] = Int16(src[j]) }
-                        } else {
-                            for j in 0..<nr {
-                                base[j * g + t] = (row < k && j < width) ? Int16(x[row * ldx + n0 + j]) : 0
-                            }
-                        }
-                    }
-                }
-            }
+        let groups = (k + layout.kGroup - 1) / layout.kGroup
+        packRows(x, ldx: ldx, rows: k, count: count, layout: layout, into: dst, panelStride: groups * layout.groupBytes)
+    }
+
+    /// Packs `rows` rows of `x` (a slice of the reduction that starts on a `kGroup` boundary) into
+    /// the panels at `dst`: row group `q` of panel `p` lands at `dst + p·panelStride + q·groupBytes`.
+    /// The convolution packs its vol2col rows chunk by chunk through this, so the chunk stays in L1.
+    static func packRows(
+        _ x: UnsafePointer<Int8>, ldx: Int, rows: Int, count: Int, layout: Int8PanelLayout,
+        into dst: UnsafeMutableRawPointer, panelStride: Int
+    ) {
+        switch layout.path {
+        case .avx512VNNI: rppgVNNIPackRows(x, ldx, rows, count, dst, panelStride)
+        case .avx2: rppgAVX2PackRows(x, ldx, rows, count, dst, panelStride)
+        case .avxVNNI: rppgAVXVNNIPackRows(x, ldx, rows, count, dst, panelStride)
+        default: portablePackRows(x, ldx: ldx, rows: rows, count: count, into: dst, panelStride: panelStride)
         }
     }
 
@@ -71,20 +44,10 @@ public enum Int8GEMM {
         _ weights: Int8PackedWeights, packed: UnsafeRawPointer, panels: Int, xZeroPoint: Int32,
         c: UnsafeMutablePointer<Int32>, ldc: Int
     ) {
-        let layout = weights.layout
-        switch weights.path {
-        case .avx512VNNI:
-            rppgVNNIGEMM(UnsafeRawPointer(weights.packed), packed, c, weights.mPanels, panels, weights.kGroups, ldc)
-        case .avx2:
-            rppgAVX2GEMM(UnsafeRawPointer(weights.packed), packed, c, weights.mPanels, panels, weights.kGroups, ldc)
-        case .portable:
-            portableGEMM(weights, packed: packed, panels: panels, c: c, ldc: ldc)
-        case .reference:
-            preconditionFailure("the reference path does not use packed panels; call Int8GEMM.reference")
-        }
-        let shift = layout.activationOffset &+ xZeroPoint
+        multiplyRaw(weights, packed: packed, panels: panels, c: c, ldc: ldc)
+        let shift = weights.layout.activationOffset &+ xZeroPoint
         if shift == 0 { return }
-        let columns = panels * layout.nr
+        let columns = panels * weights.layout.nr
         for r in 0..<weights.m {
             let correction = shift &* weights.rowSums[r]
             let row = c + r * ldc
@@ -92,33 +55,22 @@ public enum Int8GEMM {
         }
     }
 
-    /// Portable micro-kernel: 4 rows × 16 columns of int16 products widened to Int32. Written as
-    /// plain loops so that the baseline compiler vectorises them (SSE2 `pmullw`/`pmulhw`, NEON
-    /// `smlal`); Swift's generic SIMD conversions would not be.
-    static func portableGEMM(
-        _ w: Int8PackedWeights, packed: UnsafeRawPointer, panels: Int, c: UnsafeMutablePointer<Int32>, ldc: Int
+    /// The path's micro-kernel alone: `c` receives `Σ W·(X + activationOffset)` over the packed
+    /// values; callers fold `−(activationOffset + xZeroPoint)·rowSums[r]` into their epilogue.
+    static func multiplyRaw(
+        _ weights: Int8PackedWeights, packed: UnsafeRawPointer, panels: Int, c: UnsafeMutablePointer<Int32>, ldc: Int
     ) {
-        let k = w.kGroups
-        let a = UnsafeRawPointer(w.packed).assumingMemoryBound(to: Int16.self)
-        let b = packed.assumingMemoryBound(to: Int16.self)
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { tileBuffer in
-            let acc = tileBuffer.baseAddress!
-            for np in 0..<panels {
-                for mp in 0..<w.mPanels {
-                    var pa = a + mp * k * 4
-                    var pb = b + np * k * 16
-                    acc.update(repeating: 0, count: 64)
-                    for _ in 0..<k {
-                        for r in 0..<4 {
-                            let wv = Int32(pa[r])
-                            for j in 0..<16 { acc[r &* 16 &+ j] &+= Int32(pb[j]) &* wv }
-                        }
-                        pa += 4
-                        pb += 16
-                    }
-                    for r in 0..<4 { (c + (mp * 4 + r) * ldc + np * 16).update(from: acc + r * 16, count: 16) }
-                }
-            }
+        switch weights.path {
+        case .avx512VNNI:
+            rppgVNNIGEMM(UnsafeRawPointer(weights.packed), packed, c, weights.mPanels, panels, weights.kGroups, ldc)
+        case .avxVNNI:
+            rppgAVXVNNIGEMM(UnsafeRawPointer(weights.packed), packed, c, weights.mPanels, panels, weights.kGroups, ldc)
+        case .avx2:
+            rppgAVX2GEMM(UnsafeRawPointer(weights.packed), packed, c, weights.mPanels, panels, weights.kGroups, ldc)
+        case .portable:
+            portableGEMM(weights, packed: packed, panels: panels, c: c, ldc: ldc)
+        case .reference:
+            preconditionFailure("the reference path does not use packed panels; call Int8GEMM.reference")
         }
     }
 

@@ -38,6 +38,7 @@ public final class Int8GEMMPlan: @unchecked Sendable {
         let blocks = (n + blockColumns - 1) / blockColumns
         let workers = min(threads, blocks)
         let w = weights, layout = weights.layout
+        let shift = layout.activationOffset &+ xZeroPoint
         Parallel.forEach(workers, threads: workers) { worker in
             var block = worker
             while block < blocks {
@@ -46,9 +47,13 @@ public final class Int8GEMMPlan: @unchecked Sendable {
                 Int8GEMM.packActivations(x + n0, k: w.k, count: count, ldx: ldx, layout: layout, into: self.packed[worker])
                 let panels = (count + layout.nr - 1) / layout.nr
                 let tileStride = panels * layout.nr
-                Int8GEMM.multiplyPacked(w, packed: self.packed[worker], panels: panels, xZeroPoint: xZeroPoint,
-                                        c: self.tiles[worker], ldc: tileStride)
-                for r in 0..<w.m { (c + r * ldc + n0).update(from: self.tiles[worker] + r * tileStride, count: count) }
+                Int8GEMM.multiplyRaw(w, packed: self.packed[worker], panels: panels, c: self.tiles[worker], ldc: tileStride)
+                // The zero-point correction rides on the copy out of the tile (one pass, not two).
+                for r in 0..<w.m {
+                    let correction = 0 &- shift &* w.rowSums[r]
+                    let src = self.tiles[worker] + r * tileStride, dst = c + r * ldc + n0
+                    for j in 0..<count { dst[j] = src[j] &+ correction }
+                }
                 block += workers
             }
         }

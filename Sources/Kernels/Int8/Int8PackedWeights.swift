@@ -12,9 +12,19 @@ public struct Int8PanelLayout: Sendable, Equatable {
         switch path {
         case .avx512VNNI: return Int8PanelLayout(mr: 8, nr: 32, kGroup: 4, activationBytes: 1, activationOffset: 128)
         case .avx2: return Int8PanelLayout(mr: 4, nr: 24, kGroup: 2, activationBytes: 2, activationOffset: 0)
-        case .portable: return Int8PanelLayout(mr: 4, nr: 16, kGroup: 1, activationBytes: 2, activationOffset: 0)
+        case .avxVNNI: return Int8PanelLayout(mr: 4, nr: 24, kGroup: 4, activationBytes: 1, activationOffset: 128)
+        case .portable: return Int8PanelLayout(mr: 4, nr: 16, kGroup: 2, activationBytes: 2, activationOffset: 0)
         case .reference: return Int8PanelLayout(mr: 1, nr: 1, kGroup: 1, activationBytes: 1, activationOffset: 0)
         }
+    }
+
+    /// Bytes of one row group (`kGroup` rows) of one activation panel.
+    public var groupBytes: Int { nr * kGroup * activationBytes }
+
+    /// The path this geometry belongs to (each fast path has its own).
+    var path: Int8Path {
+        if activationBytes == 1 { return nr == 1 ? .reference : nr == 24 ? .avxVNNI : .avx512VNNI }
+        return nr == 24 ? .avx2 : .portable
     }
 
     /// Bytes of packed activations for a `k × n` block.
@@ -60,7 +70,7 @@ public final class Int8PackedWeights: @unchecked Sendable {
             sums[r] = s
         }
         self.rowSums = sums
-        let elementBytes = path == .avx512VNNI ? 1 : 2
+        let elementBytes = path == .avx512VNNI || path == .avxVNNI ? 1 : 2
         let count = mPanels * kGroups * layout.mr * layout.kGroup
         packedByteCount = max(64, count * elementBytes)
         packed = UnsafeMutableRawPointer.allocate(byteCount: packedByteCount, alignment: 64)

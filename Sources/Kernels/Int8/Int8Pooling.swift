@@ -36,6 +36,10 @@ public enum Int8Pooling {
     /// Max pooling; `channels` counts batch × channels.
     public static func max(_ s: Int8PoolShape, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>,
                            requantize: (xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32)? = nil) {
+        if windowsInside(s) {
+            interiorMax(s, input: input, output: output, requantize: requantize)
+            return
+        }
         pool(s, input: input) { c, p, window in
             var best = Int8.min
             window { v, _ in if v > best { best = v } }
@@ -54,6 +58,11 @@ public enum Int8Pooling {
                                xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32,
                                output: UnsafeMutablePointer<Int8>) {
         let full = s.kernel[0] * s.kernel[1] * s.kernel[2]
+        if windowsInside(s) {
+            interiorAverage(s, input: input, xScale: xScale, xZeroPoint: xZeroPoint, yScale: yScale,
+                            yZeroPoint: yZeroPoint, output: output)
+            return
+        }
         pool(s, input: input) { c, p, window in
             var sum: Int32 = 0, valid = 0
             window { v, _ in sum &+= Int32(v) - xZeroPoint; valid += 1 }
@@ -114,6 +123,17 @@ public enum Int8Pooling {
         }
         let outCount = step
         let count = reduced.reduce(1) { $0 * shape[$1] }
+        let multiplier = xScale / Float(count) / yScale
+        if reduced == Set((rank - reduced.count)..<rank) {
+            // Trailing axes (the zoo's spatial means): each output is one contiguous run.
+            for j in 0..<outCount {
+                let run = input + j * count
+                var sum: Int32 = 0
+                for i in 0..<count { sum &+= Int32(run[i]) }
+                output[j] = round(Float(sum &- Int32(count) &* xZeroPoint) * multiplier, yZeroPoint)
+            }
+            return
+        }
         sums.update(repeating: 0, count: outCount)
         let total = shape.reduce(1, *)
         var index = [Int](repeating: 0, count: rank)
@@ -130,13 +150,17 @@ public enum Int8Pooling {
                 a -= 1
             }
         }
-        let multiplier = xScale / Float(count) / yScale
         for j in 0..<outCount { output[j] = round(Float(sums[j]) * multiplier, yZeroPoint) }
     }
 
     /// `sat(round_half_even(v) + zp)` to int8.
+    /// Clamps first (integer bounds, same result) so that the 1.5·2²³ addition rounds exactly;
+    /// `rounded(.toNearestOrEven)` is a libm call on the baseline x86-64 target.
     @inline(__always) static func round(_ v: Float, _ zp: Int32) -> Int8 {
-        let r = v.rounded(.toNearestOrEven) + Float(zp)
-        return Int8(Swift.min(Swift.max(r, -128), 127))
+        let low = Float(-128 - zp), high = Float(127 - zp)
+        var v = v < low ? low : v
+        v = v > high ? high : v
+        let rounded = Int32(bitPattern: (v + 12_582_912.0).bitPattern) &- 0x4B40_0000
+        return Int8(truncatingIfNeeded: rounded &+ zp)
     }
 }

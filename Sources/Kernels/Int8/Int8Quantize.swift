@@ -4,10 +4,16 @@
 public enum Int8Quantize {
     @inlinable @inline(__always)
     public static func quantize(_ x: Float, scale: Float, zeroPoint: Int32) -> Int8 {
-        var v = (x / scale).rounded(.toNearestOrEven) + Float(zeroPoint)
-        if v.isNaN { v = Float(zeroPoint) }
-        v = Swift.min(Swift.max(v, -128), 127)
-        return Int8(v)
+        // Clamping before rounding gives the same result (the bounds are integers) and keeps
+        // |v| ≤ 255, where adding 1.5·2²³ rounds half to even without SSE4.1's `roundss`
+        // (the baseline x86-64 target would call `rintf` per value). NaN quantizes to the zero point.
+        var v = x / scale
+        if v.isNaN { v = 0 }
+        let low = Float(-128 - zeroPoint), high = Float(127 - zeroPoint)
+        v = v < low ? low : v
+        v = v > high ? high : v
+        let rounded = Int32(bitPattern: (v + 12_582_912.0).bitPattern) &- 0x4B40_0000
+        return Int8(truncatingIfNeeded: rounded &+ zeroPoint)
     }
 
     @inlinable @inline(__always)

@@ -1,3 +1,5 @@
+import Int8AVX2
+
 /// Per-output-channel requantization of Int32 accumulators to int8, exactly as ONNX Runtime's
 /// QLinearConv on x86 (MLAS `MlasRequantizeOutput`):
 /// `m = (xScale · wScale[c]) / yScale` in float32, `v = Float(acc + bias[c]) · m`, clamp to
@@ -54,6 +56,21 @@ public struct Int8Requantization: Sendable, Equatable {
     @inlinable public func apply(row acc: UnsafePointer<Int32>, count: Int, channel c: Int, to out: UnsafeMutablePointer<Int8>) {
         let b = bias[c], m = multipliers[c], zp = outputZeroPoint
         let lo = Float(lower - zp), hi = Float(upper - zp)
+        for j in 0..<count {
+            out[j] = Int8Requantization.requantize(acc[j] &+ b, multiplier: m, low: lo, high: hi, zeroPoint: zp)
+        }
+    }
+
+    /// Requantizes `count` accumulators of channel `c`, each plus `accumulatorOffset` (wrapping,
+    /// like the bias), with the vectorised AVX2 loop where `path` runs on an AVX2 CPU.
+    public func apply(row acc: UnsafePointer<Int32>, count: Int, channel c: Int, accumulatorOffset: Int32,
+                      path: Int8Path, to out: UnsafeMutablePointer<Int8>) {
+        let b = bias[c] &+ accumulatorOffset, m = multipliers[c], zp = outputZeroPoint
+        let lo = Float(lower - zp), hi = Float(upper - zp)
+        if path == .avx2 || path == .avxVNNI || path == .avx512VNNI {
+            rppgAVX2Requantize(acc, count, b, m, lo, hi, zp, out)
+            return
+        }
         for j in 0..<count {
             out[j] = Int8Requantization.requantize(acc[j] &+ b, multiplier: m, low: lo, high: hi, zeroPoint: zp)
         }

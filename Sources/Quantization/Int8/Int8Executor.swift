@@ -9,7 +9,8 @@ import TensorCore
 /// (Int32 accumulation, ORT's per-channel requantization, ReLU through the clamp range);
 /// `DQ → AveragePool / MaxPool / GlobalAveragePool / ReduceMean → Q` become int8 pooling and
 /// means; `DQ → Reshape/Flatten/Squeeze/Unsqueeze/Identity → Q` with equal parameters become views;
-/// `QLinearConv` nodes run directly. Anything else runs as dequantize → FP32 → quantize and is
+/// `DQ → Tanh/Sigmoid/Elu/Relu/Clip → Q` become 256-entry lookup tables; Slice of an int8 value is
+/// an int8 gather; `QLinearConv` nodes run directly. Anything else runs as dequantize → FP32 → quantize and is
 /// marked `float fallback` in ``planDescription``. uint8 activations are handled as int8 with the
 /// zero point shifted by −128 (the same real values).
 ///

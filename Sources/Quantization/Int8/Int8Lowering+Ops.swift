@@ -217,10 +217,52 @@ extension Int8Lowering {
             let shape = [x.shape[0], w.shape[1] * t.conv.groups] + Int8FloatFallback.convTransposeOutput(t, input: Array(x.shape[2...]))
             let y = FloatValue(buffer: arena.allocate(bytes: shape.reduce(1, *) * 4), shape: shape)
             let (xp, yp, wv, inShape) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer), w.floatValues(), x.shape)
+            let scratch = Int8FloatFallback.convTransposeScratch(t, inShape: inShape, outChannels: shape[1])
+            let columns = arena.float(arena.allocate(bytes: scratch * 4))
             floats[out] = y
             executor.steps.append {
-                Int8FloatFallback.convTranspose(t, inShape: inShape, outShape: shape, x: xp, w: wv, bias: bias, y: yp)
+                Int8FloatFallback.convTranspose(t, inShape: inShape, outShape: shape, x: xp, w: wv, bias: bias, y: yp,
+                                                columns: columns)
             }
+        case .instanceNorm(let eps):
+            let x = try materializeFloat(node.inputs[0], for: node)
+            guard x.shape.count >= 3 else { throw Int8ExecutorError("node \(node.name): InstanceNormalization needs N, C and spatial axes, got \(x.shape)") }
+            func channelConstant(_ i: Int) throws -> [Float]? {
+                guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
+                guard let c = constants[node.inputs[i]] else { throw Int8ExecutorError("node \(node.name): \(node.inputs[i]) must be a constant") }
+                return c.floatValues()
+            }
+            let (scale, bias) = (try channelConstant(1), try channelConstant(2))
+            let y = FloatValue(buffer: arena.allocate(bytes: x.count * 4), shape: x.shape)
+            let (xp, yp) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer))
+            let (batch, channels, volume) = (x.shape[0], x.shape[1], x.shape[2...].reduce(1, *))
+            floats[out] = y
+            executor.steps.append {
+                FP32Norm.instanceNorm(x: xp, y: yp, batch: batch, channels: channels, volume: volume, scale: scale,
+                                      bias: bias, epsilon: eps)
+            }
+        case .concat(let axis0):
+            let xs = try node.inputs.map { try materializeFloat($0, for: node) }
+            let rank = xs[0].shape.count, axis = axis0 < 0 ? axis0 + rank : axis0
+            guard xs.allSatisfy({ $0.shape.count == rank && Array($0.shape[..<axis]) == Array(xs[0].shape[..<axis])
+                                  && Array($0.shape[(axis + 1)...]) == Array(xs[0].shape[(axis + 1)...]) }) else {
+                throw Int8ExecutorError("node \(node.name): Concat inputs \(xs.map(\.shape)) differ off axis \(axis)")
+            }
+            var shape = xs[0].shape
+            shape[axis] = xs.reduce(0) { $0 + $1.shape[axis] }
+            let y = FloatValue(buffer: arena.allocate(bytes: shape.reduce(1, *) * 4), shape: shape)
+            let parts = xs.map { (UnsafePointer(arena.float($0.buffer)), $0.shape) }
+            let yp = arena.float(y.buffer)
+            floats[out] = y
+            executor.steps.append { Int8FloatFallback.concat(parts, axis: axis, into: yp) }
+        case .slice(let starts, let ends, let axes, let steps):
+            let x = try materializeFloat(node.inputs[0], for: node)
+            let shape = Int8Slice.shape(input: x.shape, starts: starts, ends: ends, axes: axes, steps: steps)
+            let (offset, strides) = Int8Slice.layout(input: x.shape, output: shape, starts: starts, axes: axes, steps: steps)
+            let y = FloatValue(buffer: arena.allocate(bytes: shape.reduce(1, *) * 4), shape: shape)
+            let (xp, yp) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer))
+            floats[out] = y
+            executor.steps.append { Int8Slice.gather(xp, offset: offset, strides: strides, shape: shape, into: yp) }
         default:
             throw Int8ExecutorError("node \(node.name): \(op.name) is not supported by the int8 executor (neither as an int8 kernel nor as a float fallback)")
         }

@@ -120,10 +120,25 @@ struct Int8Lowering {
             } else {
                 try fallback(node)
             }
+        case .tanh, .sigmoid, .elu, .relu, .clip:
+            if try !lowerLookup(node) { try fallback(node) }
+        case .slice(let starts, let ends, let axes, let steps):
+            if let x = int8Input(node.inputs[0]) {
+                let shape = Int8Slice.shape(input: x.shape, starts: starts, ends: ends, axes: axes, steps: steps)
+                let y = newInt8(node.outputs[0] + "#int8", shape: shape, scale: x.scale, zeroPoint: x.zeroPoint)
+                let (offset, strides) = Int8Slice.layout(input: x.shape, output: shape, starts: starts, axes: axes, steps: steps)
+                let (xp, yp) = (UnsafePointer(arena.int8(x.buffer)), arena.int8(y.buffer))
+                executor.steps.append { Int8Slice.gather(xp, offset: offset, strides: strides, shape: shape, into: yp) }
+                dqOf[node.outputs[0]] = node.outputs[0] + "#int8"
+                executor.plan.append("Slice \(node.name): int8 gather \(x.shape) → \(shape)")
+            } else {
+                try fallback(node)
+            }
         default:
             try fallback(node)
         }
     }
+
 
     mutating func lowerQuantize(_ node: Node) throws {
         let (scale, zp) = try quantizeParameters(node)
