@@ -6,7 +6,8 @@ import TensorCore
 /// its kernel, geometry and pointers fixed. `run` then only copies the input in, calls the steps
 /// and copies the outputs out: no shape work, no look-ups and no allocation besides the result.
 ///
-/// Convolutions go through im2col + `cblas_sgemm` and are spread over `threads` workers; BLAS is
+/// Stride-1 convolutions run as direct convolutions on AVX-512 CPUs (`FP32DirectConv`), the others
+/// through im2col + `cblas_sgemm`; both are spread over `threads` workers; BLAS is
 /// set to one thread so the two never oversubscribe the cores. Not safe to call `run`
 /// concurrently on one executor (the arena is shared); make one executor per thread instead.
 public final class FP32Executor {
@@ -81,11 +82,21 @@ public final class FP32Executor {
         allocations = owned
 
         for node in g.nodes {
-            let step = try Self.compile(node, g, pointers: pointers, scratch: scratch, threads: threadCount)
+            var kernel: FP32Activation?
             if let act = node.fusedActivation {
-                guard let kernel = Self.activation(act) else {
+                guard let k = Self.activation(act) else {
                     throw ExecutorError("Node '\(node.name)': fused \(act.name) is not an activation the FP32 executor knows")
                 }
+                kernel = k
+            }
+            // Direct convolutions apply the activation in their epilogue; other steps after.
+            if let direct = try Self.compileDirectConv(node, g, pointers: pointers, scratch: scratch, threads: threadCount,
+                                                       activation: kernel) {
+                steps.append(direct)
+                continue
+            }
+            let step = try Self.compile(node, g, pointers: pointers, scratch: scratch, threads: threadCount)
+            if let kernel {
                 let y = pointers[node.outputs[0]]!, n = g.valueInfo[node.outputs[0]]!.shape.reduce(1, *)
                 steps.append { step(); kernel.apply(y, y, count: n) }
             } else {
