@@ -7,9 +7,9 @@ import Foundation
 /// ...). On that volume, output position `n = (z·Hp + y)·Wp + x` reads tap `(ci, a, b, c)` at
 /// `n + offset(ci, a, b, c)`, so every row of the im2col matrix is the padded input itself,
 /// shifted. The AVX-512 micro-kernel (module FP32AVX512) runs the GEMM `W · shifted rows` over
-/// that layout; the columns with `x ≥ OW` or `y ≥ OH` are computed and dropped (the price of
-/// the layout: `Hp·Wp / (OH·OW)` extra work), and bias and activation are applied while the
-/// valid columns are copied out. For the skinny convolutions of small rPPG models (8–64 output
+/// that layout, adding bias (and ReLU) before it stores; the columns with `x ≥ OW` or `y ≥ OH`
+/// are computed and dropped when the valid ones are copied out (the price of the layout:
+/// `Hp·Wp / (OH·OW)` extra work). For the skinny convolutions of small rPPG models (8–64 output
 /// channels) this avoids building, storing and re-packing a column matrix 27× the input.
 ///
 /// Used only when the CPU has AVX-512 (`isAvailable`), for `supports(_:)` geometries; everything
@@ -115,34 +115,19 @@ public final class FP32DirectConv {
                 let tile = scratch + paddedFloats + worker * tileFloats
                 let z0 = item * planesPerItem, z1 = min(od, z0 + planesPerItem)
                 let columns = Self.tileColumns(g, planes: z1 - z0, paddedW: paddedW, plane: paddedPlane)
+                // Bias and ReLU ride in the micro-kernel; other activations follow on the copy.
+                let relu = activation == .relu
                 rppgFP32ShiftGEMM(packed, offsets, k, padded + z0 * paddedPlane, tile, columns,
-                                  columns / Self.columnsPerTile, cout / Self.rowsPerTile)
+                                  columns / Self.columnsPerTile, cout / Self.rowsPerTile, bias, relu)
+                let after = relu ? nil : activation
                 for m in 0..<cout {
-                    let b = bias?[m] ?? 0
                     for z in z0..<z1 {
-                        for yy in 0..<oh {
-                            let src = tile + m * columns + (z - z0) * paddedPlane + yy * paddedW
-                            let dst = yBatch + m * outVolume + (z * oh + yy) * ow
-                            Self.epilogue(src, dst, count: ow, bias: b, activation: activation)
-                        }
+                        let dst = yBatch + m * outVolume + z * oh * ow
+                        rppgFP32CopyRows(tile + m * columns + (z - z0) * paddedPlane, paddedW, dst, ow, oh)
+                        after?.apply(dst, dst, count: oh * ow)
                     }
                 }
             }
-        }
-    }
-
-    /// `dst = activation(src + bias)` for one output row (ReLU and Clip inline, others after).
-    @inline(__always)
-    static func epilogue(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, bias: Float,
-                         activation: FP32Activation?) {
-        switch activation {
-        case .relu?:
-            for i in 0..<count { dst[i] = max(src[i] + bias, 0) }
-        case .clip(let lo, let hi)?:
-            for i in 0..<count { dst[i] = min(max(src[i] + bias, lo), hi) }
-        default:
-            for i in 0..<count { dst[i] = src[i] + bias }
-            activation?.apply(dst, dst, count: count)
         }
     }
 
@@ -152,12 +137,21 @@ public final class FP32DirectConv {
         let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
         let (pd, ph, pw) = (g.padsBegin[0], g.padsBegin[1], g.padsBegin[2])
         (padded + g.inChannels * paddedVolume).update(repeating: 0, count: Self.columnsPerTile)
+        let right = paddedW - pw - iw
         FP32Conv.run(g.inChannels, threads: threads) { ci, _ in
             let dst = padded + ci * paddedVolume, src = x + ci * id * ih * iw
-            dst.update(repeating: 0, count: paddedVolume)
+            // Zero only what the copy leaves: border planes, border rows, row ends.
+            dst.update(repeating: 0, count: pd * paddedPlane)
+            (dst + (pd + id) * paddedPlane).update(repeating: 0, count: (paddedD - pd - id) * paddedPlane)
             for z in 0..<id {
+                let plane = dst + (z + pd) * paddedPlane
+                plane.update(repeating: 0, count: ph * paddedW)
+                (plane + (ph + ih) * paddedW).update(repeating: 0, count: (paddedH - ph - ih) * paddedW)
                 for yy in 0..<ih {
-                    (dst + ((z + pd) * paddedH + yy + ph) * paddedW + pw).update(from: src + (z * ih + yy) * iw, count: iw)
+                    let row = plane + (yy + ph) * paddedW, from = src + (z * ih + yy) * iw
+                    for i in 0..<pw { row[i] = 0 }
+                    for i in 0..<iw { row[pw + i] = from[i] }
+                    for i in 0..<right { row[pw + iw + i] = 0 }
                 }
             }
         }

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Kernels
 import TensorCore
 
@@ -24,6 +26,8 @@ public final class FP32Executor {
     private var outputPointers: [UnsafeMutablePointer<Float>] = []
     private var steps: [() -> Void] = []
     private var allocations: [UnsafeMutablePointer<Float>] = []
+    /// Per-step wall time, kept only when `RPPG_FP32_PROFILE` is set (empty otherwise).
+    private var stepSeconds: [Double] = []
 
     /// Compiles `graph` (float32 only). Throws for ops the FP32 executor does not run
     /// (quantize/dequantize, QLinearConv) and for shapes that do not fit.
@@ -103,11 +107,24 @@ public final class FP32Executor {
                 steps.append(step)
             }
         }
+        if ProcessInfo.processInfo.environment["RPPG_FP32_PROFILE"] != nil {
+            stepSeconds = Array(repeating: 0, count: steps.count)
+        }
         inputPointers = g.inputs.map { pointers[$0.name]! }
         outputPointers = outputInfos.map { pointers[$0.name]! }
     }
 
-    deinit { for p in allocations { p.deallocate() } }
+    deinit {
+        if !stepSeconds.isEmpty {
+            // RPPG_FP32_PROFILE: wall seconds per node over all runs, largest first.
+            var lines = "FP32Executor profile (\(threads) threads):\n"
+            for (i, s) in stepSeconds.enumerated().sorted(by: { $0.element > $1.element }) {
+                lines += "  \(String(format: "%9.2f", s * 1e3)) ms  \(graph.nodes[i].name) \(graph.nodes[i].op.name)\n"
+            }
+            FileHandle.standardError.write(lines.data(using: .utf8)!)
+        }
+        for p in allocations { p.deallocate() }
+    }
 
     /// Runs the graph on named inputs; returns every graph output by name.
     public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] {
@@ -142,7 +159,15 @@ public final class FP32Executor {
     }
 
     private func execute() -> [String: Tensor] {
-        for step in steps { step() }
+        if stepSeconds.isEmpty {
+            for step in steps { step() }
+        } else {
+            for (i, step) in steps.enumerated() {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                step()
+                stepSeconds[i] += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+            }
+        }
         var out: [String: Tensor] = [:]
         for (info, p) in zip(outputInfos, outputPointers) {
             var t = Tensor(zeros: info.shape)
