@@ -1,6 +1,6 @@
 // AVX-512 FP32 micro-kernel for direct ("shifted-row") convolution. Compiled with
 // `-parse-stdlib` (for the `Builtin` FMA intrinsic) and `-target-cpu skylake-avx512`; Kernels
-// calls it only after its CPU check has confirmed AVX-512 (FP32DirectConv.isAvailable).
+// calls it only after its CPU check has confirmed AVX-512 (FP32DirectConv.path).
 import Swift
 
 /// Output channels per micro-tile.

@@ -2,8 +2,9 @@ import Kernels
 import Testing
 import TensorCore
 
-/// The AVX-512 direct convolution against `ConvReference` on odd sizes and paddings, with
-/// several work items and threads (runs only where the CPU has the micro-kernel).
+/// The direct convolution against `ConvReference` on odd sizes and paddings, with several work
+/// items and threads (runs only where the CPU has a micro-kernel; `RPPG_FP32_CONV=avx2` tests
+/// the AVX2 one on an AVX-512 CPU).
 struct FP32DirectConvTests {
     struct Case: CustomStringConvertible, Sendable {
         var batch, cin, cout: Int

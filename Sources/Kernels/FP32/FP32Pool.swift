@@ -105,7 +105,14 @@ public enum FP32Pool {
                                 }
                             }
                         }
-                        if isMax {
+                        if kw == 2 {
+                            // The common case, as a loop LLVM vectorises (even/odd lanes).
+                            if isMax {
+                                for xx in 0..<ow { dst[xx] = max(t[2 * xx], t[2 * xx + 1]) }
+                            } else {
+                                for xx in 0..<ow { dst[xx] = (t[2 * xx] + t[2 * xx + 1]) / volume }
+                            }
+                        } else if isMax {
                             for xx in 0..<ow {
                                 var acc = t[xx * kw]
                                 for c in 1..<kw { acc = max(acc, t[xx * kw + c]) }
