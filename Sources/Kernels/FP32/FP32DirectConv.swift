@@ -179,24 +179,16 @@ public final class FP32DirectConv {
         }
     }
 
-    /// Copies one input channel into its zero-padded volume, zeroing only what the copy leaves
-    /// (border planes, border rows, row ends).
+    /// Copies one input channel into its zero-padded volume. One memset of the whole volume and
+    /// one memmove per row measured faster than zeroing only the borders with loops.
     func padChannel(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
         let g = geometry
         let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
         let (pd, ph, pw) = (g.padsBegin[0], g.padsBegin[1], g.padsBegin[2])
-        let right = paddedW - pw - iw
-        dst.update(repeating: 0, count: pd * paddedPlane)
-        (dst + (pd + id) * paddedPlane).update(repeating: 0, count: (paddedD - pd - id) * paddedPlane)
+        dst.update(repeating: 0, count: paddedVolume)
         for z in 0..<id {
-            let plane = dst + (z + pd) * paddedPlane
-            plane.update(repeating: 0, count: ph * paddedW)
-            (plane + (ph + ih) * paddedW).update(repeating: 0, count: (paddedH - ph - ih) * paddedW)
             for yy in 0..<ih {
-                let row = plane + (yy + ph) * paddedW, from = src + (z * ih + yy) * iw
-                for i in 0..<pw { row[i] = 0 }
-                for i in 0..<iw { row[pw + i] = from[i] }
-                for i in 0..<right { row[pw + iw + i] = 0 }
+                (dst + ((z + pd) * paddedH + yy + ph) * paddedW + pw).update(from: src + (z * ih + yy) * iw, count: iw)
             }
         }
     }
