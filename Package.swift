@@ -28,7 +28,7 @@ let package = Package(
 
         .target(name: "TensorCore", dependencies: ["CBLAS"]),
         // --- Kernels: FP32 and int8 reference + fast kernels, runtime CPU dispatch.
-        .target(name: "Kernels", dependencies: ["TensorCore", "Int8CPUID", "Int8VNNI", "Int8AVX2", "Int8AVXVNNI"]),
+        .target(name: "Kernels", dependencies: ["TensorCore", "Int8CPUID", "Int8VNNI", "Int8AVX2", "Int8AVXVNNI", "FP32AVX512", "FP32AVX2"]),
         // --- int8 fast paths (issue 5): one module per instruction set, each compiled with its own
         // flags and called only after the CPU check in Kernels (Int8Dispatch), so older CPUs never
         // execute an instruction they lack. `-parse-stdlib` exposes LLVM intrinsics via `Builtin`.
@@ -44,6 +44,14 @@ let package = Package(
             name: "Int8AVXVNNI",
             swiftSettings: [.unsafeFlags(["-parse-stdlib", "-target-cpu", "haswell",
                                           "-Xcc", "-Xclang", "-Xcc", "-target-feature", "-Xcc", "-Xclang", "-Xcc", "+avxvnni"])]),
+        // FP32 direct-convolution micro-kernel (issue 9), same scheme: its own flags, called only
+        // after Kernels' CPU check (FP32DirectConv.path); other CPUs keep im2col + sgemm.
+        .target(
+            name: "FP32AVX512",
+            swiftSettings: [.unsafeFlags(["-parse-stdlib", "-target-cpu", "skylake-avx512"])]),
+        .target(
+            name: "FP32AVX2",
+            swiftSettings: [.unsafeFlags(["-parse-stdlib", "-target-cpu", "haswell"])]),
         .target(name: "TorchIO", dependencies: ["TensorCore", "CZlib"]),
         .target(name: "NN", dependencies: ["TensorCore", "Kernels"]),
         .target(name: "ONNX", dependencies: ["NN"]),

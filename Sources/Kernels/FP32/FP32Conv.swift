@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import TensorCore
 
 /// Fast FP32 convolutions: im2col/vol2col over tiles of output rows, then `cblas_sgemm`.
@@ -187,16 +188,23 @@ public enum FP32Conv {
         }
     }
 
-    /// Runs `count` items over at most `threads` workers; `body(item, worker)`.
+    /// Runs `count` items over at most `threads` workers; `body(item, worker)`. Workers claim
+    /// items one at a time from a shared counter, so a worker that starts late (its core busy
+    /// with another process) costs nothing: the others take its share.
     public static func run(_ count: Int, threads: Int, _ body: (Int, Int) -> Void) {
         let workers = max(1, min(threads, count))
         if workers == 1 {
             for i in 0..<count { body(i, 0) }
             return
         }
+        let next = Atomic<Int>(0)
         withoutActuallyEscaping(body) { body in
             DispatchQueue.concurrentPerform(iterations: workers) { w in
-                for i in stride(from: w, to: count, by: workers) { body(i, w) }
+                while true {
+                    let i = next.add(1, ordering: .relaxed).oldValue
+                    if i >= count { break }
+                    body(i, w)
+                }
             }
         }
     }

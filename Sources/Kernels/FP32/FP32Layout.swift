@@ -113,6 +113,16 @@ public enum FP32Layout {
         let outCount = keptShape.reduce(1, *)
         let reduceShape = shape.enumerated().map { axes.contains($0.offset) ? $0.element : 1 }
         let n = reduceShape.reduce(1, *)
+        if axes.sorted() == Array((shape.count - axes.count)..<shape.count) {
+            // Trailing axes (spatial mean, global pooling): each output is a contiguous run.
+            for o in 0..<outCount {
+                let run = x + o * n
+                var acc = 0.0
+                for i in 0..<n { acc += Double(run[i]) }
+                y[o] = Float(acc / Double(n))
+            }
+            return
+        }
         // Accumulate in Double via a gather per output element (reduced axes innermost).
         let xs = contiguousStrides(shape)
         let order = (0..<shape.count).filter { !axes.contains($0) } + axes

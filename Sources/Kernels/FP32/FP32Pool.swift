@@ -35,6 +35,10 @@ public enum FP32Pool {
     /// or (countIncludePad) to the padded input, as PyTorch/ONNX.
     public static func pool(_ g: PoolGeometry, isMax: Bool, countIncludePad: Bool,
                             x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        if isTiling(g) {
+            poolTiles(g, isMax: isMax, x: x, y: y)
+            return
+        }
         let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
         let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
         for p in 0..<g.planes {
@@ -63,6 +67,65 @@ public enum FP32Pool {
                         }
                         dst.pointee = acc
                         dst += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// True when the windows tile the input without padding or overlap (stride = kernel), as in
+    /// the `[1, 2, 2]` / `[2, 2, 2]` pools of rPPG models: every window is whole.
+    public static func isTiling(_ g: PoolGeometry) -> Bool {
+        g.stride == g.kernel && g.padsBegin == [0, 0, 0] && g.padsEnd == [0, 0, 0]
+            && (0..<3).allSatisfy { g.output[$0] * g.kernel[$0] <= g.input[$0] }
+    }
+
+    /// `pool` for tiling windows: the window's rows are combined element-wise first (contiguous,
+    /// vectorised), then each group of `kw` neighbours. Average divides by the window volume.
+    static func poolTiles(_ g: PoolGeometry, isMax: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
+        let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
+        let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
+        let width = ow * kw, volume = Float(kd * kh * kw)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, width)) { buffer in
+            let t = buffer.baseAddress!
+            for p in 0..<g.planes {
+                let src = x + p * id * ih * iw
+                var dst = y + p * od * oh * ow
+                for z in 0..<od {
+                    for yy in 0..<oh {
+                        t.update(from: src + (z * kd * ih + yy * kh) * iw, count: width)
+                        for a in 0..<kd {
+                            for b in 0..<kh where a + b > 0 {
+                                let row = src + ((z * kd + a) * ih + yy * kh + b) * iw
+                                if isMax {
+                                    for i in 0..<width { t[i] = max(t[i], row[i]) }
+                                } else {
+                                    for i in 0..<width { t[i] += row[i] }
+                                }
+                            }
+                        }
+                        if kw == 2 {
+                            // The common case, as a loop LLVM vectorises (even/odd lanes).
+                            if isMax {
+                                for xx in 0..<ow { dst[xx] = max(t[2 * xx], t[2 * xx + 1]) }
+                            } else {
+                                for xx in 0..<ow { dst[xx] = (t[2 * xx] + t[2 * xx + 1]) / volume }
+                            }
+                        } else if isMax {
+                            for xx in 0..<ow {
+                                var acc = t[xx * kw]
+                                for c in 1..<kw { acc = max(acc, t[xx * kw + c]) }
+                                dst[xx] = acc
+                            }
+                        } else {
+                            for xx in 0..<ow {
+                                var acc = t[xx * kw]
+                                for c in 1..<kw { acc += t[xx * kw + c] }
+                                dst[xx] = acc / volume
+                            }
+                        }
+                        dst += ow
                     }
                 }
             }

@@ -22,12 +22,29 @@ extension FP32Executor {
         switch node.op {
         case .conv(let a):
             let geo = convGeometry(a, x: x, w: g.valueInfo[node.inputs[1]]!.shape)
+            if FP32DirectConv.supports(geo) { return FP32DirectConv.scratchFloats(geo, threads: threads) }
             return threads * FP32Conv.scratchFloats(geo)
         case .convTranspose(let t):
             let geo = transposeGeometry(t, x: x, y: g.valueInfo[node.outputs[0]]!.shape)
             return min(threads, geo.batch * geo.groups) * FP32Conv.transposeScratchFloats(geo)
         default: return 0
         }
+    }
+
+    /// A direct-convolution step (weights packed now, activation fused), or nil where the node
+    /// is not a convolution `FP32DirectConv` supports.
+    static func compileDirectConv(_ node: Node, _ g: Graph, pointers: [String: UnsafeMutablePointer<Float>],
+                                  scratch: UnsafeMutablePointer<Float>, threads: Int,
+                                  activation: FP32Activation?) throws -> (() -> Void)? {
+        guard case .conv(let a) = node.op, let xs = g.valueInfo[node.inputs[0]]?.shape,
+              let ws = g.valueInfo[node.inputs[1]]?.shape else { return nil }
+        let geo = convGeometry(a, x: xs, w: ws)
+        // Weights are packed once, here, so they must be constants.
+        guard FP32DirectConv.supports(geo), g.initializers[node.inputs[1]] != nil, let x = pointers[node.inputs[0]], let w = pointers[node.inputs[1]],
+              let y = pointers[node.outputs[0]] else { return nil }
+        let b = node.inputs.count > 2 && !node.inputs[2].isEmpty ? pointers[node.inputs[2]] : nil
+        let direct = FP32DirectConv(geo, weight: w)
+        return { direct.run(x: x, bias: b, y: y, activation: activation, scratch: scratch, threads: threads) }
     }
 
     /// One prepared step: every shape, stride and pointer is fixed here, at compile time.

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Kernels
 import TensorCore
 
@@ -6,7 +8,8 @@ import TensorCore
 /// its kernel, geometry and pointers fixed. `run` then only copies the input in, calls the steps
 /// and copies the outputs out: no shape work, no look-ups and no allocation besides the result.
 ///
-/// Convolutions go through im2col + `cblas_sgemm` and are spread over `threads` workers; BLAS is
+/// Stride-1 convolutions run as direct convolutions on AVX-512 CPUs (`FP32DirectConv`), the others
+/// through im2col + `cblas_sgemm`; both are spread over `threads` workers; BLAS is
 /// set to one thread so the two never oversubscribe the cores. Not safe to call `run`
 /// concurrently on one executor (the arena is shared); make one executor per thread instead.
 public final class FP32Executor {
@@ -23,6 +26,8 @@ public final class FP32Executor {
     private var outputPointers: [UnsafeMutablePointer<Float>] = []
     private var steps: [() -> Void] = []
     private var allocations: [UnsafeMutablePointer<Float>] = []
+    /// Per-step wall time, kept only when `RPPG_FP32_PROFILE` is set (empty otherwise).
+    private var stepSeconds: [Double] = []
 
     /// Compiles `graph` (float32 only). Throws for ops the FP32 executor does not run
     /// (quantize/dequantize, QLinearConv) and for shapes that do not fit.
@@ -81,22 +86,45 @@ public final class FP32Executor {
         allocations = owned
 
         for node in g.nodes {
-            let step = try Self.compile(node, g, pointers: pointers, scratch: scratch, threads: threadCount)
+            var kernel: FP32Activation?
             if let act = node.fusedActivation {
-                guard let kernel = Self.activation(act) else {
+                guard let k = Self.activation(act) else {
                     throw ExecutorError("Node '\(node.name)': fused \(act.name) is not an activation the FP32 executor knows")
                 }
+                kernel = k
+            }
+            // Direct convolutions apply the activation in their epilogue; other steps after.
+            if let direct = try Self.compileDirectConv(node, g, pointers: pointers, scratch: scratch, threads: threadCount,
+                                                       activation: kernel) {
+                steps.append(direct)
+                continue
+            }
+            let step = try Self.compile(node, g, pointers: pointers, scratch: scratch, threads: threadCount)
+            if let kernel {
                 let y = pointers[node.outputs[0]]!, n = g.valueInfo[node.outputs[0]]!.shape.reduce(1, *)
                 steps.append { step(); kernel.apply(y, y, count: n) }
             } else {
                 steps.append(step)
             }
         }
+        if ProcessInfo.processInfo.environment["RPPG_FP32_PROFILE"] != nil {
+            stepSeconds = Array(repeating: 0, count: steps.count)
+        }
         inputPointers = g.inputs.map { pointers[$0.name]! }
         outputPointers = outputInfos.map { pointers[$0.name]! }
     }
 
-    deinit { for p in allocations { p.deallocate() } }
+    deinit {
+        if !stepSeconds.isEmpty {
+            // RPPG_FP32_PROFILE: wall seconds per node over all runs, largest first.
+            var lines = "FP32Executor profile (\(threads) threads):\n"
+            for (i, s) in stepSeconds.enumerated().sorted(by: { $0.element > $1.element }) {
+                lines += "  \(String(format: "%9.2f", s * 1e3)) ms  \(graph.nodes[i].name) \(graph.nodes[i].op.name)\n"
+            }
+            FileHandle.standardError.write(lines.data(using: .utf8)!)
+        }
+        for p in allocations { p.deallocate() }
+    }
 
     /// Runs the graph on named inputs; returns every graph output by name.
     public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] {
@@ -131,7 +159,15 @@ public final class FP32Executor {
     }
 
     private func execute() -> [String: Tensor] {
-        for step in steps { step() }
+        if stepSeconds.isEmpty {
+            for step in steps { step() }
+        } else {
+            for (i, step) in steps.enumerated() {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                step()
+                stepSeconds[i] += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+            }
+        }
         var out: [String: Tensor] = [:]
         for (info, p) in zip(outputInfos, outputPointers) {
             var t = Tensor(zeros: info.shape)
