@@ -24,22 +24,10 @@ enum KernelsBenchmark {
         let threads = try BenchTiming.intOption("--threads", in: args, default: 1)
         BLAS.threadCount = threads
         print("rppg-bench kernels: threads=\(threads) \(Int8Dispatch.summary), OpenBLAS core \(BLAS.coreName)")
-        // Peaks (single core; they scale with cores).
-        let iterations = 20_000_000
         // Peaks per core; the fractions printed below are against peak × threads.
-        var vnniPeak: Double?, fmaPeak: Double?
-        if let _ = Int8PeakProbe.vnni(iterations: 1000) {
-            var sink: Int32 = 0
-            let t = BenchTiming.best(rounds: 3, minimum: 0.1) { sink &+= Int8PeakProbe.vnni(iterations: iterations / 10)! }
-            vnniPeak = Double(iterations / 10 * Int8PeakProbe.vnniOpsPerIteration) / t / 1e9
-            print(String(format: "peak  vpdpbusd zmm loop : %7.1f GOPS (1 core)", vnniPeak!) + (sink == 42 ? " " : ""))
-        }
-        if let _ = Int8PeakProbe.fma(iterations: 1000) {
-            var sink: Float = 0
-            let t = BenchTiming.best(rounds: 3, minimum: 0.1) { sink += Int8PeakProbe.fma(iterations: iterations / 10)! }
-            fmaPeak = Double(iterations / 10 * Int8PeakProbe.fmaFlopsPerIteration) / t / 1e9
-            print(String(format: "peak  vfmadd ymm loop   : %7.1f GFLOPS (1 core)", fmaPeak!) + (sink == 42 ? " " : ""))
-        }
+        let peaks = Peaks.measure()
+        print(peaks.summary)
+        let vnniPeak = peaks.vnniGOPS, fmaPeak = peaks.fp32GFLOPS  // zmm where AVX-512 exists (SkylakeX sgemm uses it)
         let paths = Int8Dispatch.supportedPaths.filter { $0 != .reference }
         print("")
         print("GEMM (M×K×N)".padding(toLength: 44, withPad: " ", startingAt: 0)

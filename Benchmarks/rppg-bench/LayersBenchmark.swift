@@ -67,7 +67,7 @@ enum LayersBenchmark {
         }
         var line = "\(c.name) \(c.input)".padding(toLength: 52, withPad: " ", startingAt: 0) + String(format: "%11.1f ", ops / tf / 1e9)
         var fractions: [String] = []
-        if let p = peaks.fmaGFLOPS { fractions.append(String(format: "fp32 %.0f%% of FMA", 100 * ops / tf / 1e9 / (p * Double(threads)))) }
+        if let p = peaks.fp32GFLOPS { fractions.append(String(format: "fp32 %.0f%% of FMA", 100 * ops / tf / 1e9 / (p * Double(threads)))) }
         let shape = Int8ConvShape(batch: 1, inChannels: c.cin, outChannels: c.cout, input: c.input, kernel: c.kernel,
                                   stride: c.stride, padsBegin: c.pads)
         let x = (0..<(c.cin * geo.inputVolume)).map { _ in Int8(truncatingIfNeeded: rng.int(256) - 128) }

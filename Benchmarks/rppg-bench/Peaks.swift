@@ -7,6 +7,11 @@ struct Peaks {
     var vnniGOPS: Double?
     /// `vfmadd ymm` loop, FLOP/s; nil without FMA.
     var fmaGFLOPS: Double?
+    /// `vfmadd zmm` loop, FLOP/s; nil where the AVX-512 FP32 kernel does not run.
+    var fma512GFLOPS: Double?
+
+    /// The FP32 peak the project's own kernels can reach (zmm where they use it, else ymm).
+    var fp32GFLOPS: Double? { fma512GFLOPS ?? fmaGFLOPS }
 
     static func measure() -> Peaks {
         let iterations = 2_000_000
@@ -23,6 +28,12 @@ struct Peaks {
             peaks.fmaGFLOPS = Double(iterations * Int8PeakProbe.fmaFlopsPerIteration) / t / 1e9
             if sink == 42 { print("") }
         }
+        if Int8PeakProbe.fma512(iterations: 1000) != nil {
+            var sink: Float = 0
+            let t = BenchTiming.best(rounds: 3, minimum: 0.1) { sink += Int8PeakProbe.fma512(iterations: iterations)! }
+            peaks.fma512GFLOPS = Double(iterations * Int8PeakProbe.fma512FlopsPerIteration) / t / 1e9
+            if sink == 42 { print("") }
+        }
         return peaks
     }
 
@@ -31,6 +42,7 @@ struct Peaks {
         var lines: [String] = []
         if let v = vnniGOPS { lines.append(String(format: "peak  vpdpbusd zmm loop : %7.1f GOPS (1 core)", v)) }
         if let f = fmaGFLOPS { lines.append(String(format: "peak  vfmadd ymm loop   : %7.1f GFLOPS (1 core)", f)) }
+        if let f = fma512GFLOPS { lines.append(String(format: "peak  vfmadd zmm loop   : %7.1f GFLOPS (1 core)", f)) }
         return lines.joined(separator: "\n")
     }
 }

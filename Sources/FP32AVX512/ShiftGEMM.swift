@@ -149,3 +149,20 @@ public func rppgFP32CopyRows(
         r &+= 1
     }
 }
+
+/// Peak probe for the benchmark: `iterations` rounds of 12 independent 512-bit FMAs (16 floats),
+/// the instruction the micro-kernel above issues. Returns a checksum so the loop is kept.
+public func rppgFP32FMA512PeakLoop(_ iterations: Int) -> Float {
+    var a0 = SIMD16<Float>(repeating: 1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
+    var a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0
+    let m = SIMD16<Float>(repeating: 0.999999), add = SIMD16<Float>(repeating: 1e-7)
+    var i = 0
+    while i < iterations {
+        a0 = fma(a0, m, add); a1 = fma(a1, m, add); a2 = fma(a2, m, add); a3 = fma(a3, m, add)
+        a4 = fma(a4, m, add); a5 = fma(a5, m, add); a6 = fma(a6, m, add); a7 = fma(a7, m, add)
+        a8 = fma(a8, m, add); a9 = fma(a9, m, add); a10 = fma(a10, m, add); a11 = fma(a11, m, add)
+        i &+= 1
+    }
+    let s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11))
+    return s.sum()
+}
