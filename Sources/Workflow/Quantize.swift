@@ -34,15 +34,25 @@ public enum QuantizeModel {
         public var dequantizeNodes: Int
     }
 
-    /// Reads, calibrates, quantizes, writes (atomically). `runner` compiles float graphs (NN's FP32
-    /// executor in the product).
+    /// Reads, calibrates, quantizes, writes (atomically) on NN's FP32 executor: calibration clips
+    /// are split over `quantization.threads` workers, each executor gets the threads left over.
+    public static func run(_ o: Options) throws -> Result {
+        try run(o) { clips in FP32Runner.factory(threads: FP32Runner.threadsPerWorker(clips: clips, threads: o.quantization.threads)) }
+    }
+
+    /// Same with another float engine: `runner(clipCount)` gives the factory of the float graphs.
     public static func run(_ o: Options, runner: @escaping FloatRunnerFactory) throws -> Result {
+        try run(o) { _ in runner }
+    }
+
+    private static func run(_ o: Options, makeRunner: (Int) -> FloatRunnerFactory) throws -> Result {
         let fp32 = try ONNXReader.read(o.model)
         if fp32.nodes.contains(where: { if case .quantizeLinear = $0.op { return true }; if case .dequantizeLinear = $0.op { return true }; return false }) {
             throw CalibrationData.FileError(path: o.model.path, reason: "is already quantized (it has QuantizeLinear/DequantizeLinear nodes); pass the FP32 model")
         }
         let clips = try CalibrationData.loadClips(o.calibration)
         let n = clips.shape[0]
+        let runner = makeRunner(n)
         let result: QuantizationResult
         do {
             result = try QDQQuantizer.quantize(fp32, clipCount: n, clip: { clips.batch($0..<($0 + 1)) },

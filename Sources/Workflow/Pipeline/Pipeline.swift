@@ -145,8 +145,7 @@ public enum Pipeline {
                 q.threads = options.threads
                 let result = try QuantizeModel.run(
                     QuantizeModel.Options(model: paths.fp32, calibration: paths.calibration, output: paths.int8,
-                                          quantization: q, reportClips: Pipeline.reportClips),
-                    runner: FP32Runner.factory(threads: options.threads))
+                                          quantization: q, reportClips: Pipeline.reportClips))
                 try JSONOutput.write(result.layerReport, to: paths.layerReport.path)
             }))
         var verifyReport: VerifyReport?
