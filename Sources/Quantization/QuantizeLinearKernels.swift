@@ -98,7 +98,11 @@ public enum QuantizeLinearKernels {
         xf.withUnsafeBufferPointer(of: Float.self) { xs in
             out.withUnsafeMutableBufferPointer(of: Float.self) { ys in
                 forEachRun(x.shape, axis: axis, params) { p, run in
-                    for i in run { ys[i] = QuantizationMath.fakeQuantize(xs[i], p, range) }
+                    if let grid = FakeQuantGrid(p, range) {
+                        for i in run { ys[i] = grid.apply(xs[i]) }
+                    } else {
+                        for i in run { ys[i] = QuantizationMath.fakeQuantize(xs[i], p, range) }
+                    }
                 }
             }
         }
