@@ -58,14 +58,16 @@ enum ReportSums {
                 let xs = px + start
                 if let grid = FakeQuantGrid(p, r) {
                     // Branch-free so that it vectorises.
-                    var c = 0
+                    var c: Int32 = 0
                     for i in 0..<n {
                         let q = grid.level(xs[i])
                         let b = grid.dequantize(q)
                         back[i] = b
-                        c += ((q == grid.qmin || q == grid.qmax) && Swift.abs(xs[i] - b) > half) ? 1 : 0
+                        let atEnd: Int32 = (q == grid.qmin ? 1 : 0) | (q == grid.qmax ? 1 : 0)
+                        let far: Int32 = Swift.abs(xs[i] - b) > half ? 1 : 0
+                        c &+= atEnd & far
                     }
-                    clipped += c
+                    clipped += Int(c)
                 } else {
                     for i in 0..<n {
                         let q = QuantizationMath.quantize(xs[i], p, r)

@@ -14,6 +14,9 @@ public enum QuantizeModel {
         public var quantization: QuantizationOptions
         /// Clips the per-layer report is measured on (0 skips it).
         public var reportClips: Int
+        /// The content of `calibration` when the caller already holds it (the pipeline keeps what
+        /// its calibrate step just wrote); nil reads the file.
+        public var clips: Tensor?
 
         public init(model: URL, calibration: URL, output: URL,
                     quantization: QuantizationOptions = QuantizationOptions(), reportClips: Int = 0) {
@@ -50,7 +53,7 @@ public enum QuantizeModel {
         if fp32.nodes.contains(where: { if case .quantizeLinear = $0.op { return true }; if case .dequantizeLinear = $0.op { return true }; return false }) {
             throw CalibrationData.FileError(path: o.model.path, reason: "is already quantized (it has QuantizeLinear/DequantizeLinear nodes); pass the FP32 model")
         }
-        let clips = try CalibrationData.loadClips(o.calibration)
+        let clips = try o.clips ?? CalibrationData.loadClips(o.calibration)
         let n = clips.shape[0]
         let runner = makeRunner(n)
         let result: QuantizationResult

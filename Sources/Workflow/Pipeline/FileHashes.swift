@@ -5,28 +5,17 @@ import Foundation
 /// manifest asks for the 64 MB dataset as an input of calibrate and of verify, and for
 /// `calibration_data.pt` as the output of calibrate and the input of quantize.
 ///
-/// A cached digest is reused only while the file's identity (device, inode, size, modification
-/// and change times) is unchanged; the step runner also ``forget(_:)``s what a step rewrote.
+/// A cached digest is reused only while the file's ``FileIdentity`` is unchanged; the step
+/// runner also ``forget(_:)``s what a step rewrote.
 /// ``prefetch(_:)`` starts hashing on a background thread, so that hashing a step's inputs
 /// overlaps the step's own work and hashing its outputs overlaps the next step.
 public final class FileHashes: @unchecked Sendable {
-    private struct Identity: Equatable {
-        var device: UInt64, inode: UInt64, size: Int64
-        var modified: timespec, changed: timespec
-
-        static func == (a: Identity, b: Identity) -> Bool {
-            a.device == b.device && a.inode == b.inode && a.size == b.size
-                && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
-                && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
-        }
-    }
-
     /// One digest, finished or being computed.
     private final class Job: @unchecked Sendable {
-        let identity: Identity
+        let identity: FileIdentity
         let done = DispatchGroup()
         var result: Result<String, Error> = .failure(CocoaError(.fileReadUnknown))
-        init(identity: Identity) { self.identity = identity }
+        init(identity: FileIdentity) { self.identity = identity }
     }
 
     private let lock = NSLock()
@@ -87,17 +76,10 @@ public final class FileHashes: @unchecked Sendable {
 
     private static func key(_ url: URL) -> String { url.standardizedFileURL.path }
 
-    private static func identity(of path: String) throws -> Identity {
-        var s = stat()
-        guard stat(path, &s) == 0 else {
+    private static func identity(of path: String) throws -> FileIdentity {
+        guard let id = FileIdentity.of(path) else {
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
         }
-        #if canImport(Darwin)
-        let (modified, changed) = (s.st_mtimespec, s.st_ctimespec)
-        #else
-        let (modified, changed) = (s.st_mtim, s.st_ctim)
-        #endif
-        return Identity(device: UInt64(s.st_dev), inode: UInt64(s.st_ino), size: Int64(s.st_size),
-                        modified: modified, changed: changed)
+        return id
     }
 }

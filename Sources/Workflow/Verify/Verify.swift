@@ -23,6 +23,9 @@ public enum Verify {
         public var layerReport: URL? = nil
         public var threads: Int = Parallel.availableCores
         public var showProgress = true
+        /// The content of `data` when the caller already loaded it (the pipeline, for its
+        /// calibrate step); nil reads the file.
+        public var dataset: ProcessedDataset? = nil
 
         public init(data: URL, fp32: URL, int8: URL) {
             self.data = data
@@ -40,7 +43,7 @@ public enum Verify {
     }
 
     public static func run(_ options: Options) throws -> VerifyReport {
-        let dataset = try ProcessedDataset.load(options.data)
+        let dataset = try options.dataset ?? ProcessedDataset.load(options.data)
         let allSubjects = dataset.subject.scalars(as: Int64.self).map(Int.init)
         let subjects = options.subjects ?? SubjectSplit.heldOut(Array(Set(allSubjects)).sorted())
         let selected = allSubjects.indices.filter { subjects.contains(allSubjects[$0]) }
