@@ -24,9 +24,13 @@ public enum Calibrator {
         }
     }
 
-    /// Activation ranges of every value ``QDQRule/tensorsToCalibrate(_:)`` lists.
+    /// Activation ranges of every value ``QDQRule/tensorsToCalibrate(_:)`` lists. `runner` compiles
+    /// one-node graphs; `wholeGraph`, when given, compiles the whole graph with the calibrated
+    /// values as extra outputs instead (an engine that runs any graph, e.g. NN's FP32 executor).
+    /// Clips are split over `options.threads` workers: `clip` may be called from several threads.
     public static func ranges(_ graph: Graph, clipCount: Int, clip: (Int) throws -> Tensor,
-                              options: QuantizationOptions, runner: @escaping FloatRunnerFactory) throws -> [String: TensorRange] {
+                              options: QuantizationOptions, runner: @escaping FloatRunnerFactory,
+                              wholeGraph: FloatRunnerFactory? = nil) throws -> [String: TensorRange] {
         guard clipCount > 0 else { throw QuantizationError.noCalibrationData }
         guard graph.inputs.count == 1, let input = graph.inputs.first else {
             throw QuantizationError.unsupportedGraph("calibration needs a graph with one input, this one has \(graph.inputs.count)")
@@ -36,15 +40,16 @@ public enum Calibrator {
         // Clips are split over `options.threads` workers, each with its own interpreter and
         // observers; min/max (and, below, fixed-bin counts) merge exactly in any order.
         let workers = ClipWorkers.split(clips: clipCount, threads: options.threads).workers
-        let interpreters = (0..<min(workers, clipCount)).map { _ in NodeInterpreter(graph: graph, factory: runner) }
+        let interpreters = try (0..<min(workers, clipCount)).map { _ in
+            try NodeInterpreter.make(graph, taps: names, runner: runner, wholeGraph: wholeGraph)
+        }
         let perWorker = try ClipWorkers.run(clips: clipCount, workers: interpreters.count) { w, clips in
             var seen: [String: MinMaxObserver] = [:]
             for i in clips {
                 let x = try clip(i)
                 try validate(x, index: i, input: input)
-                _ = try interpreters[w].run([input.name: x]) { name, t in
+                _ = try interpreters[w].runTapped([input.name: x]) { name, t in
                     if wanted.contains(name) { seen[name, default: MinMaxObserver()].observe(t) }
-                    return t
                 }
             }
             return seen
@@ -65,9 +70,8 @@ public enum Calibrator {
             let filled = try ClipWorkers.run(clips: clipCount, workers: interpreters.count) { w, clips in
                 var hist = start
                 for i in clips {
-                    _ = try interpreters[w].run([input.name: try clip(i)]) { name, t in
+                    _ = try interpreters[w].runTapped([input.name: try clip(i)]) { name, t in
                         if wanted.contains(name) { hist[name]?.observe(t) }
-                        return t
                     }
                 }
                 return hist

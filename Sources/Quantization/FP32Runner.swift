@@ -28,8 +28,8 @@ extension QDQQuantizer {
     /// ``quantize(_:calibration:options:runner:reportClipLimit:)`` on NN's FP32 executor.
     public static func quantize(_ fp32: Graph, calibration: [Tensor], options: QuantizationOptions = QuantizationOptions(),
                                 reportClipLimit: Int? = 32) throws -> QuantizationResult {
-        try quantize(fp32, calibration: calibration, options: options,
-                     runner: FP32Runner.factory(threads: FP32Runner.threadsPerWorker(clips: calibration.count, threads: options.threads)),
-                     reportClipLimit: reportClipLimit)
+        let factory = FP32Runner.factory(threads: FP32Runner.threadsPerWorker(clips: calibration.count, threads: options.threads))
+        return try quantize(fp32, clipCount: calibration.count, clip: { calibration[$0] }, options: options,
+                            runner: factory, reportClipLimit: reportClipLimit, wholeGraph: factory)
     }
 }

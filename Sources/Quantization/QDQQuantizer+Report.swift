@@ -23,9 +23,11 @@ extension QDQQuantizer {
 
     /// SQNR of every quantized activation of `qdq` against the same tensor in `fp32`, measured on
     /// clips `0..<clipCount` split over `threads` workers (each with its own FP32 and fake-quant
-    /// interpreters; `clip` may be called from several threads at once).
+    /// interpreters; `clip` may be called from several threads at once). `wholeGraph`, when given,
+    /// runs the FP32 reference as one graph (see ``Calibrator/ranges(_:clipCount:clip:options:runner:wholeGraph:)``).
     public static func measureReport(fp32: Graph, qdq: Graph, clipCount: Int, clip: (Int) throws -> Tensor,
-                                     runner: @escaping FloatRunnerFactory, threads: Int = 1) throws -> LayerReport {
+                                     runner: @escaping FloatRunnerFactory, threads: Int = 1,
+                                     wholeGraph: FloatRunnerFactory? = nil) throws -> LayerReport {
         let taps = Self.taps(qdq)
         let byTensor = Dictionary(taps.indices.map { (taps[$0].tensor, $0) }, uniquingKeysWith: { a, _ in a })
         let byDQ = Dictionary(taps.indices.map { (taps[$0].dqOutput, $0) }, uniquingKeysWith: { a, _ in a })
@@ -35,14 +37,14 @@ extension QDQQuantizer {
         _ = try FakeQuantExecutor(graph: qdq, runner: runner)  // graph checks before any worker starts
         let workers = ClipWorkers.split(clips: clipCount, threads: threads).workers
         let perWorker = try ClipWorkers.run(clips: clipCount, workers: workers) { _, clips -> [ClipSums] in
-            let reference = NodeInterpreter(graph: fp32, factory: runner)
+            let reference = try NodeInterpreter.make(fp32, taps: taps.map(\.tensor), runner: runner, wholeGraph: wholeGraph)
             let fake = try FakeQuantExecutor(graph: qdq, runner: runner)
             var sums: [ClipSums] = []
             for c in clips {
                 let x = try clip(c)
                 var s = ClipSums(taps: taps.count)
                 var kept: [Int: Tensor] = [:]
-                let ref = try reference.run([input.name: x]) { name, t in
+                let ref = try reference.runTapped([input.name: x]) { name, t in
                     if let i = byTensor[name] {
                         kept[i] = t
                         let r = t.toFloat32().withUnsafeBufferPointer(of: Float.self) {
@@ -51,7 +53,6 @@ extension QDQQuantizer {
                         s.localNoise[i] += r.noise
                         s.clipped[i] += r.clipped
                     }
-                    return t
                 }[output.name]!
                 let got = try fake.run(x) { name, t in
                     guard let i = byDQ[name], let r = kept[i] else { return }

@@ -23,15 +23,19 @@ public enum QDQQuantizer {
                      runner: runner, reportClipLimit: reportClipLimit)
     }
 
-    /// Same, with clips produced on demand (a view into a large tensor, a file…).
+    /// Same, with clips produced on demand (a view into a large tensor, a file…); `clip` may be
+    /// called from several threads at once (clips are split over `options.threads` workers).
+    /// `wholeGraph`: see ``Calibrator/ranges(_:clipCount:clip:options:runner:wholeGraph:)``.
     public static func quantize(_ fp32: Graph, clipCount: Int, clip: (Int) throws -> Tensor,
                                 options: QuantizationOptions = QuantizationOptions(),
-                                runner: @escaping FloatRunnerFactory, reportClipLimit: Int? = 32) throws -> QuantizationResult {
-        let ranges = try Calibrator.ranges(fp32, clipCount: clipCount, clip: clip, options: options, runner: runner)
+                                runner: @escaping FloatRunnerFactory, reportClipLimit: Int? = 32,
+                                wholeGraph: FloatRunnerFactory? = nil) throws -> QuantizationResult {
+        let ranges = try Calibrator.ranges(fp32, clipCount: clipCount, clip: clip, options: options, runner: runner,
+                                           wholeGraph: wholeGraph)
         let qdq = try QDQInsertion.apply(fp32, ranges: ranges, options: options)
         let reportClips = min(clipCount, reportClipLimit ?? clipCount)
         let report = try measureReport(fp32: fp32, qdq: qdq, clipCount: reportClips, clip: clip, runner: runner,
-                                       threads: options.threads)
+                                       threads: options.threads, wholeGraph: wholeGraph)
         return QuantizationResult(graph: qdq, ranges: ranges, layerReport: report)
     }
 }

@@ -40,15 +40,17 @@ public enum QuantizeModel {
     /// Reads, calibrates, quantizes, writes (atomically) on NN's FP32 executor: calibration clips
     /// are split over `quantization.threads` workers, each executor gets the threads left over.
     public static func run(_ o: Options) throws -> Result {
-        try run(o) { clips in FP32Runner.factory(threads: FP32Runner.threadsPerWorker(clips: clips, threads: o.quantization.threads)) }
+        try run(o, wholeGraph: true) { clips in
+            FP32Runner.factory(threads: FP32Runner.threadsPerWorker(clips: clips, threads: o.quantization.threads))
+        }
     }
 
     /// Same with another float engine: `runner(clipCount)` gives the factory of the float graphs.
     public static func run(_ o: Options, runner: @escaping FloatRunnerFactory) throws -> Result {
-        try run(o) { _ in runner }
+        try run(o, wholeGraph: false) { _ in runner }
     }
 
-    private static func run(_ o: Options, makeRunner: (Int) -> FloatRunnerFactory) throws -> Result {
+    private static func run(_ o: Options, wholeGraph: Bool, makeRunner: (Int) -> FloatRunnerFactory) throws -> Result {
         let fp32 = try ONNXReader.read(o.model)
         if fp32.nodes.contains(where: { if case .quantizeLinear = $0.op { return true }; if case .dequantizeLinear = $0.op { return true }; return false }) {
             throw CalibrationData.FileError(path: o.model.path, reason: "is already quantized (it has QuantizeLinear/DequantizeLinear nodes); pass the FP32 model")
@@ -59,7 +61,8 @@ public enum QuantizeModel {
         let result: QuantizationResult
         do {
             result = try QDQQuantizer.quantize(fp32, clipCount: n, clip: { clips.batch($0..<($0 + 1)) },
-                                               options: o.quantization, runner: runner, reportClipLimit: o.reportClips)
+                                               options: o.quantization, runner: runner, reportClipLimit: o.reportClips,
+                                               wholeGraph: wholeGraph ? runner : nil)
         } catch let e as QuantizationError {
             if case .badCalibrationClip = e {
                 throw CalibrationData.FileError(path: o.calibration.path, reason: "\(e.description) Use clips shaped like the model input \(fp32.inputs.first?.shape ?? []).")
