@@ -24,26 +24,38 @@ public enum Calibrator {
         }
     }
 
-    /// Activation ranges of every value ``QDQRule/tensorsToCalibrate(_:)`` lists.
+    /// Activation ranges of every value ``QDQRule/tensorsToCalibrate(_:)`` lists. `runner` compiles
+    /// one-node graphs; `wholeGraph`, when given, compiles the whole graph with the calibrated
+    /// values as extra outputs instead (an engine that runs any graph, e.g. NN's FP32 executor).
+    /// Clips are split over `options.threads` workers: `clip` may be called from several threads.
     public static func ranges(_ graph: Graph, clipCount: Int, clip: (Int) throws -> Tensor,
-                              options: QuantizationOptions, runner: @escaping FloatRunnerFactory) throws -> [String: TensorRange] {
+                              options: QuantizationOptions, runner: @escaping FloatRunnerFactory,
+                              wholeGraph: FloatRunnerFactory? = nil) throws -> [String: TensorRange] {
         guard clipCount > 0 else { throw QuantizationError.noCalibrationData }
         guard graph.inputs.count == 1, let input = graph.inputs.first else {
             throw QuantizationError.unsupportedGraph("calibration needs a graph with one input, this one has \(graph.inputs.count)")
         }
         let names = QDQRule.tensorsToCalibrate(graph)
         let wanted = Set(names)
-        let interpreter = NodeInterpreter(graph: graph, factory: runner)
-
-        var minMax: [String: MinMaxObserver] = [:]
-        for i in 0..<clipCount {
-            let x = try clip(i)
-            try validate(x, index: i, input: input)
-            _ = try interpreter.run([input.name: x]) { name, t in
-                if wanted.contains(name) { minMax[name, default: MinMaxObserver()].observe(t) }
-                return t
-            }
+        // Clips are split over `options.threads` workers, each with its own interpreter and
+        // observers; min/max (and, below, fixed-bin counts) merge exactly in any order.
+        let workers = ClipWorkers.split(clips: clipCount, threads: options.threads).workers
+        let interpreters = try (0..<min(workers, clipCount)).map { _ in
+            try NodeInterpreter.make(graph, taps: names, runner: runner, wholeGraph: wholeGraph)
         }
+        let perWorker = try ClipWorkers.run(clips: clipCount, workers: interpreters.count) { w, clips in
+            var seen: [String: MinMaxObserver] = [:]
+            for i in clips {
+                let x = try clip(i)
+                try validate(x, index: i, input: input)
+                _ = try interpreters[w].runTapped([input.name: x]) { name, t in
+                    if wanted.contains(name) { seen[name, default: MinMaxObserver()].observe(t) }
+                }
+            }
+            return seen
+        }
+        var minMax: [String: MinMaxObserver] = [:]
+        for seen in perWorker { for (name, o) in seen { minMax[name, default: MinMaxObserver()].merge(o) } }
         var result: [String: TensorRange] = [:]
         switch options.method {
         case .minMax:
@@ -54,14 +66,18 @@ public enum Calibrator {
         case .percentile, .entropy:
             let kind: HistogramObserver.Kind = options.method == .percentile ? .absolute : .signed
             let bins = options.method == .percentile ? options.percentileBins : options.entropyBins
-            var hist = minMax.mapValues { HistogramObserver(kind: kind, binCount: bins, fixedRange: $0) }
-            for i in 0..<clipCount {
-                let x = try clip(i)
-                _ = try interpreter.run([input.name: x]) { name, t in
-                    if wanted.contains(name) { hist[name]?.observe(t) }
-                    return t
+            let start = minMax.mapValues { HistogramObserver(kind: kind, binCount: bins, fixedRange: $0) }
+            let filled = try ClipWorkers.run(clips: clipCount, workers: interpreters.count) { w, clips in
+                var hist = start
+                for i in clips {
+                    _ = try interpreters[w].runTapped([input.name: try clip(i)]) { name, t in
+                        if wanted.contains(name) { hist[name]?.observe(t) }
+                    }
                 }
+                return hist
             }
+            var hist = filled[0]
+            for other in filled.dropFirst() { for (name, h) in other { hist[name]?.mergeFixed(h) } }
             for (name, h) in hist {
                 let r = options.method == .percentile
                     ? h.percentileRange(options.percentile)

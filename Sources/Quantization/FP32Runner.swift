@@ -9,6 +9,12 @@ public enum FP32Runner {
     public static func factory(threads: Int = Parallel.availableCores) -> FloatRunnerFactory {
         { graph in try FP32Executor(graph: graph, threads: threads) }
     }
+
+    /// Executor threads for each clip worker when calibration splits `clips` clips over `threads`
+    /// threads (one per clip worker; more when there are fewer clips than threads).
+    public static func threadsPerWorker(clips: Int, threads: Int) -> Int {
+        ClipWorkers.split(clips: clips, threads: threads).threadsEach
+    }
 }
 
 extension FakeQuantExecutor {
@@ -22,7 +28,8 @@ extension QDQQuantizer {
     /// ``quantize(_:calibration:options:runner:reportClipLimit:)`` on NN's FP32 executor.
     public static func quantize(_ fp32: Graph, calibration: [Tensor], options: QuantizationOptions = QuantizationOptions(),
                                 reportClipLimit: Int? = 32) throws -> QuantizationResult {
-        try quantize(fp32, calibration: calibration, options: options,
-                     runner: FP32Runner.factory(threads: options.threads), reportClipLimit: reportClipLimit)
+        let factory = FP32Runner.factory(threads: FP32Runner.threadsPerWorker(clips: calibration.count, threads: options.threads))
+        return try quantize(fp32, clipCount: calibration.count, clip: { calibration[$0] }, options: options,
+                            runner: factory, reportClipLimit: reportClipLimit, wholeGraph: factory)
     }
 }

@@ -127,6 +127,15 @@ public struct HistogramObserver: Hashable, Sendable {
         }
     }
 
+    /// Adds the counts of `other`, an observer made from the same `fixedRange` that saw other
+    /// batches: bins are identical, so the sum equals one observer seeing all the batches.
+    mutating func mergeFixed(_ other: HistogramObserver) {
+        precondition(fixed && other.fixed && histogram?.edges == other.histogram?.edges, "merging histograms with different bins")
+        guard var h = histogram, let o = other.histogram else { return }
+        for i in h.counts.indices { h.counts[i] += o.counts[i] }
+        histogram = h
+    }
+
     /// Folds one tensor in.
     public mutating func observe(_ tensor: Tensor) {
         let t = tensor.toFloat32()

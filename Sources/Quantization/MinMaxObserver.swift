@@ -17,10 +17,37 @@ public struct MinMaxObserver: Hashable, Sendable {
     /// True once at least one value was seen.
     public var hasData: Bool { count > 0 }
 
-    /// Folds one batch in.
+    /// Folds one batch in. Sixteen lanes at a time: a NaN compares false with everything, so it
+    /// never becomes a min or max and is not counted, exactly as in the scalar loop at the end.
     public mutating func observe(_ values: UnsafeBufferPointer<Float>) {
-        var lo = min, hi = max, alo = absMin, ahi = absMax, n = 0
-        for v in values where !v.isNaN {
+        guard let base = values.baseAddress else { return }
+        typealias V = SIMD16<Float>
+        let lanes = V.scalarCount
+        let vectors = values.count / lanes
+        var n = 0
+        if vectors > 0 {
+            var lo = V(repeating: min), hi = V(repeating: max), alo = V(repeating: absMin), ahi = V(repeating: absMax)
+            var seen = SIMD16<Int32>(repeating: 0)
+            let raw = UnsafeRawPointer(base)
+            for i in 0..<vectors {
+                let v = raw.loadUnaligned(fromByteOffset: i * lanes * 4, as: V.self)
+                lo.replace(with: v, where: v .< lo)
+                hi.replace(with: v, where: v .> hi)
+                let a = unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt32>.self) & 0x7fff_ffff, to: V.self)  // |v|
+                alo.replace(with: a, where: a .< alo)
+                ahi.replace(with: a, where: a .> ahi)
+                seen.replace(with: seen &+ 1, where: v .== v)
+            }
+            for l in 0..<lanes {
+                if lo[l] < min { min = lo[l] }
+                if hi[l] > max { max = hi[l] }
+                if alo[l] < absMin { absMin = alo[l] }
+                if ahi[l] > absMax { absMax = ahi[l] }
+                n += Int(seen[l])
+            }
+        }
+        var lo = min, hi = max, alo = absMin, ahi = absMax
+        for v in UnsafeBufferPointer(rebasing: values[(vectors * lanes)...]) where !v.isNaN {
             if v < lo { lo = v }
             if v > hi { hi = v }
             let a = Swift.abs(v)

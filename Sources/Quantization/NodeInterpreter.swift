@@ -13,7 +13,10 @@ public typealias FloatRunnerFactory = (Graph) throws -> FloatGraphRunner
 /// Runs a graph node by node so that every intermediate value can be observed or rewritten in
 /// between: the float ops through one-node graphs of the FP32 executor (compiled on first use,
 /// per input shapes), `QuantizeLinear`/`DequantizeLinear` by the float reference kernels.
-/// DequantizeLinear of constants (int8 weights, int32 biases) is folded once, at init.
+/// DequantizeLinear of constants (int8 weights, int32 biases) is folded once, at init. A
+/// QuantizeLinear whose only reader is a DequantizeLinear with the same scale and zero point runs
+/// as one fake-quant step (``QuantizeLinearKernels/fakeQuantize(_:scale:zeroPoint:axis:)``): the
+/// integer tensor between them is never made, so `observe` does not see it.
 final class NodeInterpreter {
     let graph: Graph
     private let factory: FloatRunnerFactory
@@ -21,6 +24,9 @@ final class NodeInterpreter {
     private var constants: [String: Tensor]
     /// Index of the last node reading each value, to free values early.
     private let lastUse: [String: Int]
+    /// QuantizeLinear index → index of the DequantizeLinear it is fused with.
+    private let fusedPairs: [Int: Int]
+    private let fusedDequantize: Set<Int>
 
     init(graph: Graph, factory: @escaping FloatRunnerFactory) {
         self.graph = graph
@@ -38,6 +44,20 @@ final class NodeInterpreter {
         for (i, n) in graph.nodes.enumerated() { for v in n.inputs { last[v] = i } }
         for o in graph.outputs { last[o.name] = Int.max }
         self.lastUse = last
+        var readers: [String: [Int]] = [:]
+        for (i, n) in graph.nodes.enumerated() { for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) } }
+        var pairs: [Int: Int] = [:]
+        for (i, q) in graph.nodes.enumerated() {
+            guard case .quantizeLinear(let qAxis) = q.op, q.outputs.count == 1, last[q.outputs[0]] != Int.max,
+                  let r = readers[q.outputs[0]], r.count == 1, r[0] > i else { continue }
+            let dq = graph.nodes[r[0]]
+            guard case .dequantizeLinear(let dqAxis) = dq.op, dq.inputs[0] == q.outputs[0], qAxis == dqAxis,
+                  Array(q.inputs.dropFirst()) == Array(dq.inputs.dropFirst()),
+                  q.inputs.dropFirst().allSatisfy({ $0.isEmpty || constants[$0] != nil }) else { continue }
+            pairs[i] = r[0]
+        }
+        self.fusedPairs = pairs
+        self.fusedDequantize = Set(pairs.values)
     }
 
     /// Runs the graph. `observe(value, tensor)` sees every value a node writes, and may replace it
@@ -56,9 +76,14 @@ final class NodeInterpreter {
             throw QuantizationError.unsupportedGraph("value '\(name)' is read before it is written")
         }
         for (index, node) in graph.nodes.enumerated() {
-            if node.outputs.allSatisfy({ constants[$0] != nil }) { continue }
+            if fusedDequantize.contains(index) || node.outputs.allSatisfy({ constants[$0] != nil }) { continue }
             var outputs: [String: Tensor] = [:]
             switch node.op {
+            case .quantizeLinear(let axis) where fusedPairs[index] != nil:
+                let dq = graph.nodes[fusedPairs[index]!]
+                outputs[dq.outputs[0]] = QuantizeLinearKernels.fakeQuantize(
+                    try value(node.inputs[0])!, scale: try value(node.inputs[1])!,
+                    zeroPoint: node.inputs.count > 2 ? try value(node.inputs[2]) : nil, axis: axis)
             case .quantizeLinear(let axis):
                 outputs[node.outputs[0]] = QuantizeLinearKernels.quantize(
                     try value(node.inputs[0])!, scale: try value(node.inputs[1])!,
@@ -73,7 +98,8 @@ final class NodeInterpreter {
                 let runner = try runner(for: index, feed: feed)
                 outputs = try runner.run(feed)
             }
-            for name in node.outputs where !name.isEmpty {
+            let written = fusedPairs[index].map { graph.nodes[$0].outputs } ?? node.outputs
+            for name in written where !name.isEmpty {
                 guard let t = outputs[name] else {
                     throw QuantizationError.unsupportedGraph("node '\(node.name)' did not produce '\(name)'")
                 }

@@ -2,54 +2,110 @@ import TensorCore
 
 /// Float reference of ONNX `QuantizeLinear` / `DequantizeLinear` (per tensor, or per axis when
 /// the scale has more than one element), used by the fake-quant executor and tests.
+///
+/// The loops read and write the tensors' own storage by dtype (no `[Double]` or `[Int32]`
+/// staging copies): the fake-quant pass of the per-layer report runs them on every activation.
 public enum QuantizeLinearKernels {
-    /// Per-element channel index for a per-axis scale of `channels` elements on `axis`.
-    private static func channelStride(_ shape: [Int], axis: Int) -> (inner: Int, channels: Int) {
+    /// `(outer, channels, inner)` of a per-axis scale of `channels` elements on `axis`; per tensor
+    /// (one scale) is `(1, 1, count)`.
+    private static func blocks(_ shape: [Int], axis: Int, scales: Int) -> (outer: Int, channels: Int, inner: Int) {
+        let count = shape.reduce(1, *)
+        if scales == 1 { return (1, 1, count) }
         let a = axis < 0 ? axis + shape.count : axis
-        return (shape[(a + 1)...].reduce(1, *), shape[a])
+        let inner = shape[(a + 1)...].reduce(1, *)
+        return (count / max(1, inner * shape[a]), shape[a], inner)
+    }
+
+    private static func parameters(scale: Tensor, zeroPoint: Tensor?) -> [QuantParameters] {
+        let scales = scale.floatValues()
+        let zps = zeroPoint.map { $0.doubleValues().map { Int32($0) } } ?? [Int32](repeating: 0, count: scales.count)
+        return zip(scales, zps).map { QuantParameters(scale: $0, zeroPoint: $1) }
+    }
+
+    /// Calls `body(p, range)` for every run of `inner` consecutive elements sharing one channel's
+    /// parameters (`range` indexes the flat tensor).
+    private static func forEachRun(_ shape: [Int], axis: Int, _ params: [QuantParameters],
+                                   _ body: (QuantParameters, Range<Int>) -> Void) {
+        let (outer, channels, inner) = blocks(shape, axis: axis, scales: params.count)
+        for o in 0..<outer {
+            for c in 0..<channels {
+                let start = (o * channels + c) * inner
+                body(params[c], start..<(start + inner))
+            }
+        }
     }
 
     /// `QuantizeLinear(x, scale, zeroPoint)`; the result has the zero point's dtype (uint8 when absent, as in ONNX).
     public static func quantize(_ x: Tensor, scale: Tensor, zeroPoint: Tensor?, axis: Int) -> Tensor {
-        let xs = x.floatValues()
-        let scales = scale.floatValues()
+        let params = parameters(scale: scale, zeroPoint: zeroPoint)
         let dtype = zeroPoint?.dtype ?? .uint8  // ONNX: uint8 when the zero point is absent
-        let zps = zeroPoint.map { $0.doubleValues().map { Int32($0) } } ?? [Int32](repeating: 0, count: scales.count)
         let range = QuantRange.of(dtype)
-        var out = [Int32](repeating: 0, count: xs.count)
-        if scales.count == 1 {
-            let p = QuantParameters(scale: scales[0], zeroPoint: zps[0])
-            for i in xs.indices { out[i] = QuantizationMath.quantize(xs[i], p, range) }
-        } else {
-            let (inner, channels) = channelStride(x.shape, axis: axis)
-            for i in xs.indices {
-                let c = (i / inner) % channels
-                out[i] = QuantizationMath.quantize(xs[i], QuantParameters(scale: scales[c], zeroPoint: zps[c]), range)
+        let xf = x.toFloat32()
+        var out = Tensor(zeros: x.shape, dtype: dtype)
+        func fill<T: TensorScalar & FixedWidthInteger>(_: T.Type) {
+            xf.withUnsafeBufferPointer(of: Float.self) { xs in
+                out.withUnsafeMutableBufferPointer(of: T.self) { ys in
+                    forEachRun(x.shape, axis: axis, params) { p, run in
+                        for i in run { ys[i] = T(QuantizationMath.quantize(xs[i], p, range)) }
+                    }
+                }
             }
         }
         switch dtype {
-        case .int8: return Tensor(shape: x.shape, scalars: out.map { Int8($0) })
-        case .uint8: return Tensor(shape: x.shape, scalars: out.map { UInt8($0) })
-        case .int32: return Tensor(shape: x.shape, scalars: out)
+        case .int8: fill(Int8.self)
+        case .uint8: fill(UInt8.self)
+        case .int32: fill(Int32.self)
         default: preconditionFailure("QuantizeLinear to \(dtype) is not supported")
         }
+        return out
     }
 
     /// `DequantizeLinear(q, scale, zeroPoint)` to float32.
     public static func dequantize(_ q: Tensor, scale: Tensor, zeroPoint: Tensor?, axis: Int) -> Tensor {
-        let qs = q.doubleValues()
-        let scales = scale.floatValues()
-        let zps = zeroPoint.map { $0.doubleValues() } ?? [Double](repeating: 0, count: scales.count)
-        var out = [Float](repeating: 0, count: qs.count)
-        if scales.count == 1 {
-            for i in qs.indices { out[i] = Float(Int32(qs[i]) - Int32(zps[0])) * scales[0] }
-        } else {
-            let (inner, channels) = channelStride(q.shape, axis: axis)
-            for i in qs.indices {
-                let c = (i / inner) % channels
-                out[i] = Float(Int32(qs[i]) - Int32(zps[c])) * scales[c]
+        let params = parameters(scale: scale, zeroPoint: zeroPoint)
+        var out = Tensor(zeros: q.shape)
+        func read<T: TensorScalar & BinaryInteger>(_: T.Type) {
+            q.withUnsafeBufferPointer(of: T.self) { qs in
+                out.withUnsafeMutableBufferPointer(of: Float.self) { ys in
+                    forEachRun(q.shape, axis: axis, params) { p, run in
+                        for i in run { ys[i] = QuantizationMath.dequantize(Int32(qs[i]), p) }
+                    }
+                }
             }
         }
-        return Tensor(shape: q.shape, scalars: out)
+        switch q.dtype {
+        case .int8: read(Int8.self)
+        case .uint8: read(UInt8.self)
+        case .int32: read(Int32.self)
+        default:
+            let qs = q.doubleValues()
+            out.withUnsafeMutableBufferPointer(of: Float.self) { ys in
+                forEachRun(q.shape, axis: axis, params) { p, run in
+                    for i in run { ys[i] = QuantizationMath.dequantize(Int32(qs[i]), p) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// `DequantizeLinear(QuantizeLinear(x))` in one pass, float32 to float32: what a Q → DQ pair
+    /// computes, without the integer tensor in between (the fake-quant executor's rounding).
+    public static func fakeQuantize(_ x: Tensor, scale: Tensor, zeroPoint: Tensor?, axis: Int) -> Tensor {
+        let params = parameters(scale: scale, zeroPoint: zeroPoint)
+        let range = QuantRange.of(zeroPoint?.dtype ?? .uint8)
+        let xf = x.toFloat32()
+        var out = Tensor(zeros: x.shape)
+        xf.withUnsafeBufferPointer(of: Float.self) { xs in
+            out.withUnsafeMutableBufferPointer(of: Float.self) { ys in
+                forEachRun(x.shape, axis: axis, params) { p, run in
+                    if let grid = FakeQuantGrid(p, range) {
+                        for i in run { ys[i] = grid.apply(xs[i]) }
+                    } else {
+                        for i in run { ys[i] = QuantizationMath.fakeQuantize(xs[i], p, range) }
+                    }
+                }
+            }
+        }
+        return out
     }
 }

@@ -41,6 +41,8 @@ public enum CalibrationData {
         public var available: Int
         public var indices: [Int]
         public var clipShape: [Int]
+        /// The clips written, `[k, 3, T, H, W]` float32 (what reading the output back gives).
+        public var clips: Tensor
     }
 
     /// `rppg calibrate`: `numSamples` clips of `data` chosen at random without replacement
@@ -50,16 +52,27 @@ public enum CalibrationData {
         guard numSamples > 0 else {
             throw FileError(path: output.path, reason: "--num-samples must be at least 1 (got \(numSamples))")
         }
-        let clips = try loadClips(data)
+        return try calibrate(clips: try loadClips(data), output: output, numSamples: numSamples, seed: seed)
+    }
+
+    /// The same from clips already loaded (`[N, 3, T, H, W]` float32, as ``loadClips(_:)`` returns).
+    public static func calibrate(clips: Tensor, output: URL, numSamples: Int = 200, seed: UInt64 = 0) throws -> Summary {
+        guard numSamples > 0 else {
+            throw FileError(path: output.path, reason: "--num-samples must be at least 1 (got \(numSamples))")
+        }
+        guard clips.dtype == .float32, clips.rank == 5, clips.shape[0] > 0 else {
+            throw FileError(path: output.path, reason: "calibration needs float32 clips [N > 0, 3, T, H, W], got \(clips.dtype.rawValue) \(clips.shape)")
+        }
         let n = clips.shape[0]
         let indices = sample(count: n, take: numSamples, seed: seed)
-        let chosen = Tensor(concatenatingBatches: indices.map { clips.batch($0..<($0 + 1)) })
+        // All clips in order (fewer clips than samples asked for) is the tensor itself: no copy.
+        let chosen = indices.count == n ? clips : Tensor(concatenatingBatches: indices.map { clips.batch($0..<($0 + 1)) })
         let value = PickleValue.stringDict([
             ("clips", .tensor(chosen)),
             ("indices", .tensor(Tensor(shape: [indices.count], scalars: indices.map { Int64($0) }))),
         ])
         try TorchFile.save(value, to: output)
-        return Summary(available: n, indices: indices, clipShape: Array(clips.shape.dropFirst()))
+        return Summary(available: n, indices: indices, clipShape: Array(clips.shape.dropFirst()), clips: chosen)
     }
 
     /// `take` distinct indices of `0..<count` (all when `take >= count`), sorted, from a partial

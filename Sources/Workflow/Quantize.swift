@@ -14,6 +14,9 @@ public enum QuantizeModel {
         public var quantization: QuantizationOptions
         /// Clips the per-layer report is measured on (0 skips it).
         public var reportClips: Int
+        /// The content of `calibration` when the caller already holds it (the pipeline keeps what
+        /// its calibrate step just wrote); nil reads the file.
+        public var clips: Tensor?
 
         public init(model: URL, calibration: URL, output: URL,
                     quantization: QuantizationOptions = QuantizationOptions(), reportClips: Int = 0) {
@@ -34,19 +37,32 @@ public enum QuantizeModel {
         public var dequantizeNodes: Int
     }
 
-    /// Reads, calibrates, quantizes, writes (atomically). `runner` compiles float graphs (NN's FP32
-    /// executor in the product).
+    /// Reads, calibrates, quantizes, writes (atomically) on NN's FP32 executor: calibration clips
+    /// are split over `quantization.threads` workers, each executor gets the threads left over.
+    public static func run(_ o: Options) throws -> Result {
+        try run(o, wholeGraph: true) { clips in
+            FP32Runner.factory(threads: FP32Runner.threadsPerWorker(clips: clips, threads: o.quantization.threads))
+        }
+    }
+
+    /// Same with another float engine: `runner(clipCount)` gives the factory of the float graphs.
     public static func run(_ o: Options, runner: @escaping FloatRunnerFactory) throws -> Result {
+        try run(o, wholeGraph: false) { _ in runner }
+    }
+
+    private static func run(_ o: Options, wholeGraph: Bool, makeRunner: (Int) -> FloatRunnerFactory) throws -> Result {
         let fp32 = try ONNXReader.read(o.model)
         if fp32.nodes.contains(where: { if case .quantizeLinear = $0.op { return true }; if case .dequantizeLinear = $0.op { return true }; return false }) {
             throw CalibrationData.FileError(path: o.model.path, reason: "is already quantized (it has QuantizeLinear/DequantizeLinear nodes); pass the FP32 model")
         }
-        let clips = try CalibrationData.loadClips(o.calibration)
+        let clips = try o.clips ?? CalibrationData.loadClips(o.calibration)
         let n = clips.shape[0]
+        let runner = makeRunner(n)
         let result: QuantizationResult
         do {
             result = try QDQQuantizer.quantize(fp32, clipCount: n, clip: { clips.batch($0..<($0 + 1)) },
-                                               options: o.quantization, runner: runner, reportClipLimit: o.reportClips)
+                                               options: o.quantization, runner: runner, reportClipLimit: o.reportClips,
+                                               wholeGraph: wholeGraph ? runner : nil)
         } catch let e as QuantizationError {
             if case .badCalibrationClip = e {
                 throw CalibrationData.FileError(path: o.calibration.path, reason: "\(e.description) Use clips shaped like the model input \(fp32.inputs.first?.shape ?? []).")

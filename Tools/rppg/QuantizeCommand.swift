@@ -62,8 +62,7 @@ struct QuantizeCommand: ParsableCommand {
             let r = try QuantizeModel.run(
                 QuantizeModel.Options(model: URL(fileURLWithPath: model), calibration: URL(fileURLWithPath: calibration),
                                       output: URL(fileURLWithPath: output), quantization: options,
-                                      reportClips: report ? reportClips : 0),
-                runner: FP32Runner.factory(threads: threads))
+                                      reportClips: report ? reportClips : 0))
             print("Wrote \(output): \(r.quantizeNodes) QuantizeLinear, \(r.dequantizeNodes) DequantizeLinear; "
                   + "\(m.rawValue), \(options.perChannel ? "per-channel" : "per-tensor") weights, "
                   + "\(options.activationType.rawValue) activations, \(r.clipCount) calibration clips")

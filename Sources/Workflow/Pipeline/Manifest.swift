@@ -34,17 +34,17 @@ public struct Manifest: Codable {
     }
 
     /// True when every output exists with its recorded hash and every input still has the hash
-    /// recorded when the outputs were made.
-    public func isCurrent(outputs: [URL], inputs: [URL], relativeTo base: URL) -> Bool {
+    /// recorded when the outputs were made. `hashes` lets a caller hash each file once across calls.
+    public func isCurrent(outputs: [URL], inputs: [URL], relativeTo base: URL, hashes: FileHashes = FileHashes()) -> Bool {
         guard !outputs.isEmpty else { return false }
         for output in outputs {
             let key = Self.key(output, base)
-            guard let entry = files[key], let hash = try? SHA256Digest.hexDigest(ofFile: output), hash == entry.sha256 else {
+            guard let entry = files[key], let hash = try? hashes.hexDigest(ofFile: output), hash == entry.sha256 else {
                 return false
             }
             for input in inputs {
                 guard let recorded = entry.inputs[Self.key(input, base)],
-                    let now = try? SHA256Digest.hexDigest(ofFile: input), now == recorded
+                    let now = try? hashes.hexDigest(ofFile: input), now == recorded
                 else { return false }
             }
         }
@@ -52,14 +52,15 @@ public struct Manifest: Codable {
     }
 
     /// Records `outputs` of `step` made from `inputs`.
-    public mutating func record(step: String, outputs: [URL], inputs: [URL], relativeTo base: URL) throws {
+    public mutating func record(step: String, outputs: [URL], inputs: [URL], relativeTo base: URL,
+                                hashes: FileHashes = FileHashes()) throws {
         var inputHashes: [String: String] = [:]
-        for input in inputs { inputHashes[Self.key(input, base)] = try SHA256Digest.hexDigest(ofFile: input) }
+        for input in inputs { inputHashes[Self.key(input, base)] = try hashes.hexDigest(ofFile: input) }
         let stamp = ISO8601DateFormatter().string(from: Date())
         for output in outputs {
             let size = (try? FileManager.default.attributesOfItem(atPath: output.path)[.size] as? Int) ?? 0
             files[Self.key(output, base)] = Entry(
-                step: step, sha256: try SHA256Digest.hexDigest(ofFile: output), bytes: size ?? 0,
+                step: step, sha256: try hashes.hexDigest(ofFile: output), bytes: size ?? 0,
                 inputs: inputHashes, written: stamp)
         }
     }

@@ -122,10 +122,29 @@ public enum Pipeline {
                 }))
         }
 
+        // The dataset is read once for calibrate and verify, and the quantize step takes the clips
+        // the calibrate step wrote, as long as those files are unchanged (FileBacked).
+        var dataset = FileBacked<ProcessedDataset>()
+        var calibrationClips = FileBacked<Tensor>()
+        func loadDataset() throws -> ProcessedDataset {
+            if let d = dataset.value(for: dataFile) { return d }
+            let d = try ProcessedDataset.load(dataFile)
+            dataset.remember(d, for: dataFile)
+            return d
+        }
         steps.append(.init(
             name: "calibrate", detail: "\(options.numSamples) clips, seed \(options.seed) → \(paths.calibration.path)",
             inputs: { [dataFile] }, outputs: { [paths.calibration] },
-            run: { _ = try CalibrationData.calibrate(data: dataFile, output: paths.calibration, numSamples: options.numSamples, seed: options.seed) }))
+            run: {
+                // A file that is not a processed dataset still calibrates (verify reports it later).
+                let s: CalibrationData.Summary
+                if let d = try? loadDataset(), d.count > 0 {
+                    s = try CalibrationData.calibrate(clips: d.clips, output: paths.calibration, numSamples: options.numSamples, seed: options.seed)
+                } else {
+                    s = try CalibrationData.calibrate(data: dataFile, output: paths.calibration, numSamples: options.numSamples, seed: options.seed)
+                }
+                calibrationClips.remember(s.clips, for: paths.calibration)
+            }))
         steps.append(.init(
             name: "export", detail: "\(checkpoint.lastPathComponent) → FP32 ONNX (BatchNorm folded) \(paths.fp32.path)",
             inputs: { [checkpoint] }, outputs: { [paths.fp32] },
@@ -143,10 +162,10 @@ public enum Pipeline {
             run: {
                 var q = QuantizationOptions(method: options.method, perChannel: options.perChannel)
                 q.threads = options.threads
-                let result = try QuantizeModel.run(
-                    QuantizeModel.Options(model: paths.fp32, calibration: paths.calibration, output: paths.int8,
-                                          quantization: q, reportClips: Pipeline.reportClips),
-                    runner: FP32Runner.factory(threads: options.threads))
+                var o = QuantizeModel.Options(model: paths.fp32, calibration: paths.calibration, output: paths.int8,
+                                              quantization: q, reportClips: Pipeline.reportClips)
+                o.clips = calibrationClips.value(for: paths.calibration)
+                let result = try QuantizeModel.run(o)
                 try JSONOutput.write(result.layerReport, to: paths.layerReport.path)
             }))
         var verifyReport: VerifyReport?
@@ -158,6 +177,7 @@ public enum Pipeline {
                 v.threshold = options.threshold
                 v.threads = options.threads
                 v.showProgress = options.showProgress
+                v.dataset = try loadDataset()
                 let report = try Verify.run(v)
                 try JSONOutput.write(report, to: paths.verifyJSON.path)
                 try AtomicFile.write(Data(report.html.utf8), to: paths.verifyHTML)

@@ -2,14 +2,17 @@ import Foundation
 
 /// SHA-256 (FIPS 180-4), for the workdir manifest. Foundation on Linux has no CryptoKit and the
 /// manifest does not justify a dependency on swift-crypto.
+///
+/// Whole blocks are compressed straight from the caller's bytes; only a partial block is copied
+/// (into `pending`), and the message schedule lives in one temporary buffer per `update` call, so
+/// hashing a 64 MB dataset allocates nothing per block.
 public struct SHA256Digest {
     private var state: [UInt32] = [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
     ]
-    private var buffer: [UInt8] = []
+    /// Bytes of an incomplete block (fewer than 64).
+    private var pending: [UInt8] = []
     private var length: UInt64 = 0
-    /// Message schedule, kept between blocks so that hashing allocates nothing per block.
-    private var w = [UInt32](repeating: 0, count: 64)
 
     private static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
@@ -26,66 +29,102 @@ public struct SHA256Digest {
 
     /// Feeds bytes.
     public mutating func update(_ data: Data) {
-        length &+= UInt64(data.count)
-        buffer.append(contentsOf: data)
-        var offset = 0
-        while buffer.count - offset >= 64 {
-            compress(buffer, at: offset)
-            offset += 64
+        data.withUnsafeBytes { update($0) }
+    }
+
+    /// Feeds bytes.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard var p = bytes.baseAddress, bytes.count > 0 else { return }
+        var count = bytes.count
+        length &+= UInt64(count)
+        if !pending.isEmpty {
+            let take = min(64 - pending.count, count)
+            pending.append(contentsOf: UnsafeRawBufferPointer(start: p, count: take))
+            p += take
+            count -= take
+            if pending.count < 64 { return }
+            pending.withUnsafeBytes { Self.compress(&state, $0.baseAddress!, blocks: 1) }
+            pending.removeAll(keepingCapacity: true)
         }
-        if offset > 0 { buffer.removeFirst(offset) }
+        let blocks = count / 64
+        if blocks > 0 { Self.compress(&state, p, blocks: blocks) }
+        let rest = count - blocks * 64
+        if rest > 0 { pending.append(contentsOf: UnsafeRawBufferPointer(start: p + blocks * 64, count: rest)) }
     }
 
     /// The digest as 64 lowercase hex characters.
     public mutating func finalizeHex() -> String {
         let bitLength = length &* 8
-        var tail: [UInt8] = [0x80]
-        while (buffer.count + tail.count) % 64 != 56 { tail.append(0) }
+        var tail = pending
+        tail.append(0x80)
+        while tail.count % 64 != 56 { tail.append(0) }
         for i in (0..<8).reversed() { tail.append(UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8))) }
-        buffer.append(contentsOf: tail)
-        var offset = 0
-        while offset < buffer.count {
-            compress(buffer, at: offset)
-            offset += 64
+        tail.withUnsafeBytes { Self.compress(&state, $0.baseAddress!, blocks: $0.count / 64) }
+        pending = []
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for word in state {
+            for shift in stride(from: 28, through: 0, by: -4) { hex.append(digits[Int((word >> UInt32(shift)) & 0xf)]) }
         }
-        buffer = []
-        return state.map { String(format: "%08x", $0) }.joined()
+        return String(decoding: hex, as: UTF8.self)
     }
 
-    private mutating func compress(_ bytes: [UInt8], at offset: Int) {
-        for i in 0..<16 {
-            let j = offset + i * 4
-            w[i] = UInt32(bytes[j]) << 24 | UInt32(bytes[j + 1]) << 16 | UInt32(bytes[j + 2]) << 8 | UInt32(bytes[j + 3])
+    /// Compresses `blocks` consecutive 64-byte blocks at `p` into `state`.
+    private static func compress(_ state: inout [UInt32], _ p: UnsafeRawPointer, blocks: Int) {
+        k.withUnsafeBufferPointer { kp in
+            state.withUnsafeMutableBufferPointer { h in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                    let k = kp.baseAddress!, w = w.baseAddress!
+                    for block in 0..<blocks {
+                        let bytes = p + block * 64
+                        for i in 0..<16 { w[i] = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)) }
+                        for i in 16..<64 {
+                            let a = w[i - 15], c = w[i - 2]
+                            let s0 = a.rotatedRight(7) ^ a.rotatedRight(18) ^ (a >> 3)
+                            let s1 = c.rotatedRight(17) ^ c.rotatedRight(19) ^ (c >> 10)
+                            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+                        }
+                        var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+                        for i in 0..<64 {
+                            let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
+                            let ch = (e & f) ^ (~e & g)
+                            let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+                            let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
+                            let maj = (a & b) ^ (c & (a ^ b))
+                            let t2 = s0 &+ maj
+                            (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+                        }
+                        h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d
+                        h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+                    }
+                }
+            }
         }
-        for i in 16..<64 {
-            let s0 = w[i - 15].rotatedRight(7) ^ w[i - 15].rotatedRight(18) ^ (w[i - 15] >> 3)
-            let s1 = w[i - 2].rotatedRight(17) ^ w[i - 2].rotatedRight(19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
-        var (a, b, c, d, e, f, g, h) = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
-        for i in 0..<64 {
-            let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ Self.k[i] &+ w[i]
-            let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-        }
-        state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
-        state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
     }
 
-    /// SHA-256 of a file, read in 1 MiB blocks.
+    /// SHA-256 of a file, read in 4 MiB blocks into one reused buffer.
     public static func hexDigest(ofFile url: URL) throws -> String {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: url.path]) }
+        defer { close(fd) }
         var digest = SHA256Digest()
-        while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty { digest.update(block) }
+        let size = 4 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer, size)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: url.path])
+            }
+            if n == 0 { break }
+            digest.update(UnsafeRawBufferPointer(start: buffer, count: n))
+        }
         return digest.finalizeHex()
     }
 }
 
 extension UInt32 {
-    fileprivate func rotatedRight(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
+    @inline(__always) fileprivate func rotatedRight(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
 }

@@ -28,6 +28,8 @@ struct StepRunner {
     let log: (String) -> Void
     var manifest: Manifest
     var records: [Record] = []
+    /// Each file is hashed once per run (and in the background where possible).
+    let hashes = FileHashes()
 
     init(workdir: URL, force: Bool, log: @escaping (String) -> Void) {
         self.workdir = workdir
@@ -37,23 +39,45 @@ struct StepRunner {
     }
 
     mutating func run(_ steps: [Step]) throws {
+        // A step is recorded in the manifest once its files are hashed, which happens in the
+        // background (64 MB for calibration_data.pt): later steps run meanwhile; the manifest is
+        // saved as records complete, and all of them before `run` returns or throws.
+        var pending: [(name: String, outputs: [URL], inputs: [URL])] = []
+        func flush(wait: Bool) throws {
+            var recorded = false
+            while let p = pending.first, wait || hashes.isReady(p.outputs + p.inputs) {
+                pending.removeFirst()
+                try manifest.record(step: p.name, outputs: p.outputs, inputs: p.inputs, relativeTo: workdir, hashes: hashes)
+                recorded = true
+            }
+            if recorded { try manifest.save(workdir.appendingPathComponent("manifest.json")) }
+        }
         for (i, step) in steps.enumerated() {
             log("[Step \(i + 1)/\(steps.count)] \(step.name): \(step.detail)")
             let start = Date()
             let inputs = step.inputs()
             let known = step.outputs()
-            if !force, manifest.isCurrent(outputs: known, inputs: inputs, relativeTo: workdir) {
+            hashes.prefetch(inputs)
+            if !force, manifest.isCurrent(outputs: known, inputs: inputs, relativeTo: workdir, hashes: hashes) {
                 log("  up to date (inputs unchanged), skipped; --force recomputes")
                 records.append(.init(step: i + 1, name: step.name, seconds: 0, skipped: true, outputs: known.map(\.path)))
                 continue
             }
-            try step.run()
+            do {
+                try step.run()
+            } catch {
+                try? flush(wait: true)
+                throw error
+            }
             let outputs = step.outputs()
-            try manifest.record(step: step.name, outputs: outputs, inputs: inputs, relativeTo: workdir)
-            try manifest.save(workdir.appendingPathComponent("manifest.json"))
+            hashes.forget(outputs)
+            hashes.prefetch(outputs)
+            pending.append((step.name, outputs, inputs))
+            try flush(wait: false)
             let seconds = Date().timeIntervalSince(start)
             log(String(format: "  done in %.1f s", seconds))
             records.append(.init(step: i + 1, name: step.name, seconds: seconds, skipped: false, outputs: outputs.map(\.path)))
         }
+        try flush(wait: true)
     }
 }

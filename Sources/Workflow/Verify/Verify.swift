@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import NN
 import ONNX
@@ -22,6 +23,9 @@ public enum Verify {
         public var layerReport: URL? = nil
         public var threads: Int = Parallel.availableCores
         public var showProgress = true
+        /// The content of `data` when the caller already loaded it (the pipeline, for its
+        /// calibrate step); nil reads the file.
+        public var dataset: ProcessedDataset? = nil
 
         public init(data: URL, fp32: URL, int8: URL) {
             self.data = data
@@ -39,7 +43,7 @@ public enum Verify {
     }
 
     public static func run(_ options: Options) throws -> VerifyReport {
-        let dataset = try ProcessedDataset.load(options.data)
+        let dataset = try options.dataset ?? ProcessedDataset.load(options.data)
         let allSubjects = dataset.subject.scalars(as: Int64.self).map(Int.init)
         let subjects = options.subjects ?? SubjectSplit.heldOut(Array(Set(allSubjects)).sorted())
         let selected = allSubjects.indices.filter { subjects.contains(allSubjects[$0]) }
@@ -54,33 +58,50 @@ public enum Verify {
         guard expected == clipShape else {
             throw VerifyError(message: "\(options.fp32.path) expects input \(expected) but \(options.data.path) holds clips of \(clipShape); re-export with --frames \(clipShape.count > 2 ? clipShape[2] : 0) or preprocess with the model's size.")
         }
-        let fp32 = try FP32Executor(graph: fp32Graph, threads: options.threads)
-        let runInt8: (Tensor) throws -> Tensor
-        switch options.engine {
-        case "int8":
-            let executor = try Int8Executor(graph: int8Graph, threads: options.threads)
-            runInt8 = { try executor.run($0) }
-        case "fakequant":
-            let executor = try FakeQuantExecutor(graph: int8Graph, runner: FP32Runner.factory(threads: options.threads))
-            runInt8 = { try executor.run($0) }
-        default:
+        // Clips are split over workers, each with its own FP32 and INT8 executor (an executor is
+        // not reentrant); both engines run the actual models on every selected clip.
+        let workers = max(1, min(options.threads, selected.count))
+        let threadsEach = max(1, options.threads / workers)
+        guard ["int8", "fakequant"].contains(options.engine) else {
             throw VerifyError(message: "Unknown engine '\(options.engine)'; use int8 or fakequant.")
         }
-
-        var fp32Out: [[Float]] = []
-        var int8Out: [[Float]] = []
-        var labels: [[Float]] = []
-        var videoIDs: [Int] = []
-        let labelsT = dataset.labels
-        let progress = ProgressBar(total: selected.count, label: "clips", enabled: options.showProgress)
-        for (n, i) in selected.enumerated() {
-            let clip = dataset.clips.batch(i..<(i + 1))
-            fp32Out.append(try fp32.run(clip).floatValues())
-            int8Out.append(try runInt8(clip).floatValues())
-            labels.append(labelsT.batch(i..<(i + 1)).floatValues())
-            videoIDs.append(allSubjects[i])
-            progress.update(n + 1)
+        func engines() throws -> (fp32: FP32Executor, int8: (Tensor) throws -> Tensor) {
+            let fp32 = try FP32Executor(graph: fp32Graph, threads: threadsEach)
+            if options.engine == "int8" {
+                let executor = try Int8Executor(graph: int8Graph, threads: threadsEach)
+                return (fp32, { try executor.run($0) })
+            }
+            let executor = try FakeQuantExecutor(graph: int8Graph, runner: FP32Runner.factory(threads: threadsEach))
+            return (fp32, { try executor.run($0) })
         }
+        var fp32Out = [[Float]](repeating: [], count: selected.count)
+        var int8Out = [[Float]](repeating: [], count: selected.count)
+        let progress = ProgressBar(total: selected.count, label: "clips", enabled: options.showProgress)
+        let lock = NSLock()
+        var done = 0
+        var failure: Error?
+        fp32Out.withUnsafeMutableBufferPointer { fpSlots in
+            int8Out.withUnsafeMutableBufferPointer { qSlots in
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    do {
+                        let e = try engines()
+                        for n in (selected.count * w / workers)..<(selected.count * (w + 1) / workers) {
+                            let i = selected[n]
+                            let clip = dataset.clips.batch(i..<(i + 1))
+                            fpSlots[n] = try e.fp32.run(clip).floatValues()
+                            qSlots[n] = try e.int8(clip).floatValues()
+                            lock.lock(); done += 1; progress.update(done); lock.unlock()
+                        }
+                    } catch {
+                        lock.lock(); if failure == nil { failure = error }; lock.unlock()
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
+        let labelsT = dataset.labels
+        let labels = selected.map { labelsT.batch($0..<($0 + 1)).floatValues() }
+        let videoIDs = selected.map { allSubjects[$0] }
 
         let diff = dataset.inputType.lowercased() == "diffnormalized"
         let fpHR = HeartRateEvaluation.perVideo(predictions: fp32Out, labels: labels, videoIDs: videoIDs,
