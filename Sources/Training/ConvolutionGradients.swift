@@ -53,13 +53,14 @@ enum ConvolutionGradients {
                     outputShape: [x[0], cout] + out)
     }
 
-    /// Runs `body(worker, sampleRange)` over the batch with BLAS single-threaded when parallel.
+    /// Runs `body(worker, sampleRange)` over the batch, with BLAS single-threaded as everywhere
+    /// in the project (FP32Executor does the same). Not saved and restored: the count is
+    /// process-wide, and a restore racing with another thread's executor made results depend on
+    /// timing (training runs with identical seeds differed; TrainerTests saw it).
     static func overBatch(_ batch: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) {
+        if BLAS.threadCount != 1 { BLAS.threadCount = 1 }
         let workers = max(1, min(threads, batch))
         if workers == 1 { body(0, 0..<batch); return }
-        let saved = BLAS.threadCount
-        BLAS.threadCount = 1
-        defer { BLAS.threadCount = saved }
         Parallel.forEach(workers, threads: workers) { w in
             body(w, (batch * w / workers)..<(batch * (w + 1) / workers))
         }

@@ -40,6 +40,9 @@ public final class Int8Executor {
             throw Int8ExecutorError("int8 path \(chosen) is not supported by this CPU; use one of \(Int8Dispatch.supportedPaths)")
         }
         self.path = chosen
+        // The float fallbacks call sgemm; like FP32Executor, keep OpenBLAS on one thread so that
+        // `threads` is the whole process's thread count and BLAS never oversubscribes the cores.
+        if BLAS.threadCount != 1 { BLAS.threadCount = 1 }
         var lowering = Int8Lowering(executor: self)
         try lowering.compile()
     }
