@@ -44,13 +44,14 @@ enum LayersBenchmark {
         print(peaks.summary)
         let paths = Int8Dispatch.supportedPaths.filter { $0 != .reference }
         print("\nconv layer (batch 1, [D,H,W] in)".padding(toLength: 52, withPad: " ", startingAt: 0)
-              + "fp32 GFLOPS " + paths.map { "\($0.rawValue) GOPS".leftPad(18) }.joined())
+              + "im2col GFLOPS direct GFLOPS" + paths.map { "\($0.rawValue) GOPS".leftPad(18) }.joined())
         var rng = BenchRandom()
         for c in quick ? Array(convs.prefix(1)) : convs { convLine(c, threads: threads, paths: paths, peaks: peaks, rng: &rng) }
         print("\npooling layer (batch 1)".padding(toLength: 52, withPad: " ", startingAt: 0) + "fp32 Gelem/s   int8 Gelem/s (input elements)")
         for p in quick ? Array(pools.prefix(1)) : pools { poolLine(p, rng: &rng) }
-        print("(conv: fp32 includes im2col + sgemm + bias; int8 includes packing, GEMM and requantization;"
-              + " ratios are fp32 time / int8 time; % of peak is against peak × threads)")
+        print("(conv: im2col = im2col + OpenBLAS sgemm + bias; direct = FP32DirectConv (padding copy + micro-kernel"
+              + " + bias), shown where it applies; int8 includes packing, GEMM and requantization; ratios are the"
+              + " faster FP32 time / int8 time; % of peak is against peak × threads)")
     }
 
     static func convLine(_ c: Conv, threads: Int, paths: [Int8Path], peaks: Peaks, rng: inout BenchRandom) {
@@ -62,10 +63,21 @@ enum LayersBenchmark {
         let bias = [Float](repeating: 0.1, count: c.cout)
         var yf = [Float](repeating: 0, count: c.cout * geo.outputVolume)
         var scratch = [Float](repeating: 0, count: max(1, threads * FP32Conv.scratchFloats(geo)))
-        let tf = BenchTiming.best {
+        let tSgemm = BenchTiming.best {
             FP32Conv.conv(geo, x: xf, weight: wf, bias: bias, y: &yf, scratch: &scratch, threads: threads)
         }
-        var line = "\(c.name) \(c.input)".padding(toLength: 52, withPad: " ", startingAt: 0) + String(format: "%11.1f ", ops / tf / 1e9)
+        // The FP32 executor's choice: the direct convolution where it applies, else im2col + sgemm.
+        var tf = tSgemm
+        if FP32DirectConv.supports(geo) {
+            let direct = FP32DirectConv(geo, weight: wf)
+            var directScratch = [Float](repeating: 0, count: FP32DirectConv.scratchFloats(geo, threads: threads))
+            tf = BenchTiming.best {
+                direct.run(x: xf, bias: bias, y: &yf, activation: nil, scratch: &directScratch, threads: threads)
+            }
+        }
+        var line = "\(c.name) \(c.input)".padding(toLength: 52, withPad: " ", startingAt: 0)
+            + String(format: "%13.1f ", ops / tSgemm / 1e9)
+            + (tf < tSgemm ? String(format: "%13.1f ", ops / tf / 1e9) : "            - ")
         var fractions: [String] = []
         if let p = peaks.fp32GFLOPS { fractions.append(String(format: "fp32 %.0f%% of FMA", 100 * ops / tf / 1e9 / (p * Double(threads)))) }
         let shape = Int8ConvShape(batch: 1, inChannels: c.cin, outChannels: c.cout, input: c.input, kernel: c.kernel,
