@@ -10,9 +10,13 @@ public enum FP32Activation: Hashable, Sendable {
     public func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .relu: for i in 0..<count { y[i] = max(x[i], 0) }
-        case .tanh: for i in 0..<count { y[i] = Foundation.tanh(x[i]) }
-        case .sigmoid: for i in 0..<count { y[i] = 1 / (1 + Foundation.exp(-x[i])) }
-        case .elu(let a): for i in 0..<count { let v = x[i]; y[i] = v > 0 ? v : a * Foundation.expm1(v) }
+        case .tanh: FP32VectorMath.map(x, y, count: count, FP32VectorMath.tanh)
+        case .sigmoid: FP32VectorMath.map(x, y, count: count, FP32VectorMath.sigmoid)
+        case .elu(let a):
+            FP32VectorMath.map(x, y, count: count) { v in
+                (a * FP32VectorMath.expm1(FP32VectorMath.clamp(v, -87, 0)))
+                    .replacing(with: v, where: (v .> 0) .| (v .!= v))
+            }
         case .clip(let lo, let hi): for i in 0..<count { y[i] = Swift.min(Swift.max(x[i], lo), hi) }
         }
     }
