@@ -52,6 +52,11 @@ let package = Package(
         .target(
             name: "FP32AVX2",
             swiftSettings: [.unsafeFlags(["-parse-stdlib", "-target-cpu", "haswell"])]),
+        // SHA-256 with the SHA extensions (manifest hashing), same scheme: goldmont = SSE4.2 + SHA
+        // and no AVX; called only after Workflow's check (SHA256Digest.useSHANI).
+        .target(
+            name: "SHA256NI",
+            swiftSettings: [.unsafeFlags(["-parse-stdlib", "-target-cpu", "goldmont"])]),
         .target(name: "TorchIO", dependencies: ["TensorCore", "CZlib"]),
         .target(name: "NN", dependencies: ["TensorCore", "Kernels"]),
         .target(name: "ONNX", dependencies: ["NN"]),
@@ -62,7 +67,7 @@ let package = Package(
         .target(name: "RPPG", dependencies: ["NN", "TorchIO"]),
         .target(
             name: "Workflow",
-            dependencies: ["TensorCore", "TorchIO", "NN", "ONNX", "Quantization", "RPPG", "Training"]),
+            dependencies: ["TensorCore", "TorchIO", "NN", "ONNX", "Quantization", "RPPG", "Training", "Int8CPUID", "SHA256NI"]),
         .executableTarget(
             name: "rppg",
             dependencies: ["Workflow", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -1,4 +1,6 @@
 import Foundation
+import Int8CPUID
+import SHA256NI
 
 /// SHA-256 (FIPS 180-4), for the workdir manifest. Foundation on Linux has no CryptoKit and the
 /// manifest does not justify a dependency on swift-crypto.
@@ -6,7 +8,27 @@ import Foundation
 /// Whole blocks are compressed straight from the caller's bytes; only a partial block is copied
 /// (into `pending`), and the message schedule lives in one temporary buffer per `update` call, so
 /// hashing a 64 MB dataset allocates nothing per block.
+///
+/// Block compression has two engines: the SHA extensions (module SHA256NI, ~10x faster) where
+/// the CPU has them, else the portable Swift code below, which stays as the reference twin.
 public struct SHA256Digest {
+    /// Which code compresses the 64-byte blocks.
+    public enum Engine: Sendable {
+        /// Portable Swift (FIPS 180-4 as written); runs everywhere.
+        case portable
+        /// x86 SHA extensions (sha256rnds2/msg1/msg2); only where `shaNIAvailable`.
+        case shaNI
+    }
+
+    /// Whether this CPU has the SHA extensions with SSSE3 and SSE4.1 (bit 8 of the CPUID query).
+    public static let shaNIAvailable: Bool = rppg_int8_cpu_features() & 8 != 0
+
+    /// The engine a plain `SHA256Digest()` uses: SHA-NI when available, unless the environment
+    /// says `RPPG_SHA256=portable` (for A/B timing and for checking the portable path end to end).
+    public static let preferredEngine: Engine =
+        shaNIAvailable && ProcessInfo.processInfo.environment["RPPG_SHA256"] != "portable" ? .shaNI : .portable
+
+    private let engine: Engine
     private var state: [UInt32] = [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
     ]
@@ -25,7 +47,13 @@ public struct SHA256Digest {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    public init() {}
+    public init() { engine = Self.preferredEngine }
+
+    /// A digest on a chosen engine (tests compare the two). `.shaNI` requires `shaNIAvailable`.
+    public init(engine: Engine) {
+        precondition(engine == .portable || Self.shaNIAvailable, "SHA-256: this CPU lacks the SHA extensions")
+        self.engine = engine
+    }
 
     /// Feeds bytes.
     public mutating func update(_ data: Data) {
@@ -43,11 +71,11 @@ public struct SHA256Digest {
             p += take
             count -= take
             if pending.count < 64 { return }
-            pending.withUnsafeBytes { Self.compress(&state, $0.baseAddress!, blocks: 1) }
+            pending.withUnsafeBytes { Self.compress(engine, &state, $0.baseAddress!, blocks: 1) }
             pending.removeAll(keepingCapacity: true)
         }
         let blocks = count / 64
-        if blocks > 0 { Self.compress(&state, p, blocks: blocks) }
+        if blocks > 0 { Self.compress(engine, &state, p, blocks: blocks) }
         let rest = count - blocks * 64
         if rest > 0 { pending.append(contentsOf: UnsafeRawBufferPointer(start: p + blocks * 64, count: rest)) }
     }
@@ -59,7 +87,7 @@ public struct SHA256Digest {
         tail.append(0x80)
         while tail.count % 64 != 56 { tail.append(0) }
         for i in (0..<8).reversed() { tail.append(UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8))) }
-        tail.withUnsafeBytes { Self.compress(&state, $0.baseAddress!, blocks: $0.count / 64) }
+        tail.withUnsafeBytes { Self.compress(engine, &state, $0.baseAddress!, blocks: $0.count / 64) }
         pending = []
         let digits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = []
@@ -70,8 +98,16 @@ public struct SHA256Digest {
         return String(decoding: hex, as: UTF8.self)
     }
 
-    /// Compresses `blocks` consecutive 64-byte blocks at `p` into `state`.
-    private static func compress(_ state: inout [UInt32], _ p: UnsafeRawPointer, blocks: Int) {
+    /// Compresses `blocks` consecutive 64-byte blocks at `p` into `state`, on this digest's engine.
+    private static func compress(_ engine: Engine, _ state: inout [UInt32], _ p: UnsafeRawPointer, blocks: Int) {
+        switch engine {
+        case .shaNI: state.withUnsafeMutableBufferPointer { rppgSHA256NICompress($0.baseAddress!, p, blocks) }
+        case .portable: compressPortable(&state, p, blocks: blocks)
+        }
+    }
+
+    /// The portable compression (FIPS 180-4 §6.2.2), twin of `rppgSHA256NICompress`.
+    private static func compressPortable(_ state: inout [UInt32], _ p: UnsafeRawPointer, blocks: Int) {
         k.withUnsafeBufferPointer { kp in
             state.withUnsafeMutableBufferPointer { h in
                 withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
