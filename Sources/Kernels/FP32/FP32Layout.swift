@@ -55,6 +55,24 @@ public enum FP32Layout {
         }
     }
 
+    /// ONNX Slice as a strided view: the offset of the first element read and the per-axis
+    /// strides into the contiguous input `input` that read the slice of shape `output`
+    /// (negative starts count from the end; starts are clamped as the ONNX spec says for the
+    /// sign of each step). Shared by the FP32 and int8 executors.
+    public static func sliceLayout(input: [Int], output: [Int], starts: [Int], axes: [Int], steps: [Int]) -> (offset: Int, strides: [Int]) {
+        var strides = contiguousStrides(input)
+        var offset = 0
+        for (i, axis0) in axes.enumerated() {
+            let axis = axis0 < 0 ? axis0 + input.count : axis0
+            let len = input[axis], step = i < steps.count ? steps[i] : 1
+            let start0 = starts[i] < 0 ? starts[i] + len : starts[i]
+            let start = step > 0 ? min(max(start0, 0), len) : min(max(start0, -1), len - 1)
+            if output[axis] > 0 { offset += start * strides[axis] }
+            strides[axis] *= step
+        }
+        return (offset, strides)
+    }
+
     public static func contiguousStrides(_ shape: [Int]) -> [Int] {
         var strides = Array(repeating: 1, count: shape.count)
         var s = 1

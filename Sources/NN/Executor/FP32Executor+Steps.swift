@@ -140,16 +140,7 @@ extension FP32Executor {
             let parts = node.inputs.indices.map { (UnsafePointer(ptr($0)!), shape($0)) }
             return { FP32Layout.concat(parts, axis: a, y: y) }
         case .slice(let starts, let ends, let axes, let steps):
-            var strides = FP32Layout.contiguousStrides(xs)
-            var offset = 0
-            for (i, axis0) in axes.enumerated() {
-                let axis = axis0 < 0 ? axis0 + xs.count : axis0
-                let len = xs[axis], step = i < steps.count ? steps[i] : 1
-                let start0 = starts[i] < 0 ? starts[i] + len : starts[i]
-                let start = step > 0 ? min(max(start0, 0), len) : min(max(start0, -1), len - 1)
-                if ys[axis] > 0 { offset += start * strides[axis] }
-                strides[axis] *= step
-            }
+            let (offset, strides) = FP32Layout.sliceLayout(input: xs, output: ys, starts: starts, axes: axes, steps: steps)
             return { FP32Layout.gather(x, offset: offset, strides: strides, shape: ys, y: y) }
         case .quantizeLinear, .dequantizeLinear, .qLinearConv:
             throw ExecutorError.unsupported(node)

@@ -1,3 +1,4 @@
+import Kernels
 import NN
 
 /// ONNX Slice for the int8 plan: a strided gather, on int8 values (data movement keeps the scale
@@ -18,19 +19,7 @@ enum Int8Slice {
 
     /// Offset and per-axis strides into the input that read the slice of shape `output`.
     static func layout(input: [Int], output: [Int], starts: [Int], axes: [Int], steps: [Int]) -> (offset: Int, strides: [Int]) {
-        var strides = [Int](repeating: 1, count: input.count)
-        var s = 1
-        for a in stride(from: input.count - 1, through: 0, by: -1) { strides[a] = s; s *= input[a] }
-        var offset = 0
-        for (i, axis0) in axes.enumerated() {
-            let axis = axis0 < 0 ? axis0 + input.count : axis0
-            let len = input[axis], step = i < steps.count ? steps[i] : 1
-            let start0 = starts[i] < 0 ? starts[i] + len : starts[i]
-            let start = step > 0 ? min(max(start0, 0), len) : min(max(start0, -1), len - 1)
-            if output[axis] > 0 { offset += start * strides[axis] }
-            strides[axis] *= step
-        }
-        return (offset, strides)
+        FP32Layout.sliceLayout(input: input, output: output, starts: starts, axes: axes, steps: steps)
     }
 
     /// Copies the elements of `x` at `offset + Σ index·strides` into contiguous `y` of `shape`;
