@@ -32,11 +32,10 @@ enum KernelsBenchmark {
         print("")
         print("GEMM (M×K×N)".padding(toLength: 44, withPad: " ", startingAt: 0)
               + "sgemm GFLOPS " + paths.map { "\($0.rawValue) GOPS".leftPad(16) }.joined())
-        var seed: UInt64 = 1
-        func next() -> UInt64 { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return seed >> 33 }
+        var rng = BenchRandom()
         for s in shapes {
-            let w = (0..<(s.m * s.k)).map { _ in Int8(truncatingIfNeeded: Int(next() % 255) - 127) }
-            let x = (0..<(s.k * s.n)).map { _ in Int8(truncatingIfNeeded: Int(next() % 256) - 128) }
+            let w = (0..<(s.m * s.k)).map { _ in Int8(truncatingIfNeeded: rng.int(255) - 127) }
+            let x = (0..<(s.k * s.n)).map { _ in Int8(truncatingIfNeeded: rng.int(256) - 128) }
             let wf = w.map { Float($0) }, xf = x.map { Float($0) }
             var cf = [Float](repeating: 0, count: s.m * s.n)
             var c = [Int32](repeating: 0, count: s.m * s.n)
@@ -64,7 +63,7 @@ enum KernelsBenchmark {
         }
         // Requantization: Int32 accumulators → int8, per element.
         let count = 1 << 20
-        var acc = (0..<count).map { _ in Int32(truncatingIfNeeded: Int(next() % 200_000) - 100_000) }
+        var acc = (0..<count).map { _ in Int32(truncatingIfNeeded: rng.int(200_000) - 100_000) }
         var out = [Int8](repeating: 0, count: count)
         let rq = Int8Requantization(multipliers: [0.0007], bias: [12], outputZeroPoint: -5)
         let tr = BenchTiming.best { rq.apply(row: &acc, count: count, channel: 0, to: &out) }

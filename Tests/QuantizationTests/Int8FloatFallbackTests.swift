@@ -125,4 +125,26 @@ struct Int8FloatFallbackTests {
         }
         #expect(got.values.scalars(as: Int8.self) == expected)
     }
+
+    @Test func unquantizedConvRunsInFloatLikeTheFP32Executor() throws {
+        // A Conv with no Q/DQ around it (a layer left in float) runs through the float fallback.
+        var g = Graph(name: "float-conv")
+        let shape = [2, 4, 3, 7, 6]
+        g.inputs = [ValueInfo(name: "input", shape: shape)]
+        let attributes = ConvAttributes(kernel: [3, 3, 2], stride: [1, 2, 1], padsBegin: [1, 0, 1], padsEnd: [1, 1, 0],
+                                        dilation: [1, 1, 2], groups: 2)
+        let weight: [Float] = (0..<216).map { i -> Float in Float((i * 37) % 23 - 11) * 0.05 }
+        g.initializers["w"] = Tensor(shape: [6, 2, 3, 3, 2], scalars: weight)
+        g.initializers["b"] = Tensor(shape: [6], scalars: [0.1, -0.2, 0.3, 0, 0.5, -0.6] as [Float])
+        g.nodes = [Node(name: "conv", op: .conv(attributes), inputs: ["input", "w", "b"], outputs: ["output"])]
+        g.outputs = [ValueInfo(name: "output", shape: [2, 6, 3, 3, 5])]
+        let values: [Float] = (0..<shape.reduce(1, *)).map { i -> Float in Float((i * 13) % 29 - 14) * 0.1 }
+        let x = Tensor(shape: shape, scalars: values)
+        let got = try Int8Executor(graph: g, threads: 1).run(x)
+        let want = try FP32Executor(graph: g, threads: 1).run(x)
+        #expect(got.shape == want.shape)
+        let a = got.scalars(as: Float.self), b = want.scalars(as: Float.self)
+        #expect(a.count == b.count && !a.isEmpty)
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+    }
 }

@@ -76,39 +76,6 @@ enum Int8FloatFallback {
         }
     }
 
-    /// Direct FP32 convolution over the normalised 3-D geometry; `w` `[Cout][Cin/g][k…]`.
-    static func conv(_ s: Int8ConvShape, x: UnsafePointer<Float>, w: [Float], bias: [Float]?, y: UnsafeMutablePointer<Float>) {
-        let m = s.outChannels / s.groups, cinG = s.inChannels / s.groups
-        let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
-        var p = 0
-        for b in 0..<s.batch {
-            for co in 0..<s.outChannels {
-                let g = co / m
-                for z in 0..<s.output[0] { for yy in 0..<s.output[1] { for xx in 0..<s.output[2] {
-                    var acc: Float = bias?[co] ?? 0
-                    for c in 0..<cinG {
-                        for a in 0..<s.kernel[0] {
-                            let d = z * s.stride[0] - s.padsBegin[0] + a * s.dilation[0]
-                            if d < 0 || d >= id { continue }
-                            for e in 0..<s.kernel[1] {
-                                let h = yy * s.stride[1] - s.padsBegin[1] + e * s.dilation[1]
-                                if h < 0 || h >= ih { continue }
-                                for f in 0..<s.kernel[2] {
-                                    let ww = xx * s.stride[2] - s.padsBegin[2] + f * s.dilation[2]
-                                    if ww < 0 || ww >= iw { continue }
-                                    let wi = (((co * cinG + c) * s.kernel[0] + a) * s.kernel[1] + e) * s.kernel[2] + f
-                                    acc += w[wi] * x[(((b * s.inChannels + g * cinG + c) * id + d) * ih + h) * iw + ww]
-                                }
-                            }
-                        }
-                    }
-                    y[p] = acc
-                    p += 1
-                } } }
-            }
-        }
-    }
-
     /// Output spatial sizes of a transposed convolution.
     static func convTransposeOutput(_ t: ConvTransposeAttributes, input: [Int]) -> [Int] {
         let c = t.conv

@@ -160,7 +160,20 @@ extension Int8Lowering {
             let y = FloatValue(buffer: arena.allocate(bytes: shape.reduce(1, *) * 4), shape: shape)
             let (xp, yp, wv) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer), w.floatValues())
             floats[out] = y
-            executor.steps.append { Int8FloatFallback.conv(s, x: xp, w: wv, bias: bias, y: yp) }
+            // A float convolution is rare in a QDQ graph (an unquantized conv): the plain direct
+            // kernel of Kernels serves, as it serves the fast kernels' tests.
+            let geometry = ConvGeometry(batch: s.batch, inChannels: s.inChannels, outChannels: s.outChannels, groups: s.groups,
+                                        inputSpatial: Array(x.shape[2...]), kernel: c.kernel, stride: c.stride,
+                                        padsBegin: c.padsBegin, padsEnd: c.padsEnd, dilation: c.dilation)
+            executor.steps.append {
+                wv.withUnsafeBufferPointer { w in
+                    if let bias {
+                        bias.withUnsafeBufferPointer { ConvReference.conv(geometry, x: xp, weight: w.baseAddress!, bias: $0.baseAddress!, y: yp) }
+                    } else {
+                        ConvReference.conv(geometry, x: xp, weight: w.baseAddress!, bias: nil, y: yp)
+                    }
+                }
+            }
         case .batchNorm(let eps):
             let x = try materializeFloat(node.inputs[0], for: node)
             let p = try node.inputs[1...4].map { name -> [Float] in
