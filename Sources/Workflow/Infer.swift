@@ -5,44 +5,58 @@ import RPPG
 import TensorCore
 import TorchIO
 
-/// Where the model of `rppg infer` comes from. A new source (an ONNX file) is one more case and
-/// one more branch in `Infer.prepare`; loading the input, shape checks, running and writing stay.
-public enum InferModelSource: Sendable {
-    /// A PyTorch checkpoint of a zoo model; `nil` architecture means detect it from the keys.
-    case checkpoint(URL, architecture: ZooArchitecture?)
-    /// An ONNX model (FP32) read by `ONNXReader`; its static input shape must match the clips.
-    case onnx(URL)
+/// What `rppg infer` reads: preprocessed clips, or a video it crops and chunks itself.
+public enum InferInput: Sendable {
+    /// A `.pt` file holding `[N, 3, T, H, W]` float clips (or `{'input': ...}`).
+    case clips(URL)
+    /// An AVI video: face crop, `inputType`, chunks of the model's T frames (`rppg preprocess`'s steps).
+    case video(URL, inputType: InputType)
 }
 
 /// Options of `rppg infer`.
 public struct InferOptions: Sendable {
     public var model: InferModelSource
-    public var input: URL
+    public var input: InferInput
     public var output: URL
+    /// nil: int8 for a QDQ model, fp32 otherwise (``InferEngine/automatic(for:)``).
+    public var engine: InferEngine?
     public var threads: Int
     /// Forward passes to time (after one warm-up); the result reports the median.
     public var repeats: Int
-    public init(model: InferModelSource, input: URL, output: URL, threads: Int = Parallel.availableCores,
-                repeats: Int = 1) {
+    /// Haar cascade for `.video` input; a missing file falls back to the whole frame, with a warning.
+    public var cascadePath: String = HaarCascade.defaultPath
+    public init(model: InferModelSource, input: InferInput, output: URL, engine: InferEngine? = nil,
+                threads: Int = Parallel.availableCores, repeats: Int = 1) {
         self.model = model
         self.input = input
         self.output = output
+        self.engine = engine
         self.threads = threads
         self.repeats = max(1, repeats)
     }
 }
 
-/// What `rppg infer` did.
-public struct InferResult: Sendable {
+/// What `rppg infer` did (also its `--json` summary).
+public struct InferResult: Sendable, Codable {
     /// e.g. `physnet (detected)`.
     public var modelDescription: String
-    public var match: ArchitectureMatch?
+    public var engine: InferEngine
+    /// Checkpoint keys the model did not need (detected architectures only).
+    public var unusedKeys: [String]
     public var inputShape: [Int]
     public var outputShape: [Int]
-    /// Wall time of the forward pass, seconds (median over `repeats` when timing).
+    /// Wall time of the forward pass over all clips, seconds (median over `repeats` when timing).
     public var seconds: Double
     /// Passes timed.
     public var repeats: Int
+    public var threads: Int
+    public var output: String
+    /// Video input only: heart rate of the whole output (BPM), fps, face boxes and fallbacks.
+    public var heartRate: Double?
+    public var fps: Double?
+    public var faceBoxes: [[Int]]?
+    public var faceFallbacks: Int?
+    public var warnings: [String]
 }
 
 /// A user-facing error of `rppg infer` (bad input file or shape).
@@ -52,31 +66,85 @@ public struct InferError: UserFacingError {
     public var description: String { message }
 }
 
-/// FP32 inference of a zoo model on clips stored in a `.pt` file.
+/// Inference of a zoo model or an ONNX model (FP32 or QDQ) on clips or on a video.
 public enum Infer {
-    /// Reads the input clips, builds and compiles the graph, runs it and writes
+    /// Reads the model and the input, compiles the chosen engine once, runs it and writes
     /// `{'output': tensor [N, T]}` atomically to `options.output`.
     public static func run(_ options: InferOptions) throws -> InferResult {
-        let input = try loadInput(options.input)
-        let prepared = try prepare(options.model, inputShape: input.shape, inputFile: options.input.path)
-        let executor = try FP32Executor(graph: GraphPasses.optimizeForInference(prepared.graph), threads: options.threads)
-        var output = try executor.run(input)
-        var times: [Double] = []
-        if options.repeats > 1 {
-            for _ in 0..<options.repeats {
-                let start = DispatchTime.now().uptimeNanoseconds
-                output = try executor.run(input)
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        let model = try LoadedModel.load(options.model)
+        var warnings: [String] = []
+        var video: VideoClips?
+        let input: Tensor
+        switch options.input {
+        case .clips(let url):
+            input = try loadInput(url)
+        case .video(let url, let inputType):
+            let geometry = try model.clipGeometry()
+            var detector: HaarDetector?
+            do {
+                detector = HaarDetector(cascade: try HaarCascade.load(path: options.cascadePath))
+            } catch let error as FaceDetectionError {
+                warnings.append("\(error.description) Using the whole frame.")
             }
-        } else {
+            video = try VideoClips.load(url, frames: geometry.frames, size: geometry.size, inputType: inputType,
+                                        detector: detector)
+            input = video!.clips
+        }
+        let inputFile: String
+        switch options.input { case .clips(let u), .video(let u, _): inputFile = u.path }
+        let prepared = try model.prepare(inputShape: input.shape, inputFile: inputFile)
+        let engine = options.engine ?? InferEngine.automatic(for: prepared.graph)
+        if engine != .fp32, case .checkpoint(let url, _) = options.model {
+            throw InferError(message: "\(url.path) is a float checkpoint; the \(engine.rawValue) engine runs a QDQ ONNX model. "
+                             + "Export and quantize it first (rppg export, rppg quantize) and pass --onnx MODEL_int8_qdq.onnx.")
+        }
+        let forward = try engine.compile(prepared.graph, threads: options.threads, file: prepared.file)
+        let batched = try batches(input, modelBatch: prepared.batch, forward: forward, file: inputFile)
+        var output = try batched()
+        var times: [Double] = []
+        for _ in 0..<(options.repeats > 1 ? options.repeats : 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            output = try executor.run(input)
+            output = try batched()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         let seconds = times.sorted()[times.count / 2]
         try TorchFile.save(.stringDict([("output", .tensor(output))]), to: options.output)
-        return InferResult(modelDescription: prepared.description, match: prepared.match, inputShape: input.shape,
-                           outputShape: output.shape, seconds: seconds, repeats: times.count)
+        var result = InferResult(
+            modelDescription: prepared.description, engine: engine, unusedKeys: prepared.match?.unusedKeys ?? [],
+            inputShape: input.shape, outputShape: output.shape, seconds: seconds, repeats: times.count,
+            threads: options.threads, output: options.output.path, warnings: warnings)
+        if let video, case .video(_, let inputType) = options.input {
+            result.fps = video.fps
+            result.faceBoxes = video.boxes.map { [$0.x, $0.y, $0.width, $0.height] }
+            result.faceFallbacks = video.fallbacks
+            result.heartRate = try heartRate(output, fps: video.fps, diffNormalized: inputType == .diffNormalized)
+        }
+        return result
+    }
+
+    /// Runs every clip: in one call when the model's batch equals N, clip by clip when the model
+    /// takes one clip (how `rppg export` writes ONNX files), else a shape error.
+    static func batches(_ input: Tensor, modelBatch: Int, forward: @escaping (Tensor) throws -> Tensor,
+                        file: String) throws -> () throws -> Tensor {
+        let n = input.shape[0]
+        if modelBatch == n { return { try forward(input) } }
+        guard modelBatch == 1 else {
+            throw InferError(message: "\(file): holds \(n) clips but the model takes batches of \(modelBatch); "
+                             + "re-export with --batch 1 or --batch \(n).")
+        }
+        return {
+            let outputs = try (0..<n).map { try forward(input.batch($0..<($0 + 1))) }
+            let values = outputs.flatMap { $0.floatValues() }
+            return Tensor(shape: [n] + outputs[0].shape.dropFirst(), scalars: values)
+        }
+    }
+
+    /// The whole video's heart rate: clip outputs joined in order, then the evaluation's pulse
+    /// chain (cumulative sum for DiffNormalized, detrend, band-pass) and the FFT peak.
+    static func heartRate(_ output: Tensor, fps: Double, diffNormalized: Bool) throws -> Double {
+        let signal = output.floatValues().map(Double.init)
+        let pulse = try HeartRateEvaluation.pulse(signal, fps: fps, diffNormalized: diffNormalized)
+        return HeartRate.estimate(pulse, fs: fps, method: .fft)
     }
 
     /// The clips of `url`: a float tensor `[N, 3, T, H, W]`, or a dict holding it under `input`.
@@ -95,42 +163,6 @@ public enum Infer {
             throw InferError(message: "\(url.path): the input holds NaN or infinite values; preprocess the clips again.")
         }
         return f
-    }
-
-    struct Prepared {
-        var graph: Graph
-        var description: String
-        var match: ArchitectureMatch?
-    }
-
-    static func prepare(_ source: InferModelSource, inputShape: [Int], inputFile: String) throws -> Prepared {
-        switch source {
-        case .checkpoint(let url, let forced):
-            let checkpoint = try Checkpoint.load(url)
-            var match: ArchitectureMatch?
-            let architecture: ZooArchitecture
-            if let forced {
-                architecture = forced
-            } else {
-                match = try ModelZoo.detect(checkpoint.stateDict)
-                architecture = match!.architecture
-            }
-            try checkShape(inputShape, for: architecture, file: inputFile)
-            let graph = try ModelZoo.graph(architecture, stateDict: checkpoint.stateDict, batch: inputShape[0],
-                                           frames: inputShape[2])
-            return Prepared(graph: graph, description: architecture.rawValue + (forced == nil ? " (detected)" : ""),
-                            match: match)
-        case .onnx(let url):
-            let graph = try ONNXReader.read(url)
-            guard graph.inputs.count == 1, graph.outputs.count == 1 else {
-                throw InferError(message: "\(url.path): the model has \(graph.inputs.count) inputs and \(graph.outputs.count) outputs; rppg infer runs single-input, single-output models.")
-            }
-            guard graph.inputs[0].shape == inputShape else {
-                throw InferError(message: "\(inputFile): the input has shape \(inputShape) but \(url.lastPathComponent) expects \(graph.inputs[0].shape) (ONNX models have static shapes; re-export with matching --batch/--frames).")
-            }
-            let architecture = graph.metadata["architecture"].map { " (\($0))" } ?? ""
-            return Prepared(graph: graph, description: "ONNX \(url.lastPathComponent)\(architecture)", match: nil)
-        }
     }
 
     /// The clip shape a zoo model takes: `[N, 3, T, S, S]` with S its frame size (T a multiple

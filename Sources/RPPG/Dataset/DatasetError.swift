@@ -9,6 +9,8 @@ public enum DatasetError: UserFacingError, Equatable {
     case unknownDataset(String)
     /// Every subject was skipped or too short; `details` lists why.
     case noClips(path: String, details: String)
+    /// A video with fewer frames than one clip needs.
+    case tooShort(path: String, frames: Int, needed: Int)
 
     public var description: String {
         switch self {
@@ -22,6 +24,8 @@ public enum DatasetError: UserFacingError, Equatable {
             return "Processed dataset \(p) is not usable: \(r). Recreate it with `rppg preprocess`."
         case .noClips(let p, let d):
             return "No clips could be made from \(p): \(d). Fix or replace those subjects, or lower --chunk for short videos."
+        case .tooShort(let p, let f, let n):
+            return "\(p) has \(f) frames but one clip needs \(n); use a longer video or a model exported with fewer --frames."
         case .unknownDataset(let name):
             return "Unknown dataset '\(name)'; supported: ubfc."
         }

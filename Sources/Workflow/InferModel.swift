@@ -1,0 +1,85 @@
+import Foundation
+import NN
+import ONNX
+import RPPG
+import TensorCore
+import TorchIO
+
+/// Where the model of `rppg infer` comes from. A new source is one more case here and in
+/// ``LoadedModel``; loading the input, shape checks, running and writing stay.
+public enum InferModelSource: Sendable {
+    /// A PyTorch checkpoint of a zoo model; `nil` architecture means detect it from the keys.
+    case checkpoint(URL, architecture: ZooArchitecture?)
+    /// An ONNX model (FP32 or QDQ) read by `ONNXReader`; its static input shape must match the clips.
+    case onnx(URL)
+}
+
+/// A model read from disk, before its graph is fixed to the input's batch and frame count
+/// (a checkpoint builds its graph for any N and T; an ONNX file has static shapes).
+enum LoadedModel {
+    case checkpoint(Checkpoint, URL, ZooArchitecture, match: ArchitectureMatch?)
+    case onnx(Graph, URL)
+
+    struct Prepared {
+        var graph: Graph
+        var description: String
+        var match: ArchitectureMatch?
+        /// Clips the graph takes per run.
+        var batch: Int
+        /// The model file, for error messages.
+        var file: String
+    }
+
+    static func load(_ source: InferModelSource) throws -> LoadedModel {
+        switch source {
+        case .checkpoint(let url, let forced):
+            let checkpoint = try Checkpoint.load(url)
+            if let forced { return .checkpoint(checkpoint, url, forced, match: nil) }
+            let match = try ModelZoo.detect(checkpoint.stateDict)
+            return .checkpoint(checkpoint, url, match.architecture, match: match)
+        case .onnx(let url):
+            let graph = try ONNXReader.read(url)
+            guard graph.inputs.count == 1, graph.outputs.count == 1 else {
+                throw InferError(message: "\(url.path): the model has \(graph.inputs.count) inputs and \(graph.outputs.count) outputs; rppg infer runs single-input, single-output models.")
+            }
+            return .onnx(graph, url)
+        }
+    }
+
+    /// Frames per clip and frame side a video must be cut into for this model.
+    func clipGeometry() throws -> (frames: Int, size: Int) {
+        switch self {
+        case .checkpoint(_, _, let a, _):
+            return (ModelZoo.defaultFrames(a), ModelZoo.inputSize(a))
+        case .onnx(let graph, let url):
+            let shape = graph.inputs[0].shape
+            guard shape.count == 5, shape[1] == 3, shape[2] >= 1, shape[3] >= 1, shape[3] == shape[4] else {
+                throw InferError(message: "\(url.path): input shape \(shape) is not a clip [N, 3, T, S, S]; --video needs a model that takes clips.")
+            }
+            return (shape[2], shape[3])
+        }
+    }
+
+    /// The graph for clips of `inputShape`, after checking that they fit the model.
+    func prepare(inputShape: [Int], inputFile: String) throws -> Prepared {
+        switch self {
+        case .checkpoint(let checkpoint, let url, let architecture, let match):
+            try Infer.checkShape(inputShape, for: architecture, file: inputFile)
+            let graph = try ModelZoo.graph(architecture, stateDict: checkpoint.stateDict, batch: inputShape[0],
+                                           frames: inputShape[2])
+            return Prepared(graph: graph, description: architecture.rawValue + (match != nil ? " (detected)" : ""),
+                            match: match, batch: inputShape[0], file: url.path)
+        case .onnx(let graph, let url):
+            let expected = graph.inputs[0].shape
+            // A batch-1 model runs N clips one by one; every other dimension must match.
+            guard expected.count == inputShape.count, !expected.isEmpty,
+                  expected.dropFirst() == inputShape.dropFirst(),
+                  expected[0] == inputShape[0] || expected[0] == 1 else {
+                throw InferError(message: "\(inputFile): the input has shape \(inputShape) but \(url.lastPathComponent) expects \(expected) (ONNX models have static shapes; re-export with matching --batch/--frames).")
+            }
+            let architecture = graph.metadata["architecture"].map { " (\($0))" } ?? ""
+            return Prepared(graph: graph, description: "ONNX \(url.lastPathComponent)\(architecture)", match: nil,
+                            batch: expected[0], file: url.path)
+        }
+    }
+}
