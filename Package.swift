@@ -64,7 +64,7 @@ let package = Package(
         // Training lives beside NN (not inside it) so that embedders of the inference runtime
         // do not compile autodiff and optimizers.
         .target(name: "Training", dependencies: ["NN"]),
-        .target(name: "RPPG", dependencies: ["NN", "TorchIO"]),
+        .target(name: "RPPG", dependencies: ["NN", "TorchIO", "CZlib"]),
         .target(
             name: "Workflow",
             dependencies: ["TensorCore", "TorchIO", "NN", "ONNX", "Quantization", "RPPG", "Training", "Int8CPUID", "SHA256NI"]),

@@ -21,6 +21,9 @@ public struct PreprocessOptions: Sendable {
     public var redetectEvery: Int = 0
     /// Haar cascade file.
     public var cascadePath: String = HaarCascade.defaultPath
+    /// Also write `<output>/<name>_face.png`: the first frame with the detected (green) and the
+    /// crop (red) box, for a person to check.
+    public var checkFace = false
 
     public init(rawData: URL, output: URL) {
         self.rawData = rawData
@@ -44,6 +47,9 @@ public struct PreprocessResult: Sendable {
     public var framesRead: Int
     public var seconds: Double
     public var warnings: [String]
+    /// `<output>/<name>_meta.json` of each processed subject (face boxes, fallback, clips), and
+    /// `<name>_face.png` with `checkFace`.
+    public var metaFiles: [URL] = []
 }
 
 /// Progress of one subject: frames done out of total.
@@ -83,6 +89,8 @@ public enum Preprocess {
         }
 
         var parts: [SubjectChunks] = []
+        var metas: [PreprocessMeta] = []
+        var faceImages: [(name: String, frame: VideoFrame)] = []
         var skipped: [(Int, String)] = []
         var wholeFrame: [Int] = []
         var frames = 0
@@ -91,6 +99,8 @@ public enum Preprocess {
             switch outcome {
             case .success(let r):
                 frames += r.frames
+                metas.append(r.meta)
+                if let image = r.faceImage { faceImages.append((r.meta.name, image)) }
                 if r.fallback { wholeFrame.append(subjects[i].number) }
                 if r.chunks.count == 0 {
                     skipped.append((subjects[i].number, "shorter than one chunk of \(options.chunkLength) frames"))
@@ -113,12 +123,28 @@ public enum Preprocess {
         }
         let dataset = assemble(parts, fps: fps, options: options)
         try dataset.save(to: options.outputFile)
+        var metaFiles: [URL] = []
+        for meta in metas {
+            let url = PreprocessMeta.url(output: options.output, name: meta.name)
+            try AtomicFile.write(try JSONOutput.encode(meta) + Data("\n".utf8), to: url)
+            metaFiles.append(url)
+        }
+        for image in faceImages {
+            let url = options.output.appendingPathComponent("\(image.name)_face.png")
+            try PNGWriter.write(image.frame, to: url)
+            metaFiles.append(url)
+        }
         return PreprocessResult(outputFile: options.outputFile, subjects: parts.map { $0.subject }, skipped: skipped,
                                 wholeFrameSubjects: wholeFrame, clipCount: dataset.count, framesRead: frames,
-                                seconds: Date().timeIntervalSince(start), warnings: warnings)
+                                seconds: Date().timeIntervalSince(start), warnings: warnings, metaFiles: metaFiles)
     }
 
-    struct SubjectOutcome { var chunks: SubjectChunks; var frames: Int; var fps: Double; var fallback: Bool }
+    struct SubjectOutcome {
+        var chunks: SubjectChunks; var frames: Int; var fps: Double; var fallback: Bool
+        var meta: PreprocessMeta
+        /// First frame with the boxes drawn (`checkFace` only).
+        var faceImage: VideoFrame?
+    }
 
     /// One subject: read and crop the video, normalise frames and labels, chunk.
     static func processSubject(_ subject: UBFCSubject, detector: HaarDetector?, crop: FaceCropOptions,
@@ -142,7 +168,18 @@ public enum Preprocess {
         let labels = InputTransform.label(options.inputType, ppg)
         let chunks = Chunking.chunks(subject: subject.number, frames: video.frames, frameCount: t, size: video.size,
                                      labels: labels, heartRate: hr, rawPPG: ppg, fps: video.fps, length: options.chunkLength)
-        return SubjectOutcome(chunks: chunks, frames: t, fps: video.fps, fallback: video.fallbacks > 0)
+        let meta = PreprocessMeta(name: subject.folder.lastPathComponent, video: subject.video, width: reader.width,
+                                  height: reader.height, cropped: video, clips: chunks.count)
+        var faceImage: VideoFrame?
+        if options.checkFace {
+            var first = VideoFrame(width: reader.width, height: reader.height)
+            try reader.readFrame(0, into: &first)
+            if let crop = video.boxes.first { FaceBoxDrawing.draw(crop, colour: (255, 0, 0), on: &first) }
+            if let detected = video.detections.first ?? nil { FaceBoxDrawing.draw(detected, colour: (0, 255, 0), on: &first) }
+            faceImage = first
+        }
+        return SubjectOutcome(chunks: chunks, frames: t, fps: video.fps, fallback: video.fallbacks > 0, meta: meta,
+                              faceImage: faceImage)
     }
 
     static func assemble(_ parts: [SubjectChunks], fps: Double, options: PreprocessOptions) -> ProcessedDataset {

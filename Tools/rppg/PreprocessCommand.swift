@@ -20,6 +20,8 @@ struct PreprocessCommand: ParsableCommand {
     @Option(name: .customLong("redetect-every"), help: "Re-detect the face every N frames (0: first frame only).")
     var redetectEvery = 0
     @Option(help: "Haar cascade XML.") var cascade = HaarCascade.defaultPath
+    @Flag(name: .customLong("check-face"), help: "Also write <output>/<subject>_face.png: the first frame with the detected (green) and crop (red) box.")
+    var checkFace = false
 
     func run() throws {
         try runReportingErrors {
@@ -34,6 +36,7 @@ struct PreprocessCommand: ParsableCommand {
             options.threads = threads
             options.redetectEvery = redetectEvery
             options.cascadePath = cascade
+            options.checkFace = checkFace
             let bar = SubjectProgressBar()
             let result = try Preprocess.run(options) { subject, done, total in bar.update(subject: subject, done: done, total: total) }
             bar.finish()
@@ -48,6 +51,9 @@ struct PreprocessCommand: ParsableCommand {
             print("wrote \(result.outputFile.path): \(result.clipCount) clips from \(result.subjects.count) subjects"
                 + (result.skipped.isEmpty ? "" : ", \(result.skipped.count) skipped")
                 + String(format: " (%d frames in %.1f s, %.0f frames/s)", result.framesRead, result.seconds, fps))
+            if !result.metaFiles.isEmpty {
+                print("face boxes per subject: " + result.metaFiles.map(\.lastPathComponent).joined(separator: ", "))
+            }
         }
     }
 }

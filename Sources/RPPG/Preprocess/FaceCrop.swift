@@ -26,6 +26,10 @@ public struct CroppedVideo: Sendable {
     public var boxes: [FaceBox]
     /// Detections that found no face and fell back to the whole frame.
     public var fallbacks: Int
+    /// What the detector returned for each window, before enlargement (nil: no face found).
+    public var detections: [FaceBox?] = []
+    /// The frame each detection window starts at.
+    public var detectionFrames: [Int] = []
 }
 
 /// Crops every frame of a video to the enlarged face box and resizes it with INTER_AREA.
@@ -39,6 +43,8 @@ public enum FaceCrop {
         var frame = VideoFrame(width: reader.width, height: reader.height)
         var box = FaceBox(x: 0, y: 0, width: reader.width, height: reader.height)
         var boxes: [FaceBox] = []
+        var detections: [FaceBox?] = []
+        var detectionFrames: [Int] = []
         var fallbacks = 0
         for i in 0..<n {
             try reader.readFrame(i, into: &frame)
@@ -53,6 +59,8 @@ public enum FaceCrop {
                 box = found.enlarged(by: options.enlargement).clipped(frameWidth: frame.width, frameHeight: frame.height)
                 if box.area == 0 { box = FaceBox(x: 0, y: 0, width: frame.width, height: frame.height) }
                 boxes.append(box)
+                detections.append(face)
+                detectionFrames.append(i)
             }
             frames.withUnsafeMutableBufferPointer { all in
                 let out = UnsafeMutableBufferPointer(rebasing: all[(i * s * s * 3)..<((i + 1) * s * s * 3)])
@@ -60,6 +68,7 @@ public enum FaceCrop {
             }
             progress?(i + 1)
         }
-        return CroppedVideo(frames: frames, frameCount: n, size: s, fps: reader.frameRate, boxes: boxes, fallbacks: fallbacks)
+        return CroppedVideo(frames: frames, frameCount: n, size: s, fps: reader.frameRate, boxes: boxes, fallbacks: fallbacks,
+                            detections: detections, detectionFrames: detectionFrames)
     }
 }
