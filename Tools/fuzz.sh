@@ -3,11 +3,11 @@
 #
 #   Tools/fuzz.sh <target|all> [seconds=60] [jobs=1]
 #   Tools/fuzz.sh build [target|all]
-#   targets: zip unpickler pth onnx avi haar groundtruth
+#   targets: zip unpickler pth onnx avi haar groundtruth png
 #
 # Each module under test is compiled straight from Sources/ with -sanitize=fuzzer,address
 # (no SwiftPM), into .build-fuzz/. ONNX needs only the graph IR of NN (Sources/NN/Graph) and
-# the RPPG harnesses only Video/, Face/ and the ground-truth parser, so no kernels are built.
+# the RPPG harnesses only Video/, Face/, Image/ and the ground-truth parser, so no kernels are built.
 # Bounds of every run (a finding when exceeded, see docs/bad-input.md):
 #   -rss_limit_mb=2048     resident memory of the whole process
 #   -malloc_limit_mb=1024  any single allocation
@@ -22,7 +22,7 @@ ROOT=$PWD
 B=$ROOT/.build-fuzz
 mkdir -p "$B"
 FLAGS=(-sanitize=fuzzer,address -parse-as-library -O -g -enable-testing -I "$B" -I "$ROOT/Sources/CBLAS" -I "$ROOT/Sources/CZlib")
-ALL=(zip unpickler pth onnx avi haar groundtruth)
+ALL=(zip unpickler pth onnx avi haar groundtruth png)
 
 # lib <module> <sources...>: builds .build-fuzz/lib<module>.a when a source is newer.
 lib() {
@@ -52,8 +52,8 @@ build() {
     onnx)
         lib NN "$ROOT"/Sources/NN/Graph/*.swift
         lib ONNX "$ROOT"/Sources/ONNX/*.swift ;;
-    avi | haar | groundtruth)
-        lib RPPG "$ROOT"/Sources/RPPG/Video/*.swift "$ROOT"/Sources/RPPG/Face/*.swift \
+    avi | haar | groundtruth | png)
+        lib RPPG "$ROOT"/Sources/RPPG/Video/*.swift "$ROOT"/Sources/RPPG/Face/*.swift "$ROOT"/Sources/RPPG/Image/*.swift \
             "$ROOT"/Sources/RPPG/Dataset/GroundTruth.swift "$ROOT"/Sources/RPPG/Dataset/DatasetError.swift ;;
     esac
     case $1 in
@@ -64,6 +64,7 @@ build() {
     avi) harness avi AVIFuzz.swift RPPG TensorCore ;;
     haar) harness haar HaarFuzz.swift RPPG TensorCore ;;
     groundtruth) harness groundtruth GroundTruthFuzz.swift RPPG TensorCore ;;
+    png) harness png PNGFuzz.swift RPPG TensorCore ;;
     *) echo "unknown target $1 (one of: ${ALL[*]})" >&2; exit 2 ;;
     esac
 }

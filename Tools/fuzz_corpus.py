@@ -68,3 +68,7 @@ put("groundtruth", "ground_truth.txt",
     b"  8.9000000e+01  8.9000000e+01  9.0000000e+01  9.0000000e+01\n"
     b"  0.0000000e+00  3.3000000e-02  6.6000000e-02  1.0000000e-01\n")
 put("groundtruth", "gtdump.xmp", b"0,89,98,1.5\n33,89,98,1.7\n66,90,98,1.2\n100,90,97,0.9\n")
+
+png = "Tests/RPPGTests/Fixtures/png"  # written by Pillow and Tools/make_png_fixtures.py
+for name in ["pillow_rgb.png", "pillow_rgba.png", "filter_3.png", "filters_mixed.png", "interlaced.png"]:
+    put("png", name, open(f"{png}/{name}", "rb").read())
