@@ -87,7 +87,7 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "RPPGTests", dependencies: ["RPPG"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TorchIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
+        .testTarget(name: "WorkflowTests", dependencies: ["Workflow"], resources: [.copy("Fixtures")]),
     ],
     // Swift 5 language mode: the numeric code shares raw buffers across threads on purpose;
     // strict Sendable checking would add noise without adding safety there.

@@ -4,11 +4,11 @@ import TensorCore
 
 /// Options of `rppg preprocess`.
 public struct PreprocessOptions: Sendable {
-    /// Dataset kind; only `ubfc` (UBFC-rPPG DATASET_2 / DATASET_1) is supported.
+    /// Dataset layout: `ubfc` (UBFC-rPPG DATASET_2 / DATASET_1) or `pure` (``PUREDataset``).
     public var dataset: String = "ubfc"
     /// Folder holding the subject folders.
     public var rawData: URL
-    /// Output folder; the file is `<output>/ubfc_processed.pt`.
+    /// Output folder; the file is `<output>/<dataset>_processed.pt`.
     public var output: URL
     /// Clip side in pixels.
     public var size: Int = 36
@@ -59,12 +59,11 @@ public typealias PreprocessProgress = @Sendable (_ subject: Int, _ framesDone: I
 public enum Preprocess {
     public static func run(_ options: PreprocessOptions, progress: PreprocessProgress? = nil) throws -> PreprocessResult {
         let start = Date()
-        guard options.dataset.lowercased() == "ubfc" else { throw DatasetError.unknownDataset(options.dataset) }
         guard options.size >= 4 && options.size <= 512 else { throw TensorError.invalidArgument("--size must be between 4 and 512, got \(options.size)") }
         guard options.chunkLength >= 1 && options.chunkLength <= 10_000 else {
             throw TensorError.invalidArgument("--chunk must be between 1 and 10000, got \(options.chunkLength)")
         }
-        let subjects = try UBFCDataset.subjects(in: options.rawData)
+        let subjects = try RawSubject.list(options.dataset, in: options.rawData)
         var warnings: [String] = []
         var detector: HaarDetector? = nil
         do {
@@ -147,28 +146,57 @@ public enum Preprocess {
     }
 
     /// One subject: read and crop the video, normalise frames and labels, chunk.
-    static func processSubject(_ subject: UBFCSubject, detector: HaarDetector?, crop: FaceCropOptions,
+    static func processSubject(_ subject: RawSubject, detector: HaarDetector?, crop: FaceCropOptions,
                                options: PreprocessOptions, progress: PreprocessProgress?) throws -> SubjectOutcome {
-        let gt = try subject.loadGroundTruth()
-        let reader = try AVIReader(url: subject.video)
-        let total = reader.frameCount
-        var video = try FaceCrop.process(reader, detector: detector, options: crop) { done in
-            if done == total || done % 32 == 0 { progress?(subject.number, done, total) }
+        switch subject {
+        case .ubfc(let s):
+            let gt = try s.loadGroundTruth()
+            let reader = try AVIReader(url: s.video)
+            let video = try cropFrames(reader, number: s.number, detector: detector, crop: crop, progress: progress)
+            let t = video.frameCount
+            let ppg: [Double], hr: [Double]
+            if s.isDataset1 {
+                ppg = GroundTruth.resample(gt.ppg, times: gt.times, frames: t, fps: video.fps)
+                hr = GroundTruth.resample(gt.heartRate, times: gt.times, frames: t, fps: video.fps)
+            } else {
+                ppg = GroundTruth.resample(gt.ppg, to: t)
+                hr = gt.heartRate.isEmpty ? [] : GroundTruth.resample(gt.heartRate, to: t)
+            }
+            return try finish(video, source: reader, number: s.number, name: s.folder.lastPathComponent, path: s.video,
+                              ppg: ppg, hr: hr, options: options)
+        case .pure(let s):
+            let labels = try PURELabels.load(s.labels)
+            let fps = labels.frameRate
+            let frames = try PNGFrameFolder(s.frameFolder, frameRate: fps)
+            guard labels.imageTimes.count == frames.frameCount else {
+                throw DatasetError.badGroundTruth(path: s.labels.path, line: 0, reason: "lists \(labels.imageTimes.count) \"/Image\" timestamps but \(s.frameFolder.path) holds \(frames.frameCount) PNG frames")
+            }
+            let video = try cropFrames(frames, number: s.number, detector: detector, crop: crop, progress: progress)
+            // The pulse oximeter and the camera sample at their own times: the label of a frame
+            // is the waveform interpolated at that frame's timestamp.
+            return try finish(video, source: frames, number: s.number, name: s.name, path: s.frameFolder,
+                              ppg: labels.waveform(at: labels.imageTimes), hr: [], options: options)
         }
+    }
+
+    static func cropFrames(_ source: some FrameSource, number: Int, detector: HaarDetector?, crop: FaceCropOptions,
+                           progress: PreprocessProgress?) throws -> CroppedVideo {
+        let total = source.frameCount
+        return try FaceCrop.process(source, detector: detector, options: crop) { done in
+            if done == total || done % 32 == 0 { progress?(number, done, total) }
+        }
+    }
+
+    /// The steps after cropping, the same for every dataset: transform, chunk, record the boxes.
+    static func finish(_ cropped: CroppedVideo, source reader: some FrameSource, number: Int, name: String, path: URL,
+                       ppg: [Double], hr: [Double], options: PreprocessOptions) throws -> SubjectOutcome {
+        var video = cropped
         let t = video.frameCount
-        let ppg: [Double], hr: [Double]
-        if subject.isDataset1 {
-            ppg = GroundTruth.resample(gt.ppg, times: gt.times, frames: t, fps: video.fps)
-            hr = GroundTruth.resample(gt.heartRate, times: gt.times, frames: t, fps: video.fps)
-        } else {
-            ppg = GroundTruth.resample(gt.ppg, to: t)
-            hr = gt.heartRate.isEmpty ? [] : GroundTruth.resample(gt.heartRate, to: t)
-        }
         InputTransform.apply(options.inputType, frames: &video.frames, frameCount: t)
         let labels = InputTransform.label(options.inputType, ppg)
-        let chunks = Chunking.chunks(subject: subject.number, frames: video.frames, frameCount: t, size: video.size,
+        let chunks = Chunking.chunks(subject: number, frames: video.frames, frameCount: t, size: video.size,
                                      labels: labels, heartRate: hr, rawPPG: ppg, fps: video.fps, length: options.chunkLength)
-        let meta = PreprocessMeta(name: subject.folder.lastPathComponent, video: subject.video, width: reader.width,
+        let meta = PreprocessMeta(name: name, video: path, width: reader.width,
                                   height: reader.height, cropped: video, clips: chunks.count)
         var faceImage: VideoFrame?
         if options.checkFace {

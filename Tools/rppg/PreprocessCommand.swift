@@ -7,10 +7,10 @@ import Workflow
 struct PreprocessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preprocess",
-        abstract: "Crop faces, resize, normalise and chunk a UBFC-rPPG folder into <output>/ubfc_processed.pt.")
+        abstract: "Crop faces, resize, normalise and chunk a UBFC-rPPG or PURE folder into <output>/<dataset>_processed.pt.")
 
-    @Option(help: "Dataset kind (ubfc).") var dataset = "ubfc"
-    @Option(name: .customLong("raw-data"), help: "Folder holding subject<N>/vid.avi + ground_truth.txt (or gtdump.xmp).")
+    @Option(help: "Dataset layout: ubfc (UBFC-rPPG DATASET_1/DATASET_2) or pure (PURE: ii-jj/ii-jj/*.png + ii-jj.json).") var dataset = "ubfc"
+    @Option(name: .customLong("raw-data"), help: "Folder holding subject<N>/vid.avi + ground_truth.txt (or gtdump.xmp), or PURE's ii-jj/ folders.")
     var rawData: String
     @Option(help: "Output folder.") var output = "data"
     @Option(help: "Clip side in pixels (36 or 72).") var size = 36

@@ -36,7 +36,7 @@ public struct CroppedVideo: Sendable {
 public enum FaceCrop {
     /// Reads `reader` frame by frame. `detector == nil` uses the whole frame. `progress` is
     /// called with the number of frames done.
-    public static func process(_ reader: AVIReader, detector: HaarDetector?, options: FaceCropOptions,
+    public static func process(_ reader: some FrameSource, detector: HaarDetector?, options: FaceCropOptions,
                                progress: ((Int) -> Void)? = nil) throws -> CroppedVideo {
         let n = reader.frameCount, s = options.size
         var frames = [Float](repeating: 0, count: n * s * s * 3)
