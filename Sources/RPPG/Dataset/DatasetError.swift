@@ -26,7 +26,9 @@ public enum DatasetError: UserFacingError, Equatable {
         case .invalidProcessedFile(let p, let r):
             return "Processed dataset \(p) is not usable: \(r). Recreate it with `rppg preprocess`."
         case .noClips(let p, let d):
-            return "No clips could be made from \(p): \(d). Fix or replace those subjects, or lower --chunk for short videos."
+            // Each subject's reason is a sentence of its own; drop its full stop before ours.
+            let reasons = d.hasSuffix(".") ? String(d.dropLast()) : d
+            return "No clips could be made from \(p): \(reasons). Fix or replace those subjects, or lower --chunk for short videos."
         case .tooShort(let p, let f, let n):
             return "\(p) has \(f) frames but one clip needs \(n); use a longer video or a model exported with fewer --frames."
         case .unknownDataset(let name):
