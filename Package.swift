@@ -1,12 +1,13 @@
 // swift-tools-version:6.2
 // Layering (ARCHITECTURE.md): dependencies point down.
-//   CBLAS, CZlib → TensorCore → Kernels → NN → {ONNX, Quantization, Training} ; TorchIO → RPPG → Workflow → rppg
+//   CBLAS, CZlib → TensorCore, Int8Runtime → Kernels → NN → {ONNX, Quantization, Training} ; TorchIO → RPPG → Workflow → rppg
 import PackageDescription
 
 let package = Package(
     name: "rppg-swift",
     products: [
         .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Int8Runtime", targets: ["Int8Runtime"]),
         .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "TorchIO", targets: ["TorchIO"]),
         .library(name: "NN", targets: ["NN"]),
@@ -28,7 +29,10 @@ let package = Package(
 
         .target(name: "TensorCore", dependencies: ["CBLAS"]),
         // --- Kernels: FP32 and int8 reference + fast kernels, runtime CPU dispatch.
-        .target(name: "Kernels", dependencies: ["TensorCore", "Int8CPUID", "Int8VNNI", "Int8AVX2", "Int8AVXVNNI", "FP32AVX512", "FP32AVX2"]),
+        // The int8 engine's scalar maths (requantization, quantize, rounding), standard library
+        // only, so that the same source also compiles with Embedded Swift for a Cortex-M.
+        .target(name: "Int8Runtime"),
+        .target(name: "Kernels", dependencies: ["TensorCore", "Int8Runtime", "Int8CPUID", "Int8VNNI", "Int8AVX2", "Int8AVXVNNI", "FP32AVX512", "FP32AVX2"]),
         // --- int8 fast paths (issue 5): one module per instruction set, each compiled with its own
         // flags and called only after the CPU check in Kernels (Int8Dispatch), so older CPUs never
         // execute an instruction they lack. `-parse-stdlib` exposes LLVM intrinsics via `Builtin`.
@@ -38,6 +42,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-parse-stdlib", "-target-cpu", "icelake-server"])]),
         .target(
             name: "Int8AVX2",
+            dependencies: ["Int8Runtime"],
             swiftSettings: [.unsafeFlags(["-parse-stdlib", "-target-cpu", "haswell"])]),
         // AVX-VNNI (256-bit vpdpbusd) on top of Haswell's features, through Clang's target options.
         .target(

@@ -2,6 +2,7 @@
 // compiler's vectoriser uses 256-bit byte interleaves, widening and float lanes. The VNNI path
 // uses the requantization too (every AVX-512 VNNI CPU has AVX2).
 import Swift
+import Int8Runtime
 
 /// Packs `rows` rows (row stride `ldx`) × `count` columns of `x` into AVX2 panels of int16 pairs.
 /// Row pair `q` of panel `p` goes to `dst + p·panelStride + q·96`. A missing second row repeats
@@ -38,20 +39,15 @@ public func rppgAVX2PackRows(
     }
 }
 
-/// Requantizes `count` accumulators: `Float(acc + bias)·multiplier`, clamped to
-/// `[low, high]`, rounded half to even, plus `zeroPoint` (the formula of
-/// `Int8Requantization.requantize` in Kernels, bit for bit; tests compare the two).
+/// Requantizes `count` accumulators with ``Int8Math/requantize(_:multiplier:low:high:zeroPoint:)``
+/// (inlined here, so that this module's AVX2 flags vectorise the loop).
 public func rppgAVX2Requantize(
     _ acc: UnsafePointer<Int32>, _ count: Int, _ bias: Int32, _ multiplier: Float,
     _ low: Float, _ high: Float, _ zeroPoint: Int32, _ out: UnsafeMutablePointer<Int8>
 ) {
     var j = 0
     while j < count {
-        var v = Float(acc[j] &+ bias) * multiplier
-        v = v < low ? low : v
-        v = v > high ? high : v
-        let rounded = Int32(bitPattern: (v + 12_582_912.0).bitPattern) &- 0x4B40_0000
-        out[j] = Int8(truncatingIfNeeded: rounded &+ zeroPoint)
+        out[j] = Int8Math.requantize(acc[j] &+ bias, multiplier: multiplier, low: low, high: high, zeroPoint: zeroPoint)
         j &+= 1
     }
 }

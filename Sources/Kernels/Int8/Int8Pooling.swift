@@ -1,3 +1,5 @@
+import Int8Runtime
+
 /// Int8 pooling over NC[D][H]W tensors, with the spatial axes normalised to three as in
 /// ``Int8ConvShape`` (kernel/stride/pads/output given per axis, prepended with 1/1/0/1).
 ///
@@ -153,14 +155,6 @@ public enum Int8Pooling {
         for j in 0..<outCount { output[j] = round(Float(sums[j]) * multiplier, yZeroPoint) }
     }
 
-    /// `sat(round_half_even(v) + zp)` to int8.
-    /// Clamps first (integer bounds, same result) so that the 1.5·2²³ addition rounds exactly;
-    /// `rounded(.toNearestOrEven)` is a libm call on the baseline x86-64 target.
-    @inline(__always) static func round(_ v: Float, _ zp: Int32) -> Int8 {
-        let low = Float(-128 - zp), high = Float(127 - zp)
-        var v = v < low ? low : v
-        v = v > high ? high : v
-        let rounded = Int32(bitPattern: (v + 12_582_912.0).bitPattern) &- 0x4B40_0000
-        return Int8(truncatingIfNeeded: rounded &+ zp)
-    }
+    /// `sat(round_half_even(v) + zp)` to int8: ``Int8Math/round(_:zeroPoint:)``.
+    @inline(__always) static func round(_ v: Float, _ zp: Int32) -> Int8 { Int8Math.round(v, zeroPoint: zp) }
 }

@@ -1,24 +1,19 @@
+import Int8Runtime
+
 /// QuantizeLinear / DequantizeLinear for int8, as ONNX Runtime computes them:
 /// quantize `sat(round_half_even(x / scale) + zp)` with the division in float32, dequantize
 /// `Float(q − zp) · scale`.
 public enum Int8Quantize {
+    /// ``Int8Math/quantize(_:scale:zeroPoint:)`` (NaN quantizes to the zero point).
     @inlinable @inline(__always)
     public static func quantize(_ x: Float, scale: Float, zeroPoint: Int32) -> Int8 {
-        // Clamping before rounding gives the same result (the bounds are integers) and keeps
-        // |v| ≤ 255, where adding 1.5·2²³ rounds half to even without SSE4.1's `roundss`
-        // (the baseline x86-64 target would call `rintf` per value). NaN quantizes to the zero point.
-        var v = x / scale
-        if v.isNaN { v = 0 }
-        let low = Float(-128 - zeroPoint), high = Float(127 - zeroPoint)
-        v = v < low ? low : v
-        v = v > high ? high : v
-        let rounded = Int32(bitPattern: (v + 12_582_912.0).bitPattern) &- 0x4B40_0000
-        return Int8(truncatingIfNeeded: rounded &+ zeroPoint)
+        Int8Math.quantize(x, scale: scale, zeroPoint: zeroPoint)
     }
 
+    /// ``Int8Math/dequantize(_:scale:zeroPoint:)``.
     @inlinable @inline(__always)
     public static func dequantize(_ q: Int8, scale: Float, zeroPoint: Int32) -> Float {
-        Float(Int32(q) - zeroPoint) * scale
+        Int8Math.dequantize(q, scale: scale, zeroPoint: zeroPoint)
     }
 
     /// Quantizes `count` values; `scales`/`zeroPoints` have one entry (per-tensor) or one per

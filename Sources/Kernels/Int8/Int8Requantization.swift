@@ -1,4 +1,5 @@
 import Int8AVX2
+import Int8Runtime
 
 /// Per-output-channel requantization of Int32 accumulators to int8, exactly as ONNX Runtime's
 /// QLinearConv on x86 (MLAS `MlasRequantizeOutput`):
@@ -40,16 +41,10 @@ public struct Int8Requantization: Sendable, Equatable {
                                       zeroPoint: outputZeroPoint)
     }
 
-    /// The scalar formula shared by every path. Rounding half to even uses MLAS's trick (add
-    /// 1.5·2²³ and read the low mantissa bits), exact for the clamped range |v| ≤ 255 under the
-    /// default rounding mode, and it lets the compiler vectorise the loop below.
+    /// The scalar formula shared by every path: ``Int8Math/requantize(_:multiplier:low:high:zeroPoint:)``.
     @inlinable @inline(__always)
     public static func requantize(_ value: Int32, multiplier: Float, low: Float, high: Float, zeroPoint: Int32) -> Int8 {
-        var v = Float(value) * multiplier
-        v = v < low ? low : v
-        v = v > high ? high : v
-        let rounded = Int32(bitPattern: (v + 12_582_912.0).bitPattern) &- 0x4B40_0000
-        return Int8(truncatingIfNeeded: rounded &+ zeroPoint)
+        Int8Math.requantize(value, multiplier: multiplier, low: low, high: high, zeroPoint: zeroPoint)
     }
 
     /// Requantizes `count` accumulators of channel `c` from `acc` to `out`.
