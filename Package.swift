@@ -1,6 +1,6 @@
 // swift-tools-version:6.2
 // Layering (ARCHITECTURE.md): dependencies point down.
-//   CBLAS, CZlib → TensorCore, Int8Runtime → Kernels → NN → {ONNX, Quantization, Training} ; TorchIO → RPPG → Workflow → rppg
+//   CBLAS, CZlib → TensorCore, CInt8DSP → Int8Runtime → Kernels → NN → {ONNX, Quantization, Training} ; TorchIO → RPPG → Workflow → rppg
 import PackageDescription
 
 let package = Package(
@@ -31,7 +31,8 @@ let package = Package(
         // --- Kernels: FP32 and int8 reference + fast kernels, runtime CPU dispatch.
         // The int8 engine's scalar maths (requantization, quantize, rounding), standard library
         // only, so that the same source also compiles with Embedded Swift for a Cortex-M.
-        .target(name: "Int8Runtime"),
+        .target(name: "CInt8DSP"),
+        .target(name: "Int8Runtime", dependencies: ["CInt8DSP"]),
         .target(name: "Kernels", dependencies: ["TensorCore", "Int8Runtime", "Int8CPUID", "Int8VNNI", "Int8AVX2", "Int8AVXVNNI", "FP32AVX512", "FP32AVX2"]),
         // --- int8 fast paths (issue 5): one module per instruction set, each compiled with its own
         // flags and called only after the CPU check in Kernels (Int8Dispatch), so older CPUs never
@@ -65,7 +66,7 @@ let package = Package(
         .target(name: "TorchIO", dependencies: ["TensorCore", "CZlib"]),
         .target(name: "NN", dependencies: ["TensorCore", "Kernels"]),
         .target(name: "ONNX", dependencies: ["NN"]),
-        .target(name: "Quantization", dependencies: ["NN", "Kernels"]),
+        .target(name: "Quantization", dependencies: ["NN", "Kernels", "Int8Runtime"]),
         // Training lives beside NN (not inside it) so that embedders of the inference runtime
         // do not compile autodiff and optimizers.
         .target(name: "Training", dependencies: ["NN"]),
@@ -88,7 +89,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "TorchIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "TorchIO"], resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "QuantizationTests", dependencies: ["Quantization", "ONNX", "TorchIO"],
+            name: "QuantizationTests", dependencies: ["Quantization", "Int8Runtime", "ONNX", "TorchIO"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "RPPGTests", dependencies: ["RPPG"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TorchIO"], resources: [.copy("Fixtures")]),

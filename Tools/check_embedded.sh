@@ -10,7 +10,7 @@ out="${1:-$(mktemp -d)}"
 mkdir -p "$out"
 swiftc -target armv7em-none-none-eabi -enable-experimental-feature Embedded -wmo -O -parse-as-library \
     -target-cpu cortex-m55 -module-name Int8Runtime -emit-module -emit-module-path "$out/Int8Runtime.swiftmodule" \
-    -c Sources/Int8Runtime/*.swift -o "$out/Int8Runtime.o"
+    -I Sources/CInt8DSP/include -c Sources/Int8Runtime/*.swift -o "$out/Int8Runtime.o"
 nm="$(dirname "$(command -v swiftc)")/llvm-nm"
 [ -x "$nm" ] || nm=nm
 undefined=$("$nm" -u "$out/Int8Runtime.o" | awk '{print $NF}' | sort -u)

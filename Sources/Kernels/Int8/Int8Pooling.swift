@@ -34,24 +34,24 @@ public struct Int8PoolShape: Sendable, Equatable {
     }
 }
 
+extension Int8PoolShape {
+    /// The same geometry in the runtime's plain-field form.
+    public var geometry: Int8PoolGeometry {
+        Int8PoolGeometry(channels: channels, input: (input[0], input[1], input[2]), kernel: (kernel[0], kernel[1], kernel[2]),
+                     stride: (stride[0], stride[1], stride[2]), padsBegin: (padsBegin[0], padsBegin[1], padsBegin[2]),
+                     output: (output[0], output[1], output[2]))
+    }
+}
+
+/// The host entry points; the arithmetic is Int8Runtime's ``Int8Pool`` (shared with the device).
 public enum Int8Pooling {
     /// Max pooling; `channels` counts batch × channels.
     public static func max(_ s: Int8PoolShape, input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>,
                            requantize: (xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32)? = nil) {
-        if windowsInside(s) {
-            interiorMax(s, input: input, output: output, requantize: requantize)
-            return
-        }
-        pool(s, input: input) { c, p, window in
-            var best = Int8.min
-            window { v, _ in if v > best { best = v } }
-            if let q = requantize {
-                let real = Float(Int32(best) - q.xZeroPoint) * q.xScale
-                output[c * s.output[0] * s.output[1] * s.output[2] + p] =
-                    Int8Quantize.quantize(real, scale: q.yScale, zeroPoint: q.yZeroPoint)
-            } else {
-                output[c * s.output[0] * s.output[1] * s.output[2] + p] = best
-            }
+        let g = s.geometry
+        let rescale = requantize.map { Int8Pool.Rescale(xScale: $0.xScale, xZeroPoint: $0.xZeroPoint, yScale: $0.yScale, yZeroPoint: $0.yZeroPoint) }
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: g.rowSpan) {
+            Int8Pool.max(g, input: input, output: output, rescale: rescale, scratch: $0.baseAddress!)
         }
     }
 
@@ -59,52 +59,10 @@ public enum Int8Pooling {
     public static func average(_ s: Int8PoolShape, countIncludePad: Bool, input: UnsafePointer<Int8>,
                                xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32,
                                output: UnsafeMutablePointer<Int8>) {
-        let full = s.kernel[0] * s.kernel[1] * s.kernel[2]
-        if windowsInside(s) {
-            interiorAverage(s, input: input, xScale: xScale, xZeroPoint: xZeroPoint, yScale: yScale,
-                            yZeroPoint: yZeroPoint, output: output)
-            return
-        }
-        pool(s, input: input) { c, p, window in
-            var sum: Int32 = 0, valid = 0
-            window { v, _ in sum &+= Int32(v) - xZeroPoint; valid += 1 }
-            let count = countIncludePad ? full : Swift.max(valid, 1)
-            let v = Float(sum) * (xScale / Float(count) / yScale)
-            output[c * s.output[0] * s.output[1] * s.output[2] + p] = Int8Pooling.round(v, yZeroPoint)
-        }
-    }
-
-    /// Walks every output position; `body(channel, position, window)` where `window(visit)`
-    /// calls `visit(value, flatInputIndex)` for each in-bounds tap.
-    @inline(__always)
-    static func pool(_ s: Int8PoolShape, input: UnsafePointer<Int8>,
-                     _ body: (Int, Int, ((Int8, Int) -> Void) -> Void) -> Void) {
-        let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
-        for c in 0..<s.channels {
-            let plane = input + c * id * ih * iw
-            var p = 0
-            for z in 0..<s.output[0] {
-                let d0 = z * s.stride[0] - s.padsBegin[0]
-                let dLo = Swift.max(d0, 0), dHi = Swift.min(d0 + s.kernel[0], id)
-                for y in 0..<s.output[1] {
-                    let h0 = y * s.stride[1] - s.padsBegin[1]
-                    let hLo = Swift.max(h0, 0), hHi = Swift.min(h0 + s.kernel[1], ih)
-                    for x in 0..<s.output[2] {
-                        let w0 = x * s.stride[2] - s.padsBegin[2]
-                        let wLo = Swift.max(w0, 0), wHi = Swift.min(w0 + s.kernel[2], iw)
-                        body(c, p) { visit in
-                            if dLo >= dHi || hLo >= hHi || wLo >= wHi { return }
-                            for d in dLo..<dHi {
-                                for h in hLo..<hHi {
-                                    let line = (d * ih + h) * iw
-                                    for w in wLo..<wHi { visit(plane[line + w], line + w) }
-                                }
-                            }
-                        }
-                        p += 1
-                    }
-                }
-            }
+        let g = s.geometry
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: g.rowSpan) {
+            Int8Pool.average(g, countIncludePad: countIncludePad, input: input, xScale: xScale, xZeroPoint: xZeroPoint,
+                             yScale: yScale, yZeroPoint: yZeroPoint, output: output, scratch: $0.baseAddress!)
         }
     }
 
@@ -125,17 +83,13 @@ public enum Int8Pooling {
         }
         let outCount = step
         let count = reduced.reduce(1) { $0 * shape[$1] }
-        let multiplier = xScale / Float(count) / yScale
         if reduced == Set((rank - reduced.count)..<rank) {
             // Trailing axes (the zoo's spatial means): each output is one contiguous run.
-            for j in 0..<outCount {
-                let run = input + j * count
-                var sum: Int32 = 0
-                for i in 0..<count { sum &+= Int32(run[i]) }
-                output[j] = round(Float(sum &- Int32(count) &* xZeroPoint) * multiplier, yZeroPoint)
-            }
+            Int8Pool.meanTrailing(outputs: outCount, count: count, input: input, xScale: xScale, xZeroPoint: xZeroPoint,
+                                  yScale: yScale, yZeroPoint: yZeroPoint, output: output)
             return
         }
+        let multiplier = xScale / Float(count) / yScale
         sums.update(repeating: 0, count: outCount)
         let total = shape.reduce(1, *)
         var index = [Int](repeating: 0, count: rank)

@@ -28,6 +28,8 @@ public final class Int8Executor {
     var outputBindings: [(name: String, slot: Int8Slot)] = []
     /// Every int8 value of the plan by graph name (QuantizeLinear outputs and int8 views).
     var int8Values: [String: Int8Value] = [:]
+    /// The same plan as device ops (see ``DevicePlan``).
+    var device = DeviceProgram()
     /// Keeps compiled kernels alive for the closures.
     var kernels: [AnyObject] = []
 

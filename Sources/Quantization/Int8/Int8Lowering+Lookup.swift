@@ -1,3 +1,4 @@
+import Int8Runtime
 import Kernels
 import NN
 
@@ -21,12 +22,10 @@ extension Int8Lowering {
         let y = newInt8(q.outputs[0], shape: x.shape, scale: ys, zeroPoint: yzp)
         let (xp, yp, n) = (UnsafePointer(arena.int8(x.buffer)), arena.int8(y.buffer), x.count)
         executor.steps.append {
-            table.withUnsafeBufferPointer { t in
-                let lookup = t.baseAddress! + 128
-                for i in 0..<n { yp[i] = lookup[Int(xp[i])] }
-            }
+            table.withUnsafeBufferPointer { Int8Lookup.apply(table: $0.baseAddress!, input: xp, output: yp, count: n) }
         }
         absorbed.insert(q.name)
+        executor.device.append("\(node.op.name) \(node.name)", .lookup(count: n, table: table), input: x, output: y)
         executor.plan.append("\(node.op.name) \(node.name): int8 lookup table, output Q fused")
         return true
     }

@@ -1,3 +1,4 @@
+import Int8Runtime
 import Kernels
 import NN
 import TensorCore
@@ -63,6 +64,16 @@ extension Int8Lowering {
         let (xp, yp, xzp) = (UnsafePointer(arena.int8(x.buffer)), arena.int8(y.buffer), x.zeroPoint)
         executor.kernels.append(conv)
         executor.steps.append { conv.run(input: xp, xZeroPoint: xzp, output: yp) }
+        let g = Int8DeviceConv.Geometry(batch: shape.batch, inChannels: shape.inChannels, outChannels: cout, groups: shape.groups,
+                                        input: (shape.input[0], shape.input[1], shape.input[2]),
+                                        kernel: (shape.kernel[0], shape.kernel[1], shape.kernel[2]),
+                                        stride: (shape.stride[0], shape.stride[1], shape.stride[2]),
+                                        padsBegin: (shape.padsBegin[0], shape.padsBegin[1], shape.padsBegin[2]),
+                                        dilation: (shape.dilation[0], shape.dilation[1], shape.dilation[2]),
+                                        output: (shape.output[0], shape.output[1], shape.output[2]))
+        executor.device.append(label, .conv(geometry: g, xZeroPoint: xzp, weights: weights.scalars(as: Int8.self),
+                                            multipliers: rq.multipliers, bias: rq.bias, zeroPoint: yzp, lower: rq.lower, upper: rq.upper),
+                               input: x, output: y)
         absorbed.formUnion(names)
         executor.plan.append("\(label): int8 conv\(a.kernel.count)d \(shape.outChannels)×\(shape.reduction) over \(shape.outputPositions) positions [\(executor.path)]"
                              + (relu ? ", ReLU fused" : "") + (names.isEmpty ? "" : ", output Q fused"))
@@ -96,6 +107,16 @@ extension Int8Lowering {
                 Int8Pooling.mean(shape: shape, axes: axes, input: xp, xScale: x.scale, xZeroPoint: x.zeroPoint,
                                  yScale: ys, yZeroPoint: yzp, output: yp, sums: sums)
             }
+            let rank = shape.count
+            let reduced = Set(axes.map { $0 < 0 ? $0 + rank : $0 })
+            if reduced == Set((rank - reduced.count)..<rank) {
+                let count = reduced.reduce(1) { $0 * shape[$1] }
+                executor.device.append("\(node.op.name) \(node.name)", .meanTrailing(outputs: x.count / count, count: count, xScale: x.scale,
+                                                                                 xZeroPoint: x.zeroPoint, yScale: ys, yZeroPoint: yzp),
+                                       input: x, output: y)
+            } else {
+                executor.device.blockers.append("\(node.op.name) \(node.name): a mean over non-trailing axes \(axes) (the device runs trailing-axis means)")
+            }
             absorbed.insert(q.name)
             executor.plan.append("\(node.op.name) \(node.name): int8 mean over axes \(axes), output Q fused")
             return true
@@ -112,12 +133,17 @@ extension Int8Lowering {
             executor.steps.append {
                 Int8Pooling.max(shape, input: xp, output: yp, requantize: same ? nil : (x.scale, x.zeroPoint, ys, yzp))
             }
+            let rescale = same ? nil : Int8Pool.Rescale(xScale: x.scale, xZeroPoint: x.zeroPoint, yScale: ys, yZeroPoint: yzp)
+            executor.device.append("\(node.op.name) \(node.name)", .maxPool(shape.geometry, rescale: rescale), input: x, output: y)
         } else {
             let includePad = attributes.countIncludePad
             executor.steps.append {
                 Int8Pooling.average(shape, countIncludePad: includePad, input: xp, xScale: x.scale, xZeroPoint: x.zeroPoint,
                                     yScale: ys, yZeroPoint: yzp, output: yp)
             }
+            executor.device.append("\(node.op.name) \(node.name)", .averagePool(shape.geometry, countIncludePad: includePad, xScale: x.scale,
+                                                                            xZeroPoint: x.zeroPoint, yScale: ys, yZeroPoint: yzp),
+                                   input: x, output: y)
         }
         absorbed.insert(q.name)
         executor.plan.append("\(node.op.name) \(node.name): int8 \(isMax ? "max" : "average") pool \(spatial) → \(outSpatial), output Q fused")
@@ -129,6 +155,7 @@ extension Int8Lowering {
         let op = node.op
         let out = node.outputs[0]
         let label = "\(op.name) \(node.name): float fallback (dequantize → FP32 → quantize)"
+        executor.device.blockers.append("\(op.name) \(node.name): runs as a float fallback on the host (no int8 kernel)")
         switch op {
         case .relu, .elu, .sigmoid, .tanh, .clip, .identity, .dropout:
             let x = try materializeFloat(node.inputs[0], for: node)

@@ -1,3 +1,4 @@
+import Int8Runtime
 import Kernels
 import NN
 import TensorCore
@@ -42,11 +43,14 @@ struct Int8Lowering {
         for o in graph.outputs {
             if let f = floats[o.name] {
                 executor.outputBindings.append((o.name, Int8Slot(source: .float(f))))
+                executor.device.blockers.append("output \(o.name) is a float value (the device returns int8 only)")
             } else if let src = dqOf[o.name], let q = int8[src] {
                 executor.outputBindings.append((o.name, Int8Slot(source: .int8(q))))
+                executor.device.output = .init(name: o.name, buffer: q.buffer, shape: q.shape, scale: q.scale, zeroPoint: q.zeroPoint)
                 executor.plan.append("output \(o.name): dequantized from int8 \(src)")
             } else if let q = int8[o.name] {
                 executor.outputBindings.append((o.name, Int8Slot(source: .rawInt8(q))))
+                executor.device.output = .init(name: o.name, buffer: q.buffer, shape: q.shape, scale: q.scale, zeroPoint: q.zeroPoint)
             } else {
                 throw Int8ExecutorError("graph output \"\(o.name)\" is not produced by any node")
             }
@@ -129,6 +133,7 @@ struct Int8Lowering {
                 let (offset, strides) = Int8Slice.layout(input: x.shape, output: shape, starts: starts, axes: axes, steps: steps)
                 let (xp, yp) = (UnsafePointer(arena.int8(x.buffer)), arena.int8(y.buffer))
                 executor.steps.append { Int8Slice.gather(xp, offset: offset, strides: strides, shape: shape, into: yp) }
+                executor.device.blockers.append("Slice \(node.name): the device runtime has no gather yet")
                 dqOf[node.outputs[0]] = node.outputs[0] + "#int8"
                 executor.plan.append("Slice \(node.name): int8 gather \(x.shape) → \(shape)")
             } else {
@@ -148,14 +153,18 @@ struct Int8Lowering {
                 int8[out] = x
                 executor.plan.append("QuantizeLinear \(node.name): int8 pass-through (same scale/zero point)")
             } else {
+                // The requantize depends on the int8 value only: a table, as for activations.
                 let y = newInt8(out, shape: x.shape, scale: scale, zeroPoint: zp)
-                let (xp, yp, n) = (arena.int8(x.buffer), arena.int8(y.buffer), x.count)
-                executor.steps.append {
-                    for i in 0..<n {
-                        yp[i] = Int8Quantize.quantize(Int8Quantize.dequantize(xp[i], scale: x.scale, zeroPoint: x.zeroPoint),
-                                                      scale: scale, zeroPoint: zp)
-                    }
+                let (xp, yp, n) = (UnsafePointer(arena.int8(x.buffer)), arena.int8(y.buffer), x.count)
+                var table = [Int8](repeating: 0, count: 256)
+                table.withUnsafeMutableBufferPointer { t in
+                    Int8Lookup.fill(t.baseAddress!) { Int8Quantize.quantize(Int8Quantize.dequantize($0, scale: x.scale, zeroPoint: x.zeroPoint),
+                                                                            scale: scale, zeroPoint: zp) }
                 }
+                executor.steps.append {
+                    table.withUnsafeBufferPointer { Int8Lookup.apply(table: $0.baseAddress!, input: xp, output: yp, count: n) }
+                }
+                executor.device.append("QuantizeLinear \(node.name)", .lookup(count: n, table: table), input: x, output: y)
                 executor.plan.append("QuantizeLinear \(node.name): int8 requantize \(x.scale)→\(scale)")
             }
             return
@@ -164,6 +173,11 @@ struct Int8Lowering {
         let y = newInt8(out, shape: x.shape, scale: scale, zeroPoint: zp)
         let (xp, yp, n) = (arena.float(x.buffer), arena.int8(y.buffer), x.count)
         executor.steps.append { Int8Quantize.quantize(xp, count: n, scales: [scale], zeroPoints: [zp], into: yp) }
+        if executor.inputBindings.contains(where: { $0.name == node.inputs[0] }), executor.device.input == nil {
+            executor.device.input = .init(name: node.inputs[0], buffer: y.buffer, shape: y.shape, scale: scale, zeroPoint: zp)
+        } else {
+            executor.device.blockers.append("QuantizeLinear \(node.name): quantizes a float value computed on the host")
+        }
         executor.plan.append("QuantizeLinear \(node.name): quantize float → int8 (scale \(scale), zp \(zp))")
     }
 

@@ -1,4 +1,5 @@
 import NN
+import Quantization
 import TensorCore
 
 /// Activation memory of a QDQ graph as an int8 runtime executes it: a DequantizeLinear of an
@@ -70,26 +71,18 @@ struct ActivationPlan {
             if let old = intervals[key] { intervals[key] = (old.first, end, old.bytes) }
         }
 
-        // First-fit, largest buffers first: a simple packing that is close to optimal for chains.
-        let ordered = intervals.sorted { $0.value.bytes != $1.value.bytes ? $0.value.bytes > $1.value.bytes : $0.key < $1.key }
-        var placed: [DeployReport.Buffer] = []
-        for (name, interval) in ordered {
-            let overlapping = placed.filter { $0.firstUse <= interval.last && interval.first <= $0.lastUse }
-                .sorted { $0.offset < $1.offset }
-            var offset = 0
-            for other in overlapping {
-                if offset + interval.bytes <= other.offset { break }
-                offset = max(offset, Self.aligned(other.offset + other.bytes))
-            }
-            placed.append(.init(tensor: name, bytes: interval.bytes, offset: offset,
-                                firstUse: interval.first, lastUse: interval.last))
+        let ordered = intervals.sorted { $0.key < $1.key }
+        let spans = ordered.map { ArenaPacking.Interval(first: $0.value.first, last: $0.value.last, bytes: $0.value.bytes) }
+        let offsets = ArenaPacking.firstFit(spans, alignment: Self.alignment)
+        let placed = zip(ordered, offsets).map { entry, offset in
+            DeployReport.Buffer(tensor: entry.key, bytes: entry.value.bytes, offset: offset,
+                                firstUse: entry.value.first, lastUse: entry.value.last)
         }
         buffers = placed.sorted { ($0.firstUse, $0.offset) < ($1.firstUse, $1.offset) }
         arenaBytes = placed.map { $0.offset + $0.bytes }.max() ?? 0
         unsharedBytes = placed.reduce(0) { $0 + $1.bytes }
     }
 
-    static func aligned(_ n: Int) -> Int { (n + alignment - 1) / alignment * alignment }
 }
 
 func isQDQ(_ op: Op) -> Bool {
