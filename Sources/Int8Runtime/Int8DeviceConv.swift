@@ -8,8 +8,8 @@ import CInt8DSP
 ///
 /// Data layout:
 /// - columns: for each pair of output positions, the `K = cin/groups · kd · kh · kw` input taps of
-///   both, minus the input zero point, as int16 (padded taps are 0), `K` rounded up to even; word
-///   `2j` holds taps `2j, 2j+1` of the first position, word `2j+1` those of the second;
+///   each, minus the input zero point, as contiguous int16 (padded taps are 0; `K` rounded up to
+///   even), the second position's after the first's, so each word holds two taps of one position;
 /// - weights (packed once by the host, ``packWeights(_:geometry:into:)``): for each group and
 ///   output-channel pair, word `2j` holds taps `2j, 2j+1` of the first channel, `2j+1` those of the
 ///   second (an odd last channel is paired with zeros).
@@ -96,7 +96,6 @@ public enum Int8DeviceConv {
         let m = g.outChannels / g.groups, cinG = g.inChannels / g.groups
         let positions = g.outputPositions, halfK = g.evenReduction / 2
         let low = Int8Math.float(r.lower &- r.zeroPoint), high = Int8Math.float(r.upper &- r.zeroPoint)
-        let groupInput = cinG * g.id * g.ih * g.iw
         let groupWeights = g.channelPairs * g.evenReduction
         for n in 0..<g.batch {
             for group in 0..<g.groups {
@@ -110,18 +109,20 @@ public enum Int8DeviceConv {
                     if second {
                         gather(g, position: p + 1, channels: cinG, input: x, xZeroPoint: xZeroPoint, into: columns, slot: 1)
                     } else {
-                        for j in 0..<halfK { columns[2 * j + 1] = 0 }
+                        (columns + halfK).update(repeating: 0, count: halfK)
                     }
                     for pair in 0..<g.channelPairs {
                         var a00: Int32 = 0, a01: Int32 = 0, a10: Int32 = 0, a11: Int32 = 0
-                        var c = UnsafePointer(columns), wp = w + pair * g.evenReduction
+                        var c0 = UnsafePointer(columns), c1 = UnsafePointer(columns + halfK)
+                        var wp = w + pair &* g.evenReduction
                         for _ in 0..<halfK {
-                            let x0 = c[0], x1 = c[1], w0 = wp[0], w1 = wp[1]
+                            let x0 = c0.pointee, x1 = c1.pointee, w0 = wp[0], w1 = wp[1]
                             a00 = rppg_smlad(x0, w0, a00)
                             a01 = rppg_smlad(x1, w0, a01)
                             a10 = rppg_smlad(x0, w1, a10)
                             a11 = rppg_smlad(x1, w1, a11)
-                            c += 2
+                            c0 += 1
+                            c1 += 1
                             wp += 2
                         }
                         let co = group * m + 2 * pair
@@ -146,43 +147,49 @@ public enum Int8DeviceConv {
     }
 
     /// Writes the taps of output position `position` (minus the zero point, 0 where padded) into
-    /// lane `slot` of the column pair.
+    /// slot `slot` (0 or 1) of the column pair. Wrapping arithmetic: every index is bounded by
+    /// the tensor sizes the plan validator checked, and overflow checks would double this loop.
     @inline(__always)
     static func gather(_ g: Geometry, position: Int, channels: Int, input: UnsafePointer<Int8>, xZeroPoint: Int32,
                        into columns: UnsafeMutablePointer<UInt32>, slot: Int) {
         let xo = position % g.ow, rest = position / g.ow
         let yo = rest % g.oh, zo = rest / g.oh
-        let d0 = zo * g.sd - g.pd, h0 = yo * g.sh - g.ph, w0 = xo * g.sw - g.pw
-        let taps = UnsafeMutableRawPointer(columns).assumingMemoryBound(to: Int16.self) + 2 * slot
+        let d0 = zo &* g.sd &- g.pd, h0 = yo &* g.sh &- g.ph, w0 = xo &* g.sw &- g.pw
+        var taps = UnsafeMutableRawPointer(columns).assumingMemoryBound(to: Int16.self) + slot &* g.evenReduction
         let zp = Int16(truncatingIfNeeded: xZeroPoint)
-        let plane = g.ih * g.iw
-        var k = 0
-        @inline(__always) func put(_ v: Int16) {
-            taps[(k >> 1) &* 4 &+ (k & 1)] = v
-            k &+= 1
-        }
-        let inside = d0 >= 0 && d0 + (g.kd - 1) * g.dd < g.id && h0 >= 0 && h0 + (g.kh - 1) * g.dh < g.ih
-            && w0 >= 0 && w0 + (g.kw - 1) * g.dw < g.iw
-        for c in 0..<channels {
-            let volume = input + c * g.id * plane
-            for a in 0..<g.kd {
-                let d = d0 + a * g.dd
-                for b in 0..<g.kh {
-                    let h = h0 + b * g.dh
+        let plane = g.ih &* g.iw, volumeSize = g.id &* plane
+        let (kd, kh, kw, dd, dh, dw) = (g.kd, g.kh, g.kw, g.dd, g.dh, g.dw)
+        let inside = d0 >= 0 && d0 &+ (kd &- 1) &* dd < g.id && h0 >= 0 && h0 &+ (kh &- 1) &* dh < g.ih
+            && w0 >= 0 && w0 &+ (kw &- 1) &* dw < g.iw
+        var volume = input
+        for _ in 0..<channels {
+            var a = 0
+            while a < kd {
+                let d = d0 &+ a &* dd
+                var b = 0
+                while b < kh {
+                    let h = h0 &+ b &* dh
                     if inside {
-                        let line = volume + d * plane + h * g.iw + w0
-                        for e in 0..<g.kw { put(Int16(line[e * g.dw]) &- zp) }
-                        continue
+                        let line = volume + (d &* plane &+ h &* g.iw &+ w0)
+                        var e = 0
+                        while e < kw { taps[e] = Int16(line[e &* dw]) &- zp; e &+= 1 }
+                    } else {
+                        let rowInside = d >= 0 && d < g.id && h >= 0 && h < g.ih
+                        let line = volume + (rowInside ? d &* plane &+ h &* g.iw : 0)
+                        var e = 0
+                        while e < kw {
+                            let w = w0 &+ e &* dw
+                            taps[e] = rowInside && w >= 0 && w < g.iw ? Int16(line[w]) &- zp : 0
+                            e &+= 1
+                        }
                     }
-                    let rowInside = d >= 0 && d < g.id && h >= 0 && h < g.ih
-                    let line = volume + (rowInside ? d * plane + h * g.iw : 0)
-                    for e in 0..<g.kw {
-                        let w = w0 + e * g.dw
-                        put(rowInside && w >= 0 && w < g.iw ? Int16(line[w]) &- zp : 0)
-                    }
+                    taps += kw
+                    b &+= 1
                 }
+                a &+= 1
             }
+            volume += volumeSize
         }
-        if k & 1 == 1 { put(0) }
+        if g.reduction & 1 == 1 { taps[0] = 0 }
     }
 }

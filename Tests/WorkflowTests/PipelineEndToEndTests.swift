@@ -51,6 +51,7 @@ import Workflow
         o.numSamples = 4
         o.threads = 2
         o.showProgress = false
+        o.deviceClips = 0  // DeviceRunTests covers the firmware step
         return o
     }
 

@@ -5,6 +5,8 @@ let allSubcommands: [ParsableCommand.Type] = [
     PipelineCommand.self,
     VerifyCommand.self,
     DeployCheckCommand.self,
+    DeployBuildCommand.self,
+    DeployRunCommand.self,
     InspectCommand.self,
     ConvertCommand.self,
     BenchLoadCommand.self,

@@ -49,6 +49,9 @@ public final class Int8Executor {
         try lowering.compile()
     }
 
+    /// Names of the graph's float inputs, in order.
+    public var inputNames: [String] { inputBindings.map(\.name) }
+
     /// The plan, one line per node, for `rppg inspect`/reports.
     public var planDescription: String {
         (["int8 plan (\(path), \(threads) threads, \(arena.totalBytes) bytes of buffers):"] + plan.map { "  " + $0 })

@@ -29,6 +29,8 @@ public enum Pipeline {
         public var threshold = 2.0
         public var synthetic = Synthesize.workflowDefaults
         public var showProgress = true
+        /// Clips `deploy-run` runs on the emulated Cortex-M55 when qemu-system-arm is installed (0: never).
+        public var deviceClips = 2
         public init() {}
     }
 
@@ -195,6 +197,27 @@ public enum Pipeline {
                 deployReport = report
             }))
 
+        if options.deviceClips > 0, (try? DeviceRun.qemu()) != nil {
+            steps.append(.init(
+                name: "deploy-run", detail: "the firmware on QEMU's Cortex-M55, compared with the host int8 engine",
+                inputs: { [paths.int8, dataFile] }, outputs: { [paths.deviceJSON, paths.deviceText] },
+                run: {
+                    var o = DeviceRun.Options(model: paths.int8, data: dataFile)
+                    o.clips = options.deviceClips
+                    let report = try DeviceRun.run(o)
+                    guard report.bitExact else {
+                        throw PipelineError(message: "deploy-run: the firmware's outputs differ from the host int8 engine in "
+                                            + "\(report.elementsCompared - report.elementsEqual) of \(report.elementsCompared) elements")
+                    }
+                    try JSONOutput.write(report, to: paths.deviceJSON.path)
+                    try AtomicFile.write(Data(report.text.utf8), to: paths.deviceText)
+                    log(report.text.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+                }))
+        } else if options.deviceClips > 0 {
+            warnings.append("deploy-run skipped: qemu-system-arm is not installed (Tools/bootstrap.sh --qemu installs it), "
+                            + "so the firmware was not run on the emulated Cortex-M55")
+        }
+
         var runner = StepRunner(workdir: work, force: options.force, log: log)
         try runner.run(steps)
 
@@ -208,7 +231,7 @@ public enum Pipeline {
                 "fp32": paths.fp32.path, "int8": paths.int8.path, "verify_json": paths.verifyJSON.path,
                 "verify_html": paths.verifyHTML.path, "deploy_check": paths.deployText.path,
                 "manifest": work.appendingPathComponent("manifest.json").path,
-            ],
+            ].merging(FileManager.default.fileExists(atPath: paths.deviceText.path) ? ["deploy_run": paths.deviceText.path] : [:]) { a, _ in a },
             acceptable: verify.acceptable, fp32MAE: verify.fp32.mae, int8MAE: verify.int8.mae,
             maeIncrease: verify.maeIncrease, flashBytes: deploy.flashBytes, ramBytes: deploy.ramBytes, macs: deploy.macs,
             warnings: warnings,
@@ -233,7 +256,7 @@ public enum Pipeline {
 /// Where the pipeline puts each file inside the work directory.
 struct WorkdirPaths {
     let raw, data, checkpoints, trained, lastCheckpoint, calibration, fp32, int8, layerReport: URL
-    let verifyJSON, verifyHTML, deployJSON, deployText: URL
+    let verifyJSON, verifyHTML, deployJSON, deployText, deviceJSON, deviceText: URL
 
     init(_ work: URL) {
         raw = work.appendingPathComponent("raw")
@@ -249,5 +272,7 @@ struct WorkdirPaths {
         verifyHTML = work.appendingPathComponent("reports/verify.html")
         deployJSON = work.appendingPathComponent("reports/deploy_check.json")
         deployText = work.appendingPathComponent("reports/deploy_check.txt")
+        deviceJSON = work.appendingPathComponent("reports/deploy_run.json")
+        deviceText = work.appendingPathComponent("reports/deploy_run.txt")
     }
 }
