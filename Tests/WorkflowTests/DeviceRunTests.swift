@@ -31,7 +31,7 @@ struct DeviceRunTests {
     static var qemuAvailable: Bool {
         if (try? DeviceRun.qemu()) != nil { return true }
         if ProcessInfo.processInfo.environment["RPPG_REQUIRE_QEMU"] == "1" {
-            Issue.record("RPPG_REQUIRE_QEMU=1 but qemu-system-arm is not installed (Tools/bootstrap.sh --qemu)")
+            Issue.record("RPPG_REQUIRE_QEMU=1 but qemu-system-arm is not installed (Tools/bootstrap.sh installs it)")
         }
         return false
     }
@@ -106,6 +106,14 @@ struct DeviceRunTests {
         let f = dir.appendingPathComponent("rppg.elf")
         try Data(repeating: 0x41, count: 100).write(to: f)
         #expect { try ELFSections(contentsOf: f) } throws: { "\($0)".contains("rppg.elf") && "\($0)".contains("not a 32-bit") }
+    }
+
+    @Test func aMissingEmulatorOrACrashedFirmwareIsExplained() {
+        #expect { try DeviceRun.qemu(searchPath: "/nonexistent") } throws: { "\($0)".contains("Tools/bootstrap.sh") }
+        let crash = DeviceRun.failure(status: 3, output: "rppg firmware: HardFault at pc=0x00000100", report: "status error fault", timeout: 60)
+        #expect(crash.contains("crashed") && crash.contains("HardFault at pc=0x00000100") && crash.contains("status error fault"))
+        #expect(DeviceRun.failure(status: 124, output: "", report: "", timeout: 60).contains("did not finish within 60 s"))
+        #expect(DeviceRun.failure(status: 5, output: "", report: "", timeout: 60).contains("allocate"))
     }
 
     /// A tiny plan: one int8 → int8 requantize.

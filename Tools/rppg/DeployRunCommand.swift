@@ -6,7 +6,7 @@ struct DeployRunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy-run",
         abstract: "Build the firmware, run it on QEMU's Cortex-M55 on clips, and compare every output with the host int8 engine.",
-        discussion: "Needs qemu-system-arm (Tools/bootstrap.sh --qemu). Reports flash, RAM and instructions measured on the emulated core.")
+        discussion: "Needs qemu-system-arm (Tools/bootstrap.sh installs it). Reports flash, RAM and instructions measured on the emulated core.")
 
     @Option(help: "INT8 QDQ ONNX model.") var model: String = "models/rppg_int8_qdq.onnx"
     @Option(help: "Clips (.pt): a tensor [N,3,T,H,W] or a dict with 'clips' (e.g. data/ubfc_processed.pt).") var data: String

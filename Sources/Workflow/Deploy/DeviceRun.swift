@@ -25,13 +25,13 @@ public enum DeviceRun {
     }
 
     /// Where `qemu-system-arm` is, or an error saying how to get it.
-    public static func qemu() throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    public static func qemu(searchPath: String? = nil) throws -> String {
+        let path = searchPath ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             let candidate = "\(dir)/qemu-system-arm"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        throw RunError(message: "qemu-system-arm is not installed; install it with Tools/bootstrap.sh --qemu "
+        throw RunError(message: "qemu-system-arm is not installed; install it with Tools/bootstrap.sh "
                        + "(or apt-get install -y qemu-system-arm) to run the firmware in emulation.")
     }
 

@@ -214,7 +214,7 @@ public enum Pipeline {
                     log(report.text.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
                 }))
         } else if options.deviceClips > 0 {
-            warnings.append("deploy-run skipped: qemu-system-arm is not installed (Tools/bootstrap.sh --qemu installs it), "
+            warnings.append("deploy-run skipped: qemu-system-arm is not installed (Tools/bootstrap.sh installs it), "
                             + "so the firmware was not run on the emulated Cortex-M55")
         }
 
