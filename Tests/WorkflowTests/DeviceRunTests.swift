@@ -11,13 +11,12 @@ import Testing
 /// emulator fails there instead of skipping.
 @Suite("deploy-build and deploy-run (Cortex-M55 firmware)", .serialized)
 struct DeviceRunTests {
-    /// A small pipeline run (synthetic data, TinyPulse): its QDQ model and processed clips.
-    static func pipelineOutputs(_ dir: URL) throws -> (model: URL, data: URL) {
-        let checkpoint = dir.appendingPathComponent("tiny.pth")
-        try PipelineEndToEndTests.makeCheckpoint(at: checkpoint)
+    /// A small pipeline run (synthetic data, the bundled TinyPulse): its QDQ model and clips.
+    static func pipelineOutputs(_ dir: URL, device: Bool) throws -> (model: URL, data: URL) {
         let work = dir.appendingPathComponent("work")
-        var o = PipelineEndToEndTests.options(work, checkpoint: checkpoint)
-        o.deviceClips = qemuAvailable ? 2 : 0
+        var o = PipelineEndToEndTests.options(work, checkpoint: dir)
+        o.checkpoint = nil  // Models/tinypulse_default.pth
+        o.deviceClips = device ? 2 : 0
         let (summary, _, _) = try Pipeline.run(o) { _ in }
         if o.deviceClips > 0 {
             // The pipeline's own firmware step: it ran and left its report.
@@ -40,7 +39,7 @@ struct DeviceRunTests {
         guard Self.qemuAvailable else { print("skipped: qemu-system-arm is not installed"); return }
         let dir = try PipelineEndToEndTests.temporaryDirectory("device-run")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (model, data) = try Self.pipelineOutputs(dir)
+        let (model, data) = try Self.pipelineOutputs(dir, device: true)
         var o = DeviceRun.Options(model: model, data: data)
         o.clips = 2
         o.output = dir.appendingPathComponent("bundle")
@@ -62,6 +61,33 @@ struct DeviceRunTests {
         let header = try String(contentsOf: dir.appendingPathComponent("bundle/model/rppg_model.h"), encoding: .utf8)
         #expect(header.contains("#define RPPG_INPUT_BYTES \(3 * 128 * 36 * 36)"))
         #expect(header.contains("#define RPPG_OUTPUT_BYTES 128"))
+    }
+
+    @Test func tinyPulsePlanOnTheHostIsBitExactWithTheHostEngine() throws {
+        let dir = try PipelineEndToEndTests.temporaryDirectory("device-host")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (model, data) = try Self.pipelineOutputs(dir, device: false)
+        let (executor, plan) = try FirmwareBundle.plan(model: model)
+        let clips = try CalibrationData.loadClips(data)
+        let per = plan.inputBytes, values = clips.floatValues()
+        var arena: [UInt8] = []
+        for i in 0..<2 {
+            let clip = Tensor(shape: plan.inputShape, scalars: Array(values[(i * per)..<((i + 1) * per)]))
+            let host = try #require(try executor.runQuantized([executor.inputNames[0]: clip]).values.first)
+            let device = try plan.run(plan.quantize(clip), arena: &arena)
+            #expect(device == host.values.scalars(as: Int8.self), "clip \(i)")
+            #expect(Set(device).count > 4, "the pulse should not be flat")
+        }
+    }
+
+    @Test func aModelThatDoesNotFitNamesWhatItNeeds() throws {
+        let dir = try PipelineEndToEndTests.temporaryDirectory("device-fit")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("big.onnx")
+        try ONNXWriter.write(Self.requantizeGraph(elements: 3 << 20), to: model)
+        #expect { try FirmwareBundle.plan(model: model) } throws: { e in
+            "\(e)".contains("big.onnx") && "\(e)".contains("needs 6144 KiB RAM") && "\(e)".contains("the target has 4096 KiB")
+        }
     }
 
     @Test func aModelTheRuntimeCannotRunIsRefusedAndNothingIsWritten() throws {
@@ -117,10 +143,13 @@ struct DeviceRunTests {
     }
 
     /// A tiny plan: one int8 → int8 requantize.
-    static func anyPlan() throws -> DevicePlan {
+    static func anyPlan() throws -> DevicePlan { try DevicePlan(try Int8Executor(graph: requantizeGraph(elements: 4), threads: 1)) }
+
+    /// Q → DQ → Q (another scale) → DQ over `elements` values.
+    static func requantizeGraph(elements n: Int) -> Graph {
         var g = Graph()
-        g.inputs = [ValueInfo(name: "x", shape: [1, 4])]
-        g.outputs = [ValueInfo(name: "y", shape: [1, 4])]
+        g.inputs = [ValueInfo(name: "x", shape: [1, n])]
+        g.outputs = [ValueInfo(name: "y", shape: [1, n])]
         g.initializers["s"] = Tensor(shape: [], scalars: [Float(0.05)])
         g.initializers["s2"] = Tensor(shape: [], scalars: [Float(0.1)])
         g.initializers["z"] = Tensor(shape: [], scalars: [Int8(0)])
@@ -128,6 +157,6 @@ struct DeviceRunTests {
                    Node(name: "dq", op: .dequantizeLinear(axis: 1), inputs: ["xq", "s", "z"], outputs: ["xf"]),
                    Node(name: "q2", op: .quantizeLinear(axis: 1), inputs: ["xf", "s2", "z"], outputs: ["yq"]),
                    Node(name: "dq2", op: .dequantizeLinear(axis: 1), inputs: ["yq", "s2", "z"], outputs: ["y"])]
-        return try DevicePlan(try Int8Executor(graph: g, threads: 1))
+        return g
     }
 }
