@@ -8,8 +8,10 @@ import CInt8DSP
 ///
 /// Data layout:
 /// - columns: for each pair of output positions, the `K = cin/groups · kd · kh · kw` input taps of
-///   each, minus the input zero point, as contiguous int16 (padded taps are 0; `K` rounded up to
-///   even), the second position's after the first's, so each word holds two taps of one position;
+///   both, minus the input zero point, as int16 (padded taps are 0), `K` rounded up to even; word
+///   `2j` holds taps `2j, 2j+1` of the first position, word `2j+1` those of the second (so one
+///   `ldrd` loads both). Each position is first gathered contiguously into a staging half of the
+///   scratch (a simple loop), then the two are interleaved word by word;
 /// - weights (packed once by the host, ``packWeights(_:geometry:into:)``): for each group and
 ///   output-channel pair, word `2j` holds taps `2j, 2j+1` of the first channel, `2j+1` those of the
 ///   second (an odd last channel is paired with zeros).
@@ -49,8 +51,8 @@ public enum Int8DeviceConv {
         public var channelPairs: Int { (outChannels / groups + 1) / 2 }
         /// 32-bit words of packed weights.
         public var packedWeightWords: Int { groups * channelPairs * evenReduction }
-        /// Bytes of column scratch (one position pair).
-        public var scratchBytes: Int { evenReduction * 4 }
+        /// Bytes of scratch: the interleaved columns of one position pair and their staging.
+        public var scratchBytes: Int { evenReduction * 8 }
         /// Multiply-accumulates of one run (the reference definition, padded taps included).
         public var macs: Int { batch * outChannels * outputPositions * reduction }
     }
@@ -97,6 +99,7 @@ public enum Int8DeviceConv {
         let positions = g.outputPositions, halfK = g.evenReduction / 2
         let low = Int8Math.float(r.lower &- r.zeroPoint), high = Int8Math.float(r.upper &- r.zeroPoint)
         let groupWeights = g.channelPairs * g.evenReduction
+        let staging = columns + g.evenReduction
         for n in 0..<g.batch {
             for group in 0..<g.groups {
                 let x = input + (n * g.inChannels + group * cinG) * g.id * g.ih * g.iw
@@ -105,24 +108,26 @@ public enum Int8DeviceConv {
                 var p = 0
                 while p < positions {
                     let second = p + 1 < positions
-                    gather(g, position: p, channels: cinG, input: x, xZeroPoint: xZeroPoint, into: columns, slot: 0)
+                    gather(g, position: p, channels: cinG, input: x, xZeroPoint: xZeroPoint, into: staging, slot: 0)
                     if second {
-                        gather(g, position: p + 1, channels: cinG, input: x, xZeroPoint: xZeroPoint, into: columns, slot: 1)
+                        gather(g, position: p + 1, channels: cinG, input: x, xZeroPoint: xZeroPoint, into: staging, slot: 1)
                     } else {
-                        (columns + halfK).update(repeating: 0, count: halfK)
+                        (staging + halfK).update(repeating: 0, count: halfK)
+                    }
+                    for j in 0..<halfK {
+                        columns[2 &* j] = staging[j]
+                        columns[2 &* j &+ 1] = staging[halfK &+ j]
                     }
                     for pair in 0..<g.channelPairs {
                         var a00: Int32 = 0, a01: Int32 = 0, a10: Int32 = 0, a11: Int32 = 0
-                        var c0 = UnsafePointer(columns), c1 = UnsafePointer(columns + halfK)
-                        var wp = w + pair &* g.evenReduction
+                        var c = UnsafePointer(columns), wp = w + pair &* g.evenReduction
                         for _ in 0..<halfK {
-                            let x0 = c0.pointee, x1 = c1.pointee, w0 = wp[0], w1 = wp[1]
+                            let x0 = c[0], x1 = c[1], w0 = wp[0], w1 = wp[1]
                             a00 = rppg_smlad(x0, w0, a00)
                             a01 = rppg_smlad(x1, w0, a01)
                             a10 = rppg_smlad(x0, w1, a10)
                             a11 = rppg_smlad(x1, w1, a11)
-                            c0 += 1
-                            c1 += 1
+                            c += 2
                             wp += 2
                         }
                         let co = group * m + 2 * pair
@@ -147,7 +152,7 @@ public enum Int8DeviceConv {
     }
 
     /// Writes the taps of output position `position` (minus the zero point, 0 where padded) into
-    /// slot `slot` (0 or 1) of the column pair. Wrapping arithmetic: every index is bounded by
+    /// slot `slot` (0 or 1) of the staging area, each slot `evenReduction` contiguous int16. Wrapping arithmetic: every index is bounded by
     /// the tensor sizes the plan validator checked, and overflow checks would double this loop.
     @inline(__always)
     static func gather(_ g: Geometry, position: Int, channels: Int, input: UnsafePointer<Int8>, xZeroPoint: Int32,

@@ -63,7 +63,7 @@ struct DevicePlanTests {
                                             dilation: (s.dilation[0], s.dilation[1], s.dilation[2]),
                                             output: (s.output[0], s.output[1], s.output[2]))
             var packed = [UInt32](repeating: 0, count: g.packedWeightWords)
-            var columns = [UInt32](repeating: 0xDEAD_BEEF, count: g.evenReduction)
+            var columns = [UInt32](repeating: 0xDEAD_BEEF, count: g.scratchBytes / 4)
             var got = [Int8](repeating: 0, count: expected.count)
             w.withUnsafeBufferPointer { Int8DeviceConv.packWeights($0.baseAddress!, geometry: g, into: &packed) }
             rq.multipliers.withUnsafeBufferPointer { m in
