@@ -1,5 +1,4 @@
 import Int8Runtime
-import Kernels
 import TensorCore
 
 /// A QDQ model compiled for the device runtime: the ``Int8PlanFormat`` words a firmware keeps in

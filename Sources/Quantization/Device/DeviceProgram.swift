@@ -20,9 +20,8 @@ struct DeviceProgram {
         var input: Int, output: Int
     }
 
-    /// The quantized graph input as the device takes it (after the graph's first QuantizeLinear).
+    /// The quantized graph input (after the graph's first QuantizeLinear) or output, as the device holds it.
     struct Endpoint {
-        var name: String
         var buffer: Int
         var shape: [Int]
         var scale: Float

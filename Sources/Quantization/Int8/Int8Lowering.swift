@@ -46,11 +46,11 @@ struct Int8Lowering {
                 executor.device.blockers.append("output \(o.name) is a float value (the device returns int8 only)")
             } else if let src = dqOf[o.name], let q = int8[src] {
                 executor.outputBindings.append((o.name, Int8Slot(source: .int8(q))))
-                executor.device.output = .init(name: o.name, buffer: q.buffer, shape: q.shape, scale: q.scale, zeroPoint: q.zeroPoint)
+                executor.device.output = .init(buffer: q.buffer, shape: q.shape, scale: q.scale, zeroPoint: q.zeroPoint)
                 executor.plan.append("output \(o.name): dequantized from int8 \(src)")
             } else if let q = int8[o.name] {
                 executor.outputBindings.append((o.name, Int8Slot(source: .rawInt8(q))))
-                executor.device.output = .init(name: o.name, buffer: q.buffer, shape: q.shape, scale: q.scale, zeroPoint: q.zeroPoint)
+                executor.device.output = .init(buffer: q.buffer, shape: q.shape, scale: q.scale, zeroPoint: q.zeroPoint)
             } else {
                 throw Int8ExecutorError("graph output \"\(o.name)\" is not produced by any node")
             }
@@ -174,7 +174,7 @@ struct Int8Lowering {
         let (xp, yp, n) = (arena.float(x.buffer), arena.int8(y.buffer), x.count)
         executor.steps.append { Int8Quantize.quantize(xp, count: n, scales: [scale], zeroPoints: [zp], into: yp) }
         if executor.inputBindings.contains(where: { $0.name == node.inputs[0] }), executor.device.input == nil {
-            executor.device.input = .init(name: node.inputs[0], buffer: y.buffer, shape: y.shape, scale: scale, zeroPoint: zp)
+            executor.device.input = .init(buffer: y.buffer, shape: y.shape, scale: scale, zeroPoint: zp)
         } else {
             executor.device.blockers.append("QuantizeLinear \(node.name): quantizes a float value computed on the host")
         }
