@@ -124,7 +124,8 @@ def dump_qdq(path_onnx, cache, out_json):
     td = load_tensors_data(cache)
     for k, v in td.items():
         lo, hi = v.range_value
-        ranges[k] = [float(np.float32(lo)), float(np.float32(hi))]
+        # ORT ≥ 1.2x stores 1-element arrays, older ones scalars.
+        ranges[k] = [float(np.asarray(lo, dtype=np.float32).reshape(-1)[0]), float(np.asarray(hi, dtype=np.float32).reshape(-1)[0])]
     with open(out_json, "w") as f:
         json.dump({"nodes": nodes, "initializers": inits, "ranges": ranges,
                    "outputs": [o.name for o in m.graph.output]}, f, separators=(",", ":"), sort_keys=True)

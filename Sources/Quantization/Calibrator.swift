@@ -31,34 +31,38 @@ public enum Calibrator {
     public static func ranges(_ graph: Graph, clipCount: Int, clip: (Int) throws -> Tensor,
                               options: QuantizationOptions, runner: @escaping FloatRunnerFactory,
                               wholeGraph: FloatRunnerFactory? = nil) throws -> [String: TensorRange] {
+        try calibrate(graph, clipCount: clipCount, clip: clip, options: options, runner: runner, wholeGraph: wholeGraph).ranges
+    }
+
+    /// Same, with the report of `--method auto`'s choice (nil for the other methods).
+    public static func calibrate(_ graph: Graph, clipCount: Int, clip: (Int) throws -> Tensor,
+                                 options: QuantizationOptions, runner: @escaping FloatRunnerFactory,
+                                 wholeGraph: FloatRunnerFactory? = nil) throws
+        -> (ranges: [String: TensorRange], auto: AutoCalibrationReport?)
+    {
         guard clipCount > 0 else { throw QuantizationError.noCalibrationData }
         guard graph.inputs.count == 1, let input = graph.inputs.first else {
             throw QuantizationError.unsupportedGraph("calibration needs a graph with one input, this one has \(graph.inputs.count)")
         }
         let names = QDQRule.tensorsToCalibrate(graph)
-        let wanted = Set(names)
         // Clips are split over `options.threads` workers, each with its own interpreter and
         // observers; min/max (and, below, fixed-bin counts) merge exactly in any order.
         let workers = ClipWorkers.split(clips: clipCount, threads: options.threads).workers
-        let interpreters = try (0..<min(workers, clipCount)).map { _ in
-            try NodeInterpreter.make(graph, taps: names, runner: runner, wholeGraph: wholeGraph)
+        let passes = try Passes(graph: graph, input: input, names: names, workers: min(workers, clipCount),
+                                runner: runner, wholeGraph: wholeGraph)
+        if options.method == .auto {
+            let chosen = try AutoCalibration.ranges(graph, clipCount: clipCount, clip: clip, options: options, passes: passes)
+            return (chosen.ranges, chosen.report)
         }
-        let perWorker = try ClipWorkers.run(clips: clipCount, workers: interpreters.count) { w, clips in
-            var seen: [String: MinMaxObserver] = [:]
-            for i in clips {
-                let x = try clip(i)
-                try validate(x, index: i, input: input)
-                _ = try interpreters[w].runTapped([input.name: x]) { name, t in
-                    if wanted.contains(name) { seen[name, default: MinMaxObserver()].observe(t) }
-                }
-            }
-            return seen
+        if options.method == .minMax, options.movingAverage {
+            return (try passes.clipMinMax(clipCount: clipCount, clip: clip).mapValues { perClip in
+                TensorRange(min: NumpyFloat32.nanMean(perClip.map(\.min)), max: NumpyFloat32.nanMean(perClip.map(\.max)))
+            }, nil)
         }
-        var minMax: [String: MinMaxObserver] = [:]
-        for seen in perWorker { for (name, o) in seen { minMax[name, default: MinMaxObserver()].merge(o) } }
+        let minMax = try passes.minMax(clipCount: clipCount, clip: clip)
         var result: [String: TensorRange] = [:]
         switch options.method {
-        case .minMax:
+        case .minMax, .auto:
             for (name, o) in minMax {
                 let r = o.range
                 result[name] = TensorRange(min: r.min, max: r.max)
@@ -66,25 +70,98 @@ public enum Calibrator {
         case .percentile, .entropy:
             let kind: HistogramObserver.Kind = options.method == .percentile ? .absolute : .signed
             let bins = options.method == .percentile ? options.percentileBins : options.entropyBins
-            let start = minMax.mapValues { HistogramObserver(kind: kind, binCount: bins, fixedRange: $0) }
+            let hist = try passes.histograms(clipCount: clipCount, clip: clip,
+                                             start: minMax.mapValues { [HistogramObserver(kind: kind, binCount: bins, fixedRange: $0)] })
+            for (name, h) in hist {
+                let r = options.method == .percentile
+                    ? h[0].percentileRange(options.percentile)
+                    : h[0].entropyRange(quantizedBins: options.entropyQuantizedBins)
+                result[name] = TensorRange(min: r.min, max: r.max)
+            }
+        }
+        return (result, nil)
+    }
+
+    /// The observation passes over calibration clips, with one interpreter per worker.
+    struct Passes {
+        let input: ValueInfo
+        let names: [String]
+        let interpreters: [ValueTap]
+        let runner: FloatRunnerFactory
+
+        init(graph: Graph, input: ValueInfo, names: [String], workers: Int, runner: @escaping FloatRunnerFactory,
+             wholeGraph: FloatRunnerFactory?) throws {
+            self.input = input
+            self.names = names
+            self.runner = runner
+            interpreters = try (0..<max(1, workers)).map { _ in
+                try NodeInterpreter.make(graph, taps: names, runner: runner, wholeGraph: wholeGraph)
+            }
+        }
+
+        /// Min and max of every calibrated tensor over clips `0..<clipCount` (validated first).
+        func minMax(clipCount: Int, clip: (Int) throws -> Tensor) throws -> [String: MinMaxObserver] {
+            let wanted = Set(names)
+            let perWorker = try ClipWorkers.run(clips: clipCount, workers: interpreters.count) { w, clips in
+                var seen: [String: MinMaxObserver] = [:]
+                for i in clips {
+                    let x = try clip(i)
+                    try validate(x, index: i, input: input)
+                    _ = try interpreters[w].runTapped([input.name: x]) { name, t in
+                        if wanted.contains(name) { seen[name, default: MinMaxObserver()].observe(t) }
+                    }
+                }
+                return seen
+            }
+            var minMax: [String: MinMaxObserver] = [:]
+            for seen in perWorker { for (name, o) in seen { minMax[name, default: MinMaxObserver()].merge(o) } }
+            return minMax
+        }
+
+        /// Each clip's min and max of every calibrated tensor, in clip order (for the moving average).
+        func clipMinMax(clipCount: Int, clip: (Int) throws -> Tensor) throws -> [String: [(min: Float, max: Float)]] {
+            let wanted = Set(names)
+            let perWorker = try ClipWorkers.run(clips: clipCount, workers: interpreters.count) { w, clips in
+                var seen: [String: [(min: Float, max: Float)]] = [:]
+                for i in clips {
+                    let x = try clip(i)
+                    try validate(x, index: i, input: input)
+                    _ = try interpreters[w].runTapped([input.name: x]) { name, t in
+                        guard wanted.contains(name) else { return }
+                        var o = MinMaxObserver()
+                        o.observe(t)
+                        // ORT's ReduceMin/ReduceMax of an empty or all-NaN batch: NaN, which nanmean skips.
+                        seen[name, default: []].append(o.hasData ? (o.min, o.max) : (.nan, .nan))
+                    }
+                }
+                return seen
+            }
+            var all: [String: [(min: Float, max: Float)]] = [:]
+            for seen in perWorker { for (name, v) in seen { all[name, default: []] += v } }
+            return all
+        }
+
+        /// Fills fixed-bin histograms (several per tensor if asked) over clips `0..<clipCount`.
+        func histograms(clipCount: Int, clip: (Int) throws -> Tensor,
+                        start: [String: [HistogramObserver]]) throws -> [String: [HistogramObserver]] {
             let filled = try ClipWorkers.run(clips: clipCount, workers: interpreters.count) { w, clips in
                 var hist = start
                 for i in clips {
                     _ = try interpreters[w].runTapped([input.name: try clip(i)]) { name, t in
-                        if wanted.contains(name) { hist[name]?.observe(t) }
+                        guard hist[name] != nil else { return }
+                        let f = t.toFloat32()
+                        f.withUnsafeBufferPointer(of: Float.self) { p in
+                            for k in hist[name]!.indices { hist[name]![k].observe(p) }
+                        }
                     }
                 }
                 return hist
             }
             var hist = filled[0]
-            for other in filled.dropFirst() { for (name, h) in other { hist[name]?.mergeFixed(h) } }
-            for (name, h) in hist {
-                let r = options.method == .percentile
-                    ? h.percentileRange(options.percentile)
-                    : h.entropyRange(quantizedBins: options.entropyQuantizedBins)
-                result[name] = TensorRange(min: r.min, max: r.max)
+            for other in filled.dropFirst() {
+                for (name, hs) in other { for k in hs.indices { hist[name]?[k].mergeFixed(hs[k]) } }
             }
+            return hist
         }
-        return result
     }
 }

@@ -18,6 +18,8 @@ public struct LayerError: Hashable, Sendable, Codable {
     public var localSQNRdB: Double
     /// Fraction of FP32 values outside the representable range (clipped).
     public var clippedFraction: Double
+    /// How its range was calibrated (`minmax`, `percentile 99.99`, …); nil in older reports.
+    public var method: String? = nil
 }
 
 /// The per-layer report: one entry per quantized activation, in graph order.
@@ -27,6 +29,8 @@ public struct LayerReport: Hashable, Sendable, Codable {
     public var clipCount: Int
     /// SQNR (dB) of the graph output.
     public var outputSQNRdB: Double
+    /// How `--method auto` chose (nil for the other methods and in older reports).
+    public var auto: AutoCalibrationReport? = nil
 
     public init(layers: [LayerError], clipCount: Int, outputSQNRdB: Double) {
         self.layers = layers
@@ -37,12 +41,13 @@ public struct LayerReport: Hashable, Sendable, Codable {
     /// A fixed-width table for the terminal.
     public var text: String {
         var lines = ["per-layer quantization error (SQNR, dB; higher is better) on \(clipCount) clip(s)",
-                     pad("tensor", 40) + pad("op", 14) + pad("SQNR", 9) + pad("local", 9) + "clipped"]
+                     pad("tensor", 40) + pad("op", 14) + pad("SQNR", 9) + pad("local", 9) + pad("clipped", 11) + "range from"]
         for l in layers {
             lines.append(pad(l.tensor, 40) + pad(l.producerOp, 14) + pad(format(l.sqnrDB), 9)
-                         + pad(format(l.localSQNRdB), 9) + String(format: "%.4f%%", l.clippedFraction * 100))
+                         + pad(format(l.localSQNRdB), 9) + pad(String(format: "%.4f%%", l.clippedFraction * 100), 11) + (l.method ?? "-"))
         }
         lines.append("output SQNR: \(format(outputSQNRdB)) dB")
+        if let auto { lines.append(auto.text) }
         return lines.joined(separator: "\n")
     }
 

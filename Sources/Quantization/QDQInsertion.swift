@@ -29,13 +29,15 @@ public enum QDQInsertion {
         guard options.activationType == .int8 || options.activationType == .uint8 else {
             throw QuantizationError.unsupportedGraph("activation type must be int8 or uint8, not \(options.activationType.rawValue)")
         }
-        var ranges = ranges
-        adjustRelu(fp32, &ranges)
-        let actRange = QuantRange.of(options.activationType)
-        let actParams = ranges.mapValues {
-            QuantizationMath.parameters(rmin: $0.min, rmax: $0.max, range: actRange, symmetric: false)
+        let unknown = options.excludedNodes.filter { name in !fp32.nodes.contains { $0.name == name } }
+        guard unknown.isEmpty else {
+            throw QuantizationError.unsupportedGraph("no node named \(unknown.sorted().map { "'\($0)'" }.joined(separator: ", ")) to exclude; node names are listed by rppg inspect --onnx")
         }
-        var plan = QDQPlan(graph: fp32, perChannel: options.perChannel, calibrated: Set(ranges.keys))
+        var ranges = ranges
+        adjustRelu(fp32, &ranges, excluded: options.excludedNodes)
+        let actParams = try activationParameters(ranges, options: options)
+        var plan = QDQPlan(graph: fp32, perChannel: options.perChannel, calibrated: Set(ranges.keys),
+                           excluded: options.excludedNodes, keepActivations: options.symmetricActivations)
         try plan.run()
         var g = plan.graph
 
@@ -45,7 +47,7 @@ public enum QDQInsertion {
             guard let info = plan.tensors[name], let w = g.initializers[name], info.provider == nil else { continue }
             let isWeight = info.kind == .weight
             let dtype: DType = isWeight ? .int8 : options.activationType
-            let symmetric = info.axis != nil || (isWeight && dtype == .int8)
+            let symmetric = info.axis != nil || (isWeight ? dtype == .int8 : options.symmetricActivations)
             initParams[name] = (WeightQuantization.parameters(w, dtype: dtype, symmetric: symmetric, axis: info.axis), dtype, info.axis)
         }
         // Weight-scale adjustment for int32 biases (uses the input's own calibrated scale, as ORT does).
@@ -105,10 +107,43 @@ public enum QDQInsertion {
         return g
     }
 
+    /// Scale and zero point of every calibrated activation: ORT's `calc_quant_params`, with the
+    /// user's overrides (given parameters as they are; a given range on the sides it names).
+    static func activationParameters(_ ranges: [String: TensorRange], options: QuantizationOptions) throws
+        -> [String: QuantParameters]
+    {
+        let unknown = options.overrides.keys.filter { ranges[$0] == nil }
+        guard unknown.isEmpty else {
+            throw QuantizationError.unsupportedGraph("the overrides name \(unknown.sorted().map { "'\($0)'" }.joined(separator: ", ")), which is not a quantized activation of this model (weights cannot be overridden)")
+        }
+        var result: [String: QuantParameters] = [:]
+        for (name, r) in ranges {
+            var lo = r.min, hi = r.max, symmetric = options.symmetricActivations
+            switch options.overrides[name] {
+            case .parameters(let scale, let zeroPoint)?:
+                let q = QuantRange.of(options.activationType)
+                guard scale > 0, scale.isFinite, zeroPoint >= q.qmin, zeroPoint <= q.qmax else {
+                    throw QuantizationError.unsupportedGraph("the override of '\(name)' has scale \(scale) and zero point \(zeroPoint); the scale must be positive and the zero point within \(q.qmin)…\(q.qmax) for \(options.activationType.rawValue)")
+                }
+                result[name] = QuantParameters(scale: scale, zeroPoint: zeroPoint)
+                continue
+            case .range(let min, let max, let sym)?:
+                lo = min ?? lo
+                hi = max ?? hi
+                symmetric = sym ?? symmetric
+            case nil:
+                break
+            }
+            result[name] = QuantizationMath.parameters(rmin: lo, rmax: hi, range: QuantRange.of(options.activationType, symmetric: symmetric),
+                                                       symmetric: symmetric)
+        }
+        return result
+    }
+
     /// ORT's `adjust_tensor_ranges`: a Relu/Clip that is its input's only reader lends its output
-    /// range to that input.
-    static func adjustRelu(_ g: Graph, _ ranges: inout [String: TensorRange]) {
-        for node in g.nodes {
+    /// range to that input (not when the Relu/Clip is excluded).
+    static func adjustRelu(_ g: Graph, _ ranges: inout [String: TensorRange], excluded: Set<String> = []) {
+        for node in g.nodes where !excluded.contains(node.name) {
             guard case .removableActivation? = QDQRule.rule(for: node.op) else { continue }
             let input = node.inputs[0], output = node.outputs[0]
             guard g.consumers(of: input).count == 1, ranges[input] != nil, let r = ranges[output] else { continue }

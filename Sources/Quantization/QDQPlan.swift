@@ -21,6 +21,10 @@ struct QDQPlan {
     var graph: Graph
     let perChannel: Bool
     let calibrated: Set<String>
+    /// Nodes that mark nothing (ORT's `nodes_to_exclude`).
+    let excluded: Set<String>
+    /// ORT keeps Relu/Clip when activations are symmetric (a symmetric range cannot stand in for them).
+    let keepActivations: Bool
     /// Insertion-ordered, like the Python dicts they mirror.
     private(set) var tensorOrder: [String] = []
     private(set) var tensors: [String: TensorInfo] = [:]
@@ -28,10 +32,12 @@ struct QDQPlan {
     private(set) var biases: [String: BiasInfo] = [:]
     private(set) var removedNodes: Set<String> = []
 
-    init(graph: Graph, perChannel: Bool, calibrated: Set<String>) {
+    init(graph: Graph, perChannel: Bool, calibrated: Set<String>, excluded: Set<String> = [], keepActivations: Bool = false) {
         self.graph = graph
         self.perChannel = perChannel
         self.calibrated = calibrated
+        self.excluded = excluded
+        self.keepActivations = keepActivations
     }
 
     func isQuantized(_ name: String) -> Bool { tensors[name] != nil || biases[name] != nil }
@@ -78,14 +84,14 @@ struct QDQPlan {
     mutating func run() throws {
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
-            guard let rule = QDQRule.rule(for: node.op) else { continue }
+            guard !excluded.contains(node.name), let rule = QDQRule.rule(for: node.op) else { continue }
             switch rule {
             case .weighted(let defaultAxis):
                 try markWeighted(node, defaultAxis: defaultAxis)
             case .removableActivation:
                 let input = node.inputs[0], output = node.outputs[0]
                 guard isQuantized(input) else { continue }
-                if replaceUpstreamOutput(input, with: output) {
+                if !keepActivations, replaceUpstreamOutput(input, with: output) {
                     removedNodes.insert(node.name)
                 } else {
                     markActivation(input)

@@ -9,6 +9,8 @@ public struct QuantizationResult: Sendable {
     public var ranges: [String: TensorRange]
     /// Per-layer SQNR against FP32.
     public var layerReport: LayerReport
+    /// How `--method auto` chose each range (nil for the other methods).
+    public var auto: AutoCalibrationReport?
 }
 
 /// Post-training static quantization to QDQ, as ONNX Runtime's `quantize_static` does it:
@@ -30,12 +32,18 @@ public enum QDQQuantizer {
                                 options: QuantizationOptions = QuantizationOptions(),
                                 runner: @escaping FloatRunnerFactory, reportClipLimit: Int? = 32,
                                 wholeGraph: FloatRunnerFactory? = nil) throws -> QuantizationResult {
-        let ranges = try Calibrator.ranges(fp32, clipCount: clipCount, clip: clip, options: options, runner: runner,
-                                           wholeGraph: wholeGraph)
+        let (ranges, auto) = try Calibrator.calibrate(fp32, clipCount: clipCount, clip: clip, options: options,
+                                                      runner: runner, wholeGraph: wholeGraph)
         let qdq = try QDQInsertion.apply(fp32, ranges: ranges, options: options)
         let reportClips = min(clipCount, reportClipLimit ?? clipCount)
-        let report = try measureReport(fp32: fp32, qdq: qdq, clipCount: reportClips, clip: clip, runner: runner,
+        var report = try measureReport(fp32: fp32, qdq: qdq, clipCount: reportClips, clip: clip, runner: runner,
                                        threads: options.threads, wholeGraph: wholeGraph)
-        return QuantizationResult(graph: qdq, ranges: ranges, layerReport: report)
+        if let auto {
+            report.auto = auto
+            for k in report.layers.indices { report.layers[k].method = auto.method(of: report.layers[k].tensor) }
+        } else {
+            for k in report.layers.indices { report.layers[k].method = options.method.rawValue }
+        }
+        return QuantizationResult(graph: qdq, ranges: ranges, layerReport: report, auto: auto)
     }
 }

@@ -9,6 +9,9 @@ public enum CalibrationMethod: String, CaseIterable, Sendable {
     case percentile
     /// KL-divergence threshold search (TensorRT's method) over a signed histogram.
     case entropy
+    /// Per activation, the best of MinMax, Percentile and a 2048-bin Entropy search, judged on
+    /// held-back calibration clips (``AutoCalibration``). Not an ORT method: ORT's stay selectable.
+    case auto
 }
 
 /// Options of ``QDQQuantizer``; the defaults are STM32N6's scheme and ORT's `quantize_static`
@@ -28,6 +31,17 @@ public struct QuantizationOptions: Hashable, Sendable {
     public var entropyQuantizedBins: Int
     /// Worker threads for the FP32 executor during calibration.
     public var threads: Int
+    /// Nodes left in float (ORT's `nodes_to_exclude`): they mark nothing, so a tensor gets Q/DQ
+    /// only if another node quantizes it.
+    public var excludedNodes: Set<String> = []
+    /// Symmetric activation ranges, `[-absmax, absmax]` with zero point 0 (int8, levels ±127) or
+    /// 128 (uint8) (ORT's `ActivationSymmetric`); Relu/Clip nodes then stay in the graph.
+    public var symmetricActivations = false
+    /// MinMax: the mean of the per-clip minima and maxima instead of the overall min and max
+    /// (ORT's `CalibMovingAverage`, which `quantize_static` evaluates in one `compute_data` call).
+    public var movingAverage = false
+    /// Per-activation parameters or ranges given by the user (ORT's `TensorQuantOverrides`).
+    public var overrides: [String: ActivationOverride] = [:]
 
     public init(method: CalibrationMethod = .minMax, perChannel: Bool = true, activationType: DType = .int8,
                 percentile: Double = 99.999, percentileBins: Int = 2048,
@@ -42,6 +56,15 @@ public struct QuantizationOptions: Hashable, Sendable {
         self.entropyQuantizedBins = entropyQuantizedBins
         self.threads = threads
     }
+}
+
+/// One activation's user-given quantization (an entry of ORT's `TensorQuantOverrides`).
+public enum ActivationOverride: Hashable, Sendable {
+    /// Scale and zero point as given (ORT's `scale` + `zero_point`).
+    case parameters(scale: Float, zeroPoint: Int32)
+    /// A range replacing the calibrated one on the sides given, and the symmetry to use
+    /// (ORT's `rmin`, `rmax`, `symmetric`).
+    case range(min: Float?, max: Float?, symmetric: Bool?)
 }
 
 /// Errors of calibration and quantization.

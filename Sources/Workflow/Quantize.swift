@@ -31,6 +31,8 @@ public enum QuantizeModel {
     public struct Result: Sendable {
         public var graph: Graph
         public var layerReport: LayerReport
+        /// How `--method auto` chose (nil for the other methods).
+        public var auto: AutoCalibrationReport?
         public var clipCount: Int
         /// Counts of inserted QuantizeLinear / DequantizeLinear nodes.
         public var quantizeNodes: Int
@@ -72,6 +74,6 @@ public enum QuantizeModel {
         try ONNXWriter.write(result.graph, to: o.output)
         let q = result.graph.nodes.filter { if case .quantizeLinear = $0.op { return true }; return false }.count
         let dq = result.graph.nodes.filter { if case .dequantizeLinear = $0.op { return true }; return false }.count
-        return Result(graph: result.graph, layerReport: result.layerReport, clipCount: n, quantizeNodes: q, dequantizeNodes: dq)
+        return Result(graph: result.graph, layerReport: result.layerReport, auto: result.auto, clipCount: n, quantizeNodes: q, dequantizeNodes: dq)
     }
 }

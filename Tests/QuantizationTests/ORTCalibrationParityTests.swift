@@ -16,6 +16,9 @@ import Quantization
         ("miniphysnet", "minmax_pc_s8", QuantizationOptions(), 1e-6),
         ("tinypulse", "percentile_pc_s8", QuantizationOptions(method: .percentile), 1e-3),
         ("miniphysnet", "percentile_pc_s8", QuantizationOptions(method: .percentile), 1e-3),
+        ("tinypulse", "movavg_s8", ORTOptionFixtures.options { $0.movingAverage = true }, 1e-6),
+        ("tinypulse", "symact_s8", ORTOptionFixtures.options { $0.symmetricActivations = true }, 1e-6),
+        ("tinypulse", "exclude_block2", ORTOptionFixtures.options { $0.excludedNodes = ["/block2/block2.0/Conv"] }, 1e-6),
     ]
 
     @Test(arguments: 0..<configs.count)

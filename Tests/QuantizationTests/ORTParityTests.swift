@@ -16,6 +16,12 @@ import Quantization
         ("tinypulse", "entropy_pc_s8", QuantizationOptions(method: .entropy)),
         ("miniphysnet", "minmax_pc_s8", QuantizationOptions()),
         ("miniphysnet", "percentile_pc_s8", QuantizationOptions(method: .percentile)),
+        // ORT's options (Tools/make_quant_option_fixtures.py).
+        ("tinypulse", "exclude_block2", ORTOptionFixtures.options { $0.excludedNodes = ["/block2/block2.0/Conv"] }),
+        ("tinypulse", "exclude_head", ORTOptionFixtures.options { $0.excludedNodes = ["/head/Conv"] }),
+        ("tinypulse", "symact_s8", ORTOptionFixtures.options { $0.symmetricActivations = true }),
+        ("tinypulse", "symact_u8", ORTOptionFixtures.options { $0.symmetricActivations = true; $0.activationType = .uint8 }),
+        ("tinypulse", "overrides", ORTOptionFixtures.options { $0.overrides = ORTOptionFixtures.overrides }),
     ]
 
     @Test(arguments: 0..<configs.count)

@@ -15,7 +15,7 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "A raw UBFC-rPPG folder to preprocess.") var rawData: String?
     @Option(help: "Checkpoint (default: workdir/checkpoints/best_model.pth, else the bundled TinyPulse).") var checkpoint: String?
     @Option(help: "Calibration clips.") var numSamples: Int = 200
-    @Option(help: "Calibration method: minmax, percentile, entropy.") var method: String = "minmax"
+    @Option(help: "Calibration method: auto (default), minmax, percentile, entropy.") var method: String = "auto"
     @Flag(inversion: .prefixedNo, help: "Per-channel weight quantization (the STM32N6 scheme).") var perChannel = true
     @Option(help: "Largest acceptable MAE increase, BPM.") var threshold: Double = 2.0
     @Option(help: "Seed for synthetic data and calibration sampling.") var seed: UInt64 = 0

@@ -18,8 +18,8 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Output QDQ ONNX model.")
     var output: String = "models/rppg_int8_qdq.onnx"
 
-    @Option(help: "Calibration method: minmax, percentile or entropy.")
-    var method: String = "minmax"
+    @Option(help: "Calibration method: auto (per tensor, the best of minmax, percentile and a 2048-bin entropy search, judged on held-back clips), or ORT's minmax, percentile, entropy.")
+    var method: String = "auto"
 
     @Flag(help: "Per-output-channel weight scales (default).")
     var perChannel = false
@@ -33,7 +33,19 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Entropy method: histogram bins (ORT's 128 leaves one candidate, i.e. MinMax; e.g. 2048 for a real KL search).")
     var entropyBins: Int = 128
 
-    @Flag(help: "Print the per-layer SQNR report (measured on up to --report-clips clips).")
+    @Option(parsing: .upToNextOption, help: "Nodes to leave in float (ORT's nodes_to_exclude); names as rppg inspect --onnx lists them.")
+    var exclude: [String] = []
+
+    @Flag(help: "Symmetric activation ranges, zero point 0 (ORT's ActivationSymmetric); Relu nodes stay.")
+    var symmetricActivations = false
+
+    @Flag(help: "MinMax: mean of the per-clip minima and maxima (ORT's CalibMovingAverage).")
+    var calibMovingAverage = false
+
+    @Option(help: "JSON file of per-activation overrides in ORT's TensorQuantOverrides form: {\"tensor\": [{\"scale\": s, \"zero_point\": z}] or [{\"rmin\": a, \"rmax\": b, \"symmetric\": bool}]}.")
+    var overrides: String?
+
+    @Flag(help: "Print the per-layer SQNR report (measured on up to --report-clips clips) and write it beside the output as <name>.report.json.")
     var report = false
 
     @Option(help: "Clips used by the per-layer report.")
@@ -45,7 +57,7 @@ struct QuantizeCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             guard let m = CalibrationMethod(rawValue: method) else {
-                throw QuantizationError.unsupportedGraph("unknown --method '\(method)'; use minmax, percentile or entropy")
+                throw QuantizationError.unsupportedGraph("unknown --method '\(method)'; use \(CalibrationMethod.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard activationType == "int8" || activationType == "uint8" else {
                 throw QuantizationError.unsupportedGraph("unknown --activation-type '\(activationType)'; use int8 or uint8")
@@ -53,9 +65,16 @@ struct QuantizeCommand: ParsableCommand {
             guard !(perChannel && perTensor) else {
                 throw QuantizationError.unsupportedGraph("--per-channel and --per-tensor exclude each other")
             }
-            let options = QuantizationOptions(method: m, perChannel: !perTensor,
+            var options = QuantizationOptions(method: m, perChannel: !perTensor,
                                               activationType: activationType == "uint8" ? .uint8 : .int8,
                                               entropyBins: entropyBins, threads: threads)
+            options.excludedNodes = Set(exclude)
+            options.symmetricActivations = symmetricActivations
+            guard !calibMovingAverage || m == .minMax else {
+                throw QuantizationError.unsupportedGraph("--calib-moving-average applies to --method minmax only (as in ORT)")
+            }
+            options.movingAverage = calibMovingAverage
+            if let overrides { options.overrides = try QuantizeModel.loadOverrides(URL(fileURLWithPath: overrides)) }
             guard entropyBins >= options.entropyQuantizedBins else {
                 throw QuantizationError.unsupportedGraph("--entropy-bins must be at least \(options.entropyQuantizedBins)")
             }
@@ -66,7 +85,17 @@ struct QuantizeCommand: ParsableCommand {
             print("Wrote \(output): \(r.quantizeNodes) QuantizeLinear, \(r.dequantizeNodes) DequantizeLinear; "
                   + "\(m.rawValue), \(options.perChannel ? "per-channel" : "per-tensor") weights, "
                   + "\(options.activationType.rawValue) activations, \(r.clipCount) calibration clips")
-            if report { print(r.layerReport.text) }
+            if report {
+                print(r.layerReport.text)
+                let json = URL(fileURLWithPath: output).deletingPathExtension().appendingPathExtension("report.json")
+                try JSONOutput.write(r.layerReport, to: json.path)
+                print("Wrote \(json.path)")
+            } else if let auto = r.auto {
+                let chosen = auto.configurations.first { $0.name == auto.chosen }?.outputSQNRdB ?? .nan
+                let minmax = auto.configurations.first { $0.name == "all minmax" }?.outputSQNRdB ?? .nan
+                print(String(format: "auto: %@ ranges, output SQNR %.2f dB on %d held-back clip(s) (all-minmax %.2f dB); --report shows each tensor's choice",
+                             auto.chosen, chosen, auto.heldBackClips, minmax))
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ public enum SyntheticDataset {
         public var height: Int = 120
         public var fps: Double = 30
         public var threads: Int = Parallel.availableCores
+        public var difficulty: SyntheticDifficulty = .standard
         public init(subjects: Int = 8, seconds: Double = 20, seed: UInt64 = 0, width: Int = 160, height: Int = 120, fps: Double = 30) {
             self.subjects = subjects
             self.seconds = seconds
@@ -49,7 +50,9 @@ public enum SyntheticDataset {
     static func writeSubject(_ i: Int, folder: URL, options: Options, frames: Int) throws -> Written {
         let subject = SyntheticSubject(seed: options.seed, index: i)
         let pulse = SyntheticPulse(subject: subject, frames: frames, fps: options.fps)
-        let renderer = SyntheticFaceRenderer(subject: subject, width: options.width, height: options.height)
+        let bursts = options.difficulty == .motion
+            ? SyntheticMotionBursts(subjectSeed: subject.seed, seconds: Double(frames) / options.fps) : nil
+        let renderer = SyntheticFaceRenderer(subject: subject, width: options.width, height: options.height, bursts: bursts)
         let dir = folder.appendingPathComponent("subject\(i + 1)")
         let writer = try AVIWriter(url: dir.appendingPathComponent("vid.avi"), width: options.width, height: options.height, frameRate: options.fps)
         var frame = VideoFrame(width: options.width, height: options.height)

@@ -9,15 +9,20 @@ public struct SyntheticFaceRenderer {
     public let width: Int
     public let height: Int
     let subject: SyntheticSubject
-    /// Margin around the frame so that moved templates stay defined.
-    let margin = 8
+    /// Margin around the frame so that moved templates stay defined (wider with motion bursts).
+    let margin: Int
+    /// Ballistic head movements added to the smooth motion (`--difficulty motion`).
+    let bursts: SyntheticMotionBursts?
     let templateWidth: Int
     let templateHeight: Int
     /// Template planes: reflectance per channel and skin weight (where the pulse shows).
     var planes: [Float]
 
-    public init(subject: SyntheticSubject, width: Int, height: Int) {
+    public init(subject: SyntheticSubject, width: Int, height: Int, bursts: SyntheticMotionBursts? = nil) {
         self.subject = subject
+        self.bursts = bursts
+        // The smooth motion stays under 3 px; bursts reach 14 px and may overlap.
+        margin = bursts == nil ? 8 : 40
         self.width = width
         self.height = height
         templateWidth = width + 2 * margin
@@ -71,8 +76,15 @@ public struct SyntheticFaceRenderer {
         let t = Double(i) / fps
         let s = subject
         let light = 1 + s.driftAmplitude * sin(2 * .pi * s.driftFrequency * t) + s.flickerAmplitude * sin(2 * .pi * s.flickerFrequency * t)
-        let dx = s.motionAmplitude * sin(2 * .pi * s.motionFrequency * t) + s.jitterAmplitude * sin(2 * .pi * s.jitterFrequency * t)
-        let dy = 0.6 * s.motionAmplitude * sin(2 * .pi * s.motionFrequency * 1.37 * t + 1.1)
+        var dx = s.motionAmplitude * sin(2 * .pi * s.motionFrequency * t) + s.jitterAmplitude * sin(2 * .pi * s.jitterFrequency * t)
+        var dy = 0.6 * s.motionAmplitude * sin(2 * .pi * s.motionFrequency * 1.37 * t + 1.1)
+        if let bursts {
+            let b = bursts.displacement(at: t)
+            // Overlapping bursts add up; keep the shifted template inside its margin.
+            let limit = Double(margin - 4)
+            dx = max(-limit, min(limit, dx + b.dx))
+            dy = max(-limit, min(limit, dy + b.dy))
+        }
         let bvd = SyntheticSubject.bloodVolumeDirection
         let pc = (Float(s.pulseAmplitude * pulse * bvd.0 / bvd.1), Float(s.pulseAmplitude * pulse), Float(s.pulseAmplitude * pulse * bvd.2 / bvd.1))
         let fl = Float(light), sigma = Float(s.noise)

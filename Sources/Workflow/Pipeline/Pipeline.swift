@@ -24,7 +24,7 @@ public enum Pipeline {
         public var threads = Parallel.availableCores
         public var numSamples = 200
         public var seed: UInt64 = 0
-        public var method: CalibrationMethod = .minMax
+        public var method: CalibrationMethod = .auto
         public var perChannel = true
         public var threshold = 2.0
         public var synthetic = Synthesize.workflowDefaults
@@ -169,6 +169,11 @@ public enum Pipeline {
                 o.clips = calibrationClips.value(for: paths.calibration)
                 let result = try QuantizeModel.run(o)
                 try JSONOutput.write(result.layerReport, to: paths.layerReport.path)
+                if let auto = result.auto {
+                    let sqnr = { (name: String) in auto.configurations.first { $0.name == name }?.outputSQNRdB ?? .nan }
+                    log(String(format: "  auto: %@ ranges, output SQNR %.2f dB on %d held-back clips (all-minmax %.2f dB)",
+                               auto.chosen, sqnr(auto.chosen), auto.heldBackClips, sqnr("all minmax")))
+                }
             }))
         var verifyReport: VerifyReport?
         steps.append(.init(
