@@ -20,9 +20,11 @@ import TensorCore
 ///    held-back clips; the one whose output waveform is closest to FP32 (highest output SQNR)
 ///    wins. So `auto` never does worse on held-back clips than the best single method.
 ///
-/// Held-back clips come from the calibration file, which `rppg calibrate` draws from training
-/// subjects only, so the verification subjects are never used to choose. With fewer than 10
-/// clips nothing is held back and the choice is judged on the fitting clips (the report says so).
+/// Held-back clips come from the calibration file, never from the verification run itself. Note
+/// that `rppg calibrate` samples all clips of its data file: when that file also holds the
+/// verification subjects (the one-file pipeline), some of their clips can be among them. With
+/// fewer than 10 clips nothing is held back and the choice is judged on the fitting clips (the
+/// report says so).
 public enum AutoCalibration {
     /// The candidate methods, in report order.
     public static let candidates: [Candidate] = [
