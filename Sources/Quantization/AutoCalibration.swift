@@ -88,7 +88,7 @@ public enum AutoCalibration {
             }
         }
         let heldClip = { (k: Int) in try clip(held[k]) }
-        let local = try localNoise(candidateRanges, clipCount: held.count, clip: heldClip, options: options, passes: passes)
+        let (local, references) = try localNoise(candidateRanges, clipCount: held.count, clip: heldClip, options: options, passes: passes)
 
         var choices: [AutoCalibrationReport.TensorChoice] = []
         var perTensor: [String: TensorRange] = [:]
@@ -110,7 +110,7 @@ public enum AutoCalibration {
         for (k, c) in candidates.enumerated() {
             configurations.append(("all " + c.name, candidateRanges.mapValues { $0[k] }))
         }
-        let scores = try outputSQNR(graph, configurations.map(\.ranges), clipCount: held.count, clip: heldClip,
+        let scores = try outputSQNR(graph, configurations.map(\.ranges), references: references, clip: heldClip,
                                     options: options, passes: passes)
         var winner = 0
         for k in scores.indices where scores[k] > scores[winner] { winner = k }
@@ -121,11 +121,15 @@ public enum AutoCalibration {
         return (configurations[winner].ranges, report)
     }
 
-    /// Per tensor: `Σx²` and, per candidate, `Σ(x − fakeQuantize(x))²` on the held-back clips.
+    /// Per tensor: `Σx²` and, per candidate, `Σ(x − fakeQuantize(x))²` on the held-back clips;
+    /// and the FP32 output of each held-back clip, the reference of ``outputSQNR``.
     private static func localNoise(_ ranges: [String: [TensorRange]], clipCount: Int, clip: (Int) throws -> Tensor,
                                    options: QuantizationOptions, passes: Calibrator.Passes) throws
-        -> [String: (signal: Double, noise: [Double])]
+        -> ([String: (signal: Double, noise: [Double])], [Tensor])
     {
+        guard let output = passes.outputName else {
+            throw QuantizationError.unsupportedGraph("the graph has no output")
+        }
         let symmetric = options.symmetricActivations
         let qRange = QuantRange.of(options.activationType, symmetric: symmetric)
         let params = ranges.mapValues { rs in
@@ -133,22 +137,22 @@ public enum AutoCalibration {
         }
         let perWorker = try ClipWorkers.run(clips: clipCount, workers: passes.interpreters.count) { w, clips in
             // Per clip, so that the sums do not depend on how clips were split over workers.
-            var perClip: [[String: (signal: Double, noise: [Double])]] = []
+            var perClip: [([String: (signal: Double, noise: [Double])], Tensor)] = []
             for i in clips {
                 var sums: [String: (signal: Double, noise: [Double])] = [:]
-                _ = try passes.interpreters[w].runTapped([passes.input.name: try clip(i)]) { name, t in
+                let out = try passes.interpreters[w].runTapped([passes.input.name: try clip(i)]) { name, t in
                     guard let ps = params[name] else { return }
                     t.toFloat32().withUnsafeBufferPointer(of: Float.self) { p in
                         let signal = ReportSums.signalNoise(p, p).signal
                         sums[name] = (signal, ps.map { ReportSums.rounding(p, $0, qRange).noise })
                     }
                 }
-                perClip.append(sums)
+                perClip.append((sums, out[output]!.toFloat32()))
             }
             return perClip
         }
         var total: [String: (signal: Double, noise: [Double])] = [:]
-        for sums in perWorker.joined() {
+        for (sums, _) in perWorker.joined() {
             for (name, s) in sums {
                 var t = total[name] ?? (0, Array(repeating: 0, count: s.noise.count))
                 t.signal += s.signal
@@ -156,26 +160,24 @@ public enum AutoCalibration {
                 total[name] = t
             }
         }
-        return total
+        return (total, perWorker.joined().map(\.1))
     }
 
-    /// Output SQNR (dB) against FP32 of the QDQ graph each range set gives, on the held-back clips.
-    private static func outputSQNR(_ graph: Graph, _ configurations: [[String: TensorRange]], clipCount: Int,
+    /// Output SQNR (dB) against FP32 (`references`, one per held-back clip) of the QDQ graph each
+    /// range set gives, on the held-back clips.
+    private static func outputSQNR(_ graph: Graph, _ configurations: [[String: TensorRange]], references: [Tensor],
                                    clip: (Int) throws -> Tensor, options: QuantizationOptions,
                                    passes: Calibrator.Passes) throws -> [Double]
     {
-        guard let output = graph.outputs.first else {
-            throw QuantizationError.unsupportedGraph("the graph has no output")
-        }
+        let clipCount = references.count
         let graphs = try configurations.map { try QDQInsertion.apply(graph, ranges: $0, options: options) }
         let runner = passes.runner
-        let perWorker = try ClipWorkers.run(clips: clipCount, workers: passes.interpreters.count) { w, clips in
+        let perWorker = try ClipWorkers.run(clips: clipCount, workers: passes.interpreters.count) { _, clips in
             let fakes = try graphs.map { try FakeQuantExecutor(graph: $0, runner: runner) }
             var perClip: [[(signal: Double, noise: Double)]] = []
             for i in clips {
                 let x = try clip(i)
-                let reference = try passes.interpreters[w].runTapped([passes.input.name: x]) { _, _ in }[output.name]!
-                let ref = reference.toFloat32()
+                let ref = references[i]
                 perClip.append(try fakes.map { fake in
                     let got = try fake.run(x).toFloat32()
                     return ref.withUnsafeBufferPointer(of: Float.self) { a in

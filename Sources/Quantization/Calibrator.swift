@@ -55,14 +55,21 @@ public enum Calibrator {
             return (chosen.ranges, chosen.report)
         }
         if options.method == .minMax, options.movingAverage {
-            return (try passes.clipMinMax(clipCount: clipCount, clip: clip).mapValues { perClip in
-                TensorRange(min: NumpyFloat32.nanMean(perClip.map(\.min)), max: NumpyFloat32.nanMean(perClip.map(\.max)))
-            }, nil)
+            // ORT's ReduceMin/ReduceMax of an empty or all-NaN clip is NaN, which nanmean skips.
+            let perClip = try passes.clipObservers(clipCount: clipCount, clip: clip)
+            let ranges = Dictionary(uniqueKeysWithValues: passes.names.compactMap { name -> (String, TensorRange)? in
+                let seen = perClip.map { $0[name] }
+                guard seen.contains(where: { $0 != nil }) else { return nil }
+                let lo = seen.map { $0.map { $0.hasData ? $0.min : .nan } ?? .nan }
+                let hi = seen.map { $0.map { $0.hasData ? $0.max : .nan } ?? .nan }
+                return (name, TensorRange(min: NumpyFloat32.nanMean(lo), max: NumpyFloat32.nanMean(hi)))
+            })
+            return (ranges, nil)
         }
         let minMax = try passes.minMax(clipCount: clipCount, clip: clip)
         var result: [String: TensorRange] = [:]
         switch options.method {
-        case .minMax, .auto:
+        case .minMax, .auto:  // .auto returned above
             for (name, o) in minMax {
                 let r = o.range
                 result[name] = TensorRange(min: r.min, max: r.max)
@@ -85,6 +92,8 @@ public enum Calibrator {
     /// The observation passes over calibration clips, with one interpreter per worker.
     struct Passes {
         let input: ValueInfo
+        /// The graph's (first) output, which ``AutoCalibration`` compares.
+        let outputName: String?
         let names: [String]
         let interpreters: [ValueTap]
         let runner: FloatRunnerFactory
@@ -92,6 +101,7 @@ public enum Calibrator {
         init(graph: Graph, input: ValueInfo, names: [String], workers: Int, runner: @escaping FloatRunnerFactory,
              wholeGraph: FloatRunnerFactory?) throws {
             self.input = input
+            outputName = graph.outputs.first?.name
             self.names = names
             self.runner = runner
             interpreters = try (0..<max(1, workers)).map { _ in
@@ -101,44 +111,31 @@ public enum Calibrator {
 
         /// Min and max of every calibrated tensor over clips `0..<clipCount` (validated first).
         func minMax(clipCount: Int, clip: (Int) throws -> Tensor) throws -> [String: MinMaxObserver] {
-            let wanted = Set(names)
-            let perWorker = try ClipWorkers.run(clips: clipCount, workers: interpreters.count) { w, clips in
-                var seen: [String: MinMaxObserver] = [:]
-                for i in clips {
-                    let x = try clip(i)
-                    try validate(x, index: i, input: input)
-                    _ = try interpreters[w].runTapped([input.name: x]) { name, t in
-                        if wanted.contains(name) { seen[name, default: MinMaxObserver()].observe(t) }
-                    }
-                }
-                return seen
-            }
             var minMax: [String: MinMaxObserver] = [:]
-            for seen in perWorker { for (name, o) in seen { minMax[name, default: MinMaxObserver()].merge(o) } }
+            for seen in try clipObservers(clipCount: clipCount, clip: clip) {
+                for (name, o) in seen { minMax[name, default: MinMaxObserver()].merge(o) }
+            }
             return minMax
         }
 
-        /// Each clip's min and max of every calibrated tensor, in clip order (for the moving average).
-        func clipMinMax(clipCount: Int, clip: (Int) throws -> Tensor) throws -> [String: [(min: Float, max: Float)]] {
+        /// One observer per tensor for each clip, in clip order (the moving average needs each
+        /// clip's own min and max; ``minMax(clipCount:clip:)`` merges them).
+        func clipObservers(clipCount: Int, clip: (Int) throws -> Tensor) throws -> [[String: MinMaxObserver]] {
             let wanted = Set(names)
             let perWorker = try ClipWorkers.run(clips: clipCount, workers: interpreters.count) { w, clips in
-                var seen: [String: [(min: Float, max: Float)]] = [:]
+                var perClip: [[String: MinMaxObserver]] = []
                 for i in clips {
                     let x = try clip(i)
                     try validate(x, index: i, input: input)
+                    var seen: [String: MinMaxObserver] = [:]
                     _ = try interpreters[w].runTapped([input.name: x]) { name, t in
-                        guard wanted.contains(name) else { return }
-                        var o = MinMaxObserver()
-                        o.observe(t)
-                        // ORT's ReduceMin/ReduceMax of an empty or all-NaN batch: NaN, which nanmean skips.
-                        seen[name, default: []].append(o.hasData ? (o.min, o.max) : (.nan, .nan))
+                        if wanted.contains(name) { seen[name, default: MinMaxObserver()].observe(t) }
                     }
+                    perClip.append(seen)
                 }
-                return seen
+                return perClip
             }
-            var all: [String: [(min: Float, max: Float)]] = [:]
-            for seen in perWorker { for (name, v) in seen { all[name, default: []] += v } }
-            return all
+            return Array(perWorker.joined())
         }
 
         /// Fills fixed-bin histograms (several per tensor if asked) over clips `0..<clipCount`.
