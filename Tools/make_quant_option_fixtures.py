@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Fixtures for ORT's quantizer options (issue 16): nodes_to_exclude, ActivationSymmetric,
-CalibMovingAverage and TensorQuantOverrides, on the FP32 TinyPulse and clips that
+CalibMovingAverage, TensorQuantOverrides and WeightSymmetric, on the FP32 TinyPulse and clips that
 make_quant_fixtures.py already wrote (so no torch is needed here).
 
 Rerun from the repository root:
@@ -8,6 +8,7 @@ Rerun from the repository root:
 (onnx, onnxruntime 1.2x+, numpy; measured with onnxruntime 1.32.0). Writes, beside the others in
 Tests/QuantizationTests/Fixtures/quant/:
   tinypulse_<config>.json    ORT's calibrated ranges, every initializer of its QDQ model and its nodes
+  tinypulse_weightasym_pt_ort_q.bin  ORT's int8 tensors for that configuration (RUN_IN_ORT below)
   tinypulse_overrides_input.json  the TensorQuantOverrides given to ORT for the `overrides` config, in the
                              JSON form `rppg quantize --overrides FILE` reads
 """
@@ -17,6 +18,8 @@ import sys
 import tempfile
 
 import numpy as np
+import onnx
+import onnxruntime as ort
 from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -55,7 +58,33 @@ CONFIGS = {
     "movavg_s8": dict(BASE, extra_options={"CalibMovingAverage": True}),
     "movavg_c05_s8": dict(BASE, extra_options={"CalibMovingAverage": True, "CalibMovingAverageConstant": 0.5}),
     "overrides": dict(BASE, extra_options={"TensorQuantOverrides": ort_overrides(OVERRIDES_JSON)}),
+    "weightasym_pt": dict(BASE, per_channel=False, extra_options={"WeightSymmetric": False}),
+    "weightasym_pc": dict(BASE, extra_options={"WeightSymmetric": False}),
 }
+
+
+# Configurations whose QDQ model ORT also runs (ORT_ENABLE_ALL, CPU, one thread) on the first
+# clips: the int8 engine takes another path for them (asymmetric weights go through its float
+# fallback), so the fixture carries ORT's final outputs ("ort_outputs", one list per clip) and, in
+# tinypulse_<config>_ort_q.bin, every QuantizeLinear output as int8, clip after clip, in the order
+# and shapes of "ort_quantized" (as make_int8_fixtures.py does).
+RUN_IN_ORT = {"weightasym_pt": 2}
+
+
+def run_in_ort(model, clips, record, qbin):
+    m = onnx.load(model)
+    q_outputs = [n.output[0] for n in m.graph.node if n.op_type == "QuantizeLinear"]
+    for q in q_outputs:
+        m.graph.output.append(onnx.helper.make_tensor_value_info(q, onnx.TensorProto.INT8, None))
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.intra_op_num_threads = 1
+    sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    name, out = sess.get_inputs()[0].name, sess.get_outputs()[0].name
+    runs = [sess.run([out] + q_outputs, {name: c}) for c in clips]
+    record["ort_outputs"] = [r[0].ravel().astype(float).tolist() for r in runs]
+    record["ort_quantized"] = [{"name": q, "shape": list(v.shape)} for q, v in zip(q_outputs, runs[0][1:])]
+    np.concatenate([v.astype(np.int8).ravel() for r in runs for v in r[1:]]).tofile(qbin)
 
 
 def main():
@@ -68,7 +97,13 @@ def main():
             cache = os.path.join(tmp, "ranges.json")
             quantize_static(fp32, out, Reader(list(data)), quant_format=QuantFormat.QDQ, weight_type=QuantType.QInt8,
                             calibration_cache_path=cache, **kwargs)
-            dump_qdq(out, cache, os.path.join(OUT, f"tinypulse_{cfg}.json"))
+            target = os.path.join(OUT, f"tinypulse_{cfg}.json")
+            dump_qdq(out, cache, target)
+            if cfg in RUN_IN_ORT:
+                record = json.load(open(target))
+                run_in_ort(out, data[:RUN_IN_ORT[cfg]], record, os.path.join(OUT, f"tinypulse_{cfg}_ort_q.bin"))
+                with open(target, "w") as f:
+                    json.dump(record, f, separators=(",", ":"), sort_keys=True)
         print(cfg, "done")
     with open(os.path.join(OUT, "tinypulse_overrides_input.json"), "w") as f:
         json.dump(OVERRIDES_JSON, f, indent=1, sort_keys=True)

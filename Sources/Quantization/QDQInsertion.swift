@@ -47,7 +47,7 @@ public enum QDQInsertion {
             guard let info = plan.tensors[name], let w = g.initializers[name], info.provider == nil else { continue }
             let isWeight = info.kind == .weight
             let dtype: DType = isWeight ? .int8 : options.activationType
-            let symmetric = info.axis != nil || (isWeight ? dtype == .int8 : options.symmetricActivations)
+            let symmetric = info.axis != nil || (isWeight ? options.weightSymmetric : options.symmetricActivations)
             initParams[name] = (WeightQuantization.parameters(w, dtype: dtype, symmetric: symmetric, axis: info.axis), dtype, info.axis)
         }
         // Weight-scale adjustment for int32 biases (uses the input's own calibrated scale, as ORT does).

@@ -20,7 +20,7 @@ public struct QuantizationOptions: Hashable, Sendable {
     public var method: CalibrationMethod
     /// Per output channel weight scales (Conv axis 0, ConvTranspose axis 1); per-tensor otherwise.
     public var perChannel: Bool
-    /// `.int8` (default) or `.uint8` activations; weights are always int8 symmetric.
+    /// `.int8` (default) or `.uint8` activations; weights are always int8.
     public var activationType: DType
     /// Percentile method: the percentile (ORT: 99.999) and histogram bins (ORT: 2048).
     public var percentile: Double
@@ -40,6 +40,11 @@ public struct QuantizationOptions: Hashable, Sendable {
     /// MinMax: the mean of the per-clip minima and maxima instead of the overall min and max
     /// (ORT's `CalibMovingAverage`, which `quantize_static` evaluates in one `compute_data` call).
     public var movingAverage = false
+    /// Symmetric int8 weights, zero point 0 (ORT's `WeightSymmetric`, true by default for int8).
+    /// False makes per-tensor weights asymmetric (min/max of the data, a zero point); per-channel
+    /// weights stay symmetric, as in ORT, because one zero point must serve every channel. The
+    /// int8 engine runs a Conv with asymmetric weights in float (DQ → Conv → Q), not in its kernels.
+    public var weightSymmetric = true
     /// Per-activation parameters or ranges given by the user (ORT's `TensorQuantOverrides`).
     public var overrides: [String: ActivationOverride] = [:]
 

@@ -22,6 +22,9 @@ import Quantization
         ("tinypulse", "symact_s8", ORTOptionFixtures.options { $0.symmetricActivations = true }),
         ("tinypulse", "symact_u8", ORTOptionFixtures.options { $0.symmetricActivations = true; $0.activationType = .uint8 }),
         ("tinypulse", "overrides", ORTOptionFixtures.options { $0.overrides = ORTOptionFixtures.overrides }),
+        ("tinypulse", "weightasym_pt", ORTOptionFixtures.options { $0.weightSymmetric = false; $0.perChannel = false }),
+        // Per-channel weights stay symmetric with WeightSymmetric=False (ORT's rule).
+        ("tinypulse", "weightasym_pc", ORTOptionFixtures.options { $0.weightSymmetric = false }),
     ]
 
     @Test(arguments: 0..<configs.count)

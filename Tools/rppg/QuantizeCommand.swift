@@ -39,6 +39,9 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "Symmetric activation ranges, zero point 0 (ORT's ActivationSymmetric); Relu nodes stay.")
     var symmetricActivations = false
 
+    @Option(help: "Symmetric int8 weights, zero point 0 (ORT's WeightSymmetric): true (default, as ORT for int8) or false (asymmetric per-tensor weights with --per-tensor; per-channel weights stay symmetric, as in ORT; the int8 engine runs such a Conv in float).")
+    var weightSymmetric: Bool = true
+
     @Flag(help: "MinMax: mean of the per-clip minima and maxima (ORT's CalibMovingAverage).")
     var calibMovingAverage = false
 
@@ -70,6 +73,7 @@ struct QuantizeCommand: ParsableCommand {
                                               entropyBins: entropyBins, threads: threads)
             options.excludedNodes = Set(exclude)
             options.symmetricActivations = symmetricActivations
+            options.weightSymmetric = weightSymmetric
             guard !calibMovingAverage || m == .minMax else {
                 throw QuantizationError.unsupportedGraph("--calib-moving-average applies to --method minmax only (as in ORT)")
             }
