@@ -215,7 +215,7 @@ public enum Preprocess {
         let l = options.chunkLength, s = options.size
         var clips = Tensor(zeros: [n, 3, l, s, s])
         var labels = Tensor(zeros: [n, l])
-        var hr: [Float] = [], subject: [Int64] = [], chunk: [Int64] = []
+        var hr: [Float] = [], subject: [Int64] = [], chunk: [Int64] = [], fromSensor: [Bool] = []
         clips.withUnsafeMutableBufferPointer(of: Float.self) { dst in
             var o = 0
             for p in parts {
@@ -232,12 +232,13 @@ public enum Preprocess {
         }
         for p in parts {
             hr += p.hr
+            fromSensor += p.hrFromSensor.count == p.count ? p.hrFromSensor : [Bool](repeating: false, count: p.count)
             subject += [Int64](repeating: Int64(p.subject), count: p.count)
             chunk += (0..<p.count).map { Int64($0) }
         }
         return ProcessedDataset(clips: clips, labels: labels, hr: Tensor(shape: [n], scalars: hr),
                                 subject: Tensor(shape: [n], scalars: subject), chunk: Tensor(shape: [n], scalars: chunk),
-                                fps: fps, inputType: options.inputType.rawValue, size: s)
+                                fps: fps, inputType: options.inputType.rawValue, size: s, hrFromSensor: fromSensor)
     }
 }
 

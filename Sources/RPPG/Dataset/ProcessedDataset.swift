@@ -9,10 +9,14 @@ import TorchIO
 ///   'chunk': i64 [N], 'fps': float, 'input_type': str, 'size': int}`.
 /// `hr` is the mean sensor heart rate over the chunk's frames (BPM); when a subject's ground
 /// truth has no HR line, it is the periodogram peak (0.75–2.5 Hz) of the chunk's PPG.
+/// The optional `'hr_sensor'`: bool [N] says which of the two each clip's `hr` is; files written
+/// before it existed (or by other tools) lack it, and then nobody can tell.
 public struct ProcessedDataset: Sendable {
     public var clips: Tensor
     public var labels: Tensor
     public var hr: Tensor
+    /// Per clip, whether `hr` comes from the sensor's HR line; nil when the file does not say.
+    public var hrFromSensor: [Bool]?
     public var subject: Tensor
     public var chunk: Tensor
     public var fps: Double
@@ -22,8 +26,9 @@ public struct ProcessedDataset: Sendable {
     public var size: Int
 
     public init(clips: Tensor, labels: Tensor, hr: Tensor, subject: Tensor, chunk: Tensor,
-                fps: Double, inputType: String, size: Int) {
+                fps: Double, inputType: String, size: Int, hrFromSensor: [Bool]? = nil) {
         self.clips = clips
+        self.hrFromSensor = hrFromSensor
         self.labels = labels
         self.hr = hr
         self.subject = subject
@@ -58,8 +63,10 @@ public struct ProcessedDataset: Sendable {
         if hr.dtype != .float32 { hr = hr.toFloat32() }
         if subject.dtype != .int64 { subject = Tensor(shape: subject.shape, scalars: subject.doubleValues().map { Int64($0) }) }
         if chunk.dtype != .int64 { chunk = Tensor(shape: chunk.shape, scalars: chunk.doubleValues().map { Int64($0) }) }
+        // Absent in older files: verify then falls back to the label waveform's HR.
+        let sensor = root["hr_sensor"]?.tensor.map { t in t.doubleValues().map { $0 != 0 } }
         let dataset = ProcessedDataset(clips: clips, labels: labels, hr: hr, subject: subject, chunk: chunk,
-                                       fps: fps, inputType: inputType, size: size)
+                                       fps: fps, inputType: inputType, size: size, hrFromSensor: sensor)
         try dataset.validate(path: url.path)
         return dataset
     }
@@ -72,6 +79,7 @@ public struct ProcessedDataset: Sendable {
         guard clips.shape[3] == clips.shape[4] else { throw fail("clips are \(clips.shape[3])×\(clips.shape[4]), expected square frames") }
         guard labels.shape == [n, t] else { throw fail("'labels' has shape \(labels.shape), expected [\(n), \(t)]") }
         guard hr.shape == [n] else { throw fail("'hr' has shape \(hr.shape), expected [\(n)]") }
+        if let s = hrFromSensor, s.count != n { throw fail("'hr_sensor' has \(s.count) values, expected \(n)") }
         guard subject.shape == [n], chunk.shape == [n] else { throw fail("'subject'/'chunk' must have shape [\(n)]") }
         guard size == clips.shape[3] else { throw fail("'size' is \(size) but clips are \(clips.shape[3]) pixels wide") }
         guard fps > 0, fps.isFinite else { throw fail("'fps' is \(fps)") }
@@ -84,11 +92,13 @@ public struct ProcessedDataset: Sendable {
 
     /// The dict `torch.load` returns for this dataset.
     public var pickleValue: PickleValue {
-        .stringDict([
+        var entries: [(String, PickleValue)] = [
             ("clips", .tensor(clips)), ("labels", .tensor(labels)), ("hr", .tensor(hr)),
             ("subject", .tensor(subject)), ("chunk", .tensor(chunk)),
             ("fps", .float(fps)), ("input_type", .string(inputType)), ("size", .int(Int64(size))),
-        ])
+        ]
+        if let s = hrFromSensor { entries.append(("hr_sensor", .tensor(Tensor(shape: [s.count], scalars: s)))) }
+        return .stringDict(entries)
     }
 
     /// Writes the dataset atomically in `torch.save` format.

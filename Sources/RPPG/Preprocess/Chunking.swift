@@ -7,6 +7,9 @@ public struct SubjectChunks: Sendable {
     public var clips: [Float]
     public var labels: [Float]
     public var hr: [Float]
+    /// Per clip: true when `hr` is the mean of the sensor's HR line, false when it was estimated
+    /// from the PPG waveform (no HR line). Verify scores against the sensor only where it exists.
+    public var hrFromSensor: [Bool] = []
     public var count: Int { hr.count }
 }
 
@@ -22,6 +25,7 @@ public enum Chunking {
         var clips = [Float](repeating: 0, count: n * 3 * l * plane)
         var outLabels: [Float] = []
         var hr: [Float] = []
+        var fromSensor: [Bool] = []
         frames.withUnsafeBufferPointer { src in
             clips.withUnsafeMutableBufferPointer { dst in
                 for c in 0..<n {
@@ -39,11 +43,13 @@ public enum Chunking {
             outLabels += labels[(c * l)..<((c + 1) * l)]
             if heartRate.count >= (c + 1) * l, heartRate[(c * l)..<((c + 1) * l)].contains(where: { $0 > 0 }) {
                 hr.append(Float(heartRate[(c * l)..<((c + 1) * l)].reduce(0, +) / Double(l)))
+                fromSensor.append(true)
             } else {
                 hr.append(Float(dominantRate(Array(rawPPG[(c * l)..<min(rawPPG.count, (c + 1) * l)]), fps: fps)))
+                fromSensor.append(false)
             }
         }
-        return SubjectChunks(subject: subject, clips: clips, labels: outLabels, hr: hr)
+        return SubjectChunks(subject: subject, clips: clips, labels: outLabels, hr: hr, hrFromSensor: fromSensor)
     }
 
     /// Pulse rate (BPM) of the strongest spectral line in 0.75–2.5 Hz (a 0.5 BPM grid, mean removed).
