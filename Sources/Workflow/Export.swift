@@ -91,6 +91,7 @@ public enum ExportModel {
         metadata["input_size"] = String(ModelZoo.inputSize(architecture))
         if let epoch = checkpoint.epoch { metadata["epoch"] = String(epoch) }
         if let mae = checkpoint.valMAE { metadata["val_mae"] = String(mae) }
+        metadata.merge(TrainingRecord.metadata(checkpoint.root["config"])) { _, new in new }
         metadata["exporter"] = "\(ONNXWriter.producerName) \(ONNXWriter.producerVersion)"
         graph.metadata = metadata
         // Intermediate shapes go into value_info so that viewers and vendor tools show them.

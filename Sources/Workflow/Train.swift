@@ -136,7 +136,10 @@ public enum TrainStep {
         var sinceBest = 0
         var stoppedEarly = false
         let parameterShapes = trainer.parameterNames.map { name in shapes.first { $0.key == name }!.shape }
-        let configValue = configPickle(options, frames: frames, data: data)
+        // The data file's SHA-256 travels into the checkpoint and the exported ONNX, so that verify
+        // can tell the training file (score its held-out subjects) from any other (score all).
+        let dataSHA256 = try SHA256Digest.hexDigest(ofFile: options.data)
+        let configValue = configPickle(options, frames: frames, data: data) + [("data_sha256", .string(dataSHA256))]
         var epoch = startEpoch
         let finalEpoch = min(options.epochs, options.stopAfterEpoch ?? options.epochs)
         while epoch <= finalEpoch {
