@@ -1,5 +1,6 @@
-/// The result of `rppg verify`: FP32 and INT8 heart-rate accuracy on held-out subjects.
-/// Codable: this is the `--json` summary (schema in docs/json-summaries.md).
+/// The result of `rppg verify`: FP32 and INT8 heart-rate accuracy, per video and per clip.
+/// Codable: this is the `--json` summary (schema in docs/json-summaries.md). Fields added after
+/// the first version are optional, so that a pipeline rerun still reads an older verify.json.
 public struct VerifyReport: Codable, Sendable {
     /// Accuracy of one model against ground truth, per video.
     public struct Score: Codable, Sendable {
@@ -11,6 +12,51 @@ public struct VerifyReport: Codable, Sendable {
         public var rmseStandardError: Double
         /// Per-video predicted HR (BPM), in the order of `VerifyReport.videos`.
         public var predictedHR: [Double]
+    }
+
+    /// Heart-rate accuracy over one set of (predicted, true) pairs. `pearson` is nil when the
+    /// correlation is undefined (fewer than two pairs, or a constant series).
+    public struct Metrics: Codable, Sendable {
+        public var count: Int
+        public var mae: Double
+        public var rmse: Double
+        public var mape: Double
+        public var pearson: Double?
+        public var maeStandardError: Double
+        public var rmseStandardError: Double
+    }
+
+    /// rPPG-Toolbox's chunk evaluation: one HR per clip (FFT peak in 0.75–2.5 Hz of a zero-padded
+    /// `spectrumPoints` spectrum) against that clip's truth.
+    public struct ClipScores: Codable, Sendable {
+        public var spectrumPoints: Int
+        public var fp32: Metrics
+        public var int8: Metrics
+        /// `int8.mae - fp32.mae` (BPM).
+        public var maeIncrease: Double
+        /// Mean waveform SNR (dB, rPPG-Toolbox's definition over 0.6–3.3 Hz) of each model's pulse.
+        public var fp32SNR: Double?
+        public var int8SNR: Double?
+        /// Mean per-clip Pearson r of the INT8 and FP32 output waveforms.
+        public var int8FP32WaveformPearson: Double?
+        /// Per clip, in the order scored: video, chunk index, true and predicted HR (BPM).
+        public var videos: [Int]
+        public var chunks: [Int]
+        public var truthHR: [Double]
+        public var fp32HR: [Double]
+        public var int8HR: [Double]
+    }
+
+    /// One row of the `--methods` comparison: the FP32 model quantized with `method`.
+    public struct MethodScore: Codable, Sendable {
+        public var method: String
+        /// Per-clip accuracy and its MAE increase over FP32 (BPM).
+        public var clip: Metrics
+        public var maeIncrease: Double
+        /// Per-video MAE (BPM).
+        public var videoMAE: Double
+        public var snr: Double?
+        public var waveformPearson: Double?
     }
 
     /// One example pulse (the first held-out clip): model outputs and the label.
@@ -49,6 +95,21 @@ public struct VerifyReport: Codable, Sendable {
     public var remedies: [String]
     public var waveform: Waveform?
     public var layerErrors: [LayerError]
+    /// "heldout", "all" or "subjects" (given by --subjects), and why.
+    public var split: String? = nil
+    public var splitReason: String? = nil
+    /// What the scores are measured against: "sensor" (the dataset's ground-truth HR line),
+    /// "label" (the HR of the label waveform) or "mixed"; and why when not the sensor.
+    public var hrSource: String? = nil
+    public var hrSourceNote: String? = nil
+    public var perClip: ClipScores? = nil
+    /// FP32 and each calibration method, per clip (`--methods`); the calibration file used.
+    public var methods: [MethodScore]? = nil
+    public var calibration: String? = nil
+    /// Reasons to distrust the numbers (too few videos or clips, undefined correlations), and
+    /// other notes (no training record).
+    public var warnings: [String]? = nil
+    public var notes: [String]? = nil
 
     /// "ACCEPTABLE" or "DEGRADATION SIGNIFICANT".
     public var verdict: String { acceptable ? "ACCEPTABLE" : "DEGRADATION SIGNIFICANT" }
