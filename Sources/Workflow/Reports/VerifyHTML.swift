@@ -45,10 +45,31 @@ extension VerifyReport {
                 lines: true)
         }
 
-        func row(_ name: String, _ s: Score) -> String {
-            String(format: "<tr><td>%@</td><td>%.2f ± %.2f</td><td>%.2f ± %.2f</td><td>%.2f</td><td>%.3f</td></tr>",
-                   name, s.mae, s.maeStandardError, s.rmse, s.rmseStandardError, s.mape, s.pearson)
+        let f = { (v: Double?) in Self.format(v) }
+        func row(_ name: String, _ mae: Double, _ maeSE: Double, _ rmse: Double, _ rmseSE: Double, _ mape: Double,
+                 _ pearson: Double?, _ n: Int, _ extra: String = "") -> String {
+            "<tr><td>\(name)</td><td>\(f(mae)) ± \(f(maeSE))</td><td>\(f(rmse)) ± \(f(rmseSE))</td><td>\(f(mape))</td><td>\(Self.format(pearson, "%.3f"))</td><td>\(n)</td>\(extra)</tr>"
         }
+        let head = "<tr><th>model</th><th>MAE (BPM)</th><th>RMSE (BPM)</th><th>MAPE (%)</th><th>Pearson r</th><th>n</th>"
+        var clipTable = ""
+        if let c = perClip {
+            clipTable = "<h2>Per clip</h2><p>FFT peak in 0.75–2.5 Hz of a \(c.spectrumPoints)-point spectrum, against each clip's truth; "
+                + "MAE increase \(Self.format(c.maeIncrease, "%+.2f")) BPM, INT8-vs-FP32 waveform Pearson r \(Self.format(c.int8FP32WaveformPearson, "%.4f")).</p>"
+                + "<table>\(head)<th>SNR (dB)</th></tr>"
+                + row("FP32", c.fp32.mae, c.fp32.maeStandardError, c.fp32.rmse, c.fp32.rmseStandardError, c.fp32.mape, c.fp32.pearson, c.fp32.count, "<td>\(f(c.fp32SNR))</td>")
+                + row("INT8", c.int8.mae, c.int8.maeStandardError, c.int8.rmse, c.int8.rmseStandardError, c.int8.mape, c.int8.pearson, c.int8.count, "<td>\(f(c.int8SNR))</td>")
+                + "</table><h2>Per video</h2>"
+        }
+        var methodTable = ""
+        if let methods, !methods.isEmpty {
+            methodTable = "<h2>Calibration methods (per clip)</h2><table><tr><th>method</th><th>MAE (BPM)</th><th>RMSE (BPM)</th><th>ΔMAE (BPM)</th><th>video MAE</th><th>SNR (dB)</th><th>waveform r</th></tr>"
+                + methods.map { m in
+                    "<tr><td>\(escape(m.method))</td><td>\(f(m.clip.mae))</td><td>\(f(m.clip.rmse))</td><td>\(Self.format(m.maeIncrease, "%+.2f"))</td><td>\(f(m.videoMAE))</td><td>\(f(m.snr))</td><td>\(Self.format(m.waveformPearson, "%.4f"))</td></tr>"
+                }.joined() + "</table>"
+        }
+        let warningList = (warnings ?? []).isEmpty && (notes ?? []).isEmpty ? ""
+            : "<h2>Warnings</h2><ul>" + ((warnings ?? []) + (notes ?? [])).map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
+        let provenance = "<p>Split: \(escape(split ?? "heldout")) — \(escape(splitReason ?? "")).<br>Ground truth (hr_source): \(escape(hrSource ?? "label"))\(hrSourceNote.map { " — " + escape($0) } ?? "").</p>"
         let verdictColor = acceptable ? "#1b7837" : "#b2182b"
         let remedyList = remedies.isEmpty ? "" : "<h2>Remedies</h2><ul>" + remedies.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
         return """
@@ -61,9 +82,11 @@ extension VerifyReport {
         <h1>FP32 vs INT8 verification</h1>
         <p class="verdict">\(verdict)</p>
         <p>MAE increase \(String(format: "%+.2f", maeIncrease)) BPM (\(String(format: "%+.1f", maeIncreasePercent)) %), threshold \(String(format: "%.2f", threshold)) BPM.
-        \(videos.count) held-out videos (subjects \(subjects.map(String.init).joined(separator: ", "))), \(clips) clips, INT8 engine: \(escape(engine)).</p>
-        <table><tr><th>model</th><th>MAE (BPM)</th><th>RMSE (BPM)</th><th>MAPE (%)</th><th>Pearson r</th></tr>
-        \(row("FP32", fp32))\(row("INT8", int8))</table>
+        \(videos.count) videos (subjects \(subjects.map(String.init).joined(separator: ", "))), \(clips) clips, INT8 engine: \(escape(engine)).</p>
+        \(provenance)\(warningList)\(clipTable)
+        <table>\(head)</tr>
+        \(row("FP32", fp32.mae, fp32.maeStandardError, fp32.rmse, fp32.rmseStandardError, fp32.mape, fp32.pearson, videos.count))\(row("INT8", int8.mae, int8.maeStandardError, int8.rmse, int8.rmseStandardError, int8.mape, int8.pearson, videos.count))</table>
+        \(methodTable)
         <p>Data: \(escape(data))<br>FP32 model: \(escape(fp32Model))<br>INT8 model: \(escape(int8Model))</p>
         \(remedyList)
         <div class="charts">\(scatter)\(bland)</div>
