@@ -93,7 +93,7 @@ public enum Verify {
             spectrumPoints: ClipHeartRate.spectrumPoints, fp32: fp.clip, int8: q.clip, maeIncrease: q.clip.mae - fp.clip.mae,
             fp32SNR: finiteMean(fp.clipSNR), int8SNR: finiteMean(q.clipSNR), int8FP32WaveformPearson: waveform.mean,
             videos: ref.videoIDs, chunks: ref.chunkIndices, truthHR: ref.clipTruth, fp32HR: fp.clipHR, int8HR: q.clipHR)
-        let warnings = Self.warnings(videos: fp.videos.count, clips: selected.count, fp32: fp, int8: q,
+        let warnings = Self.warnings(videos: fp.videos.count, clips: selected.count, split: choice.split, fp32: fp, int8: q,
                                      videoPearson: (fpScore.pearson, qScore.pearson), waveformUndefined: waveform.undefined)
         let methods = comparison.names.isEmpty ? nil : methodRows(comparison.names, outputs: Array(out.dropFirst(2)),
                                                                   fp32: fp32Out, fp32Scores: fp, against: ref)

@@ -10,7 +10,7 @@ extension VerifyReport {
     /// The summary `rppg verify` prints.
     public var text: String {
         var lines: [String] = []
-        lines.append("FP32 vs INT8 on \(videos.count) videos, \(clips) clips (subjects \(subjects.map(String.init).joined(separator: ",")), engine \(engine))")
+        lines.append("FP32 vs INT8 on \(videos.count) video\(videos.count == 1 ? "" : "s"), \(clips) clip\(clips == 1 ? "" : "s") (subjects \(subjects.map(String.init).joined(separator: ",")), engine \(engine))")
         if let split { lines.append("  split: \(split) — \(splitReason ?? "")") }
         if let hrSource {
             let what = ["sensor": "the dataset's ground-truth HR line", "label": "the HR of the label waveform",

@@ -111,11 +111,11 @@ extension Verify {
     static let minimumClips = 30
 
     /// Warnings about how far the numbers can be trusted; printed and in the JSON.
-    static func warnings(videos: Int, clips: Int, fp32: ModelScores, int8: ModelScores,
+    static func warnings(videos: Int, clips: Int, split: String, fp32: ModelScores, int8: ModelScores,
                          videoPearson: (fp32: Double, int8: Double), waveformUndefined: Int) -> [String] {
         var out: [String] = []
         if videos < minimumVideos {
-            out.append("only \(videos) video\(videos == 1 ? "" : "s") scored (fewer than \(minimumVideos)): per-video MAE, RMSE and Pearson r say little; score more subjects (--split all, or a larger data file)")
+            out.append("only \(videos) video\(videos == 1 ? "" : "s") scored (fewer than \(minimumVideos)): per-video MAE, RMSE and Pearson r say little; \(split == "all" ? "score a larger data file" : "score more subjects (--split all, or a larger data file)")")
         }
         if clips < minimumClips {
             out.append("only \(clips) clip\(clips == 1 ? "" : "s") scored (fewer than \(minimumClips)): per-clip scores are noisy")
