@@ -177,7 +177,7 @@ public enum Pipeline {
             }))
         var verifyReport: VerifyReport?
         steps.append(.init(
-            name: "verify", detail: "FP32 vs INT8 heart rate on held-out subjects, threshold \(options.threshold) BPM",
+            name: "verify", detail: "FP32 vs INT8 heart rate per video and per clip (held-out subjects if this is the training file, else all), threshold \(options.threshold) BPM",
             inputs: { [dataFile, paths.fp32, paths.int8] }, outputs: { [paths.verifyJSON, paths.verifyHTML] },
             run: {
                 var v = Verify.Options(data: dataFile, fp32: paths.fp32, int8: paths.int8)
