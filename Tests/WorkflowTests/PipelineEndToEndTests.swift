@@ -115,8 +115,13 @@ import Workflow
         try Self.checkInt8(work.appendingPathComponent("models/rppg_int8_qdq.onnx"))
 
         // Verify: the verdict follows the numbers and the exit-code rule.
-        #expect(verify.subjects.count == 1)
-        #expect(verify.clips == 2)
+        // The checkpoint was not made by rppg train (no training record): every subject is scored,
+        // against the synthetic ground truth's HR line, and the tiny set is flagged.
+        #expect(verify.split == "all" && verify.subjects.count == 4)
+        #expect(verify.clips == 8 && verify.perClip?.fp32.count == 8)
+        #expect(verify.hrSource == "sensor")
+        #expect(verify.notes?.isEmpty == false)
+        #expect(verify.warnings?.contains { $0.contains("fewer than 5") } == true)
         #expect(verify.fp32.mae.isFinite && verify.int8.mae.isFinite)
         #expect(abs(verify.maeIncrease - (verify.int8.mae - verify.fp32.mae)) < 1e-9)
         #expect(verify.acceptable == (verify.maeIncrease < verify.threshold))
