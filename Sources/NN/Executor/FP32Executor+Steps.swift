@@ -22,8 +22,7 @@ extension FP32Executor {
         switch node.op {
         case .conv(let a):
             let geo = convGeometry(a, x: x, w: g.valueInfo[node.inputs[1]]!.shape)
-            if FP32DirectConv.supports(geo) { return FP32DirectConv.scratchFloats(geo, threads: threads) }
-            return threads * FP32Conv.scratchFloats(geo)
+            return FP32ConvKernel.scratchFloats(geo, threads: threads)
         case .convTranspose(let t):
             let geo = transposeGeometry(t, x: x, y: g.valueInfo[node.outputs[0]]!.shape)
             return min(threads, geo.batch * geo.groups) * FP32Conv.transposeScratchFloats(geo)

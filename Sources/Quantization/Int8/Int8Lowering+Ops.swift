@@ -185,20 +185,22 @@ extension Int8Lowering {
                                   dilation: c.dilation, groups: c.groups)
             let shape = [s.batch, s.outChannels] + Array(s.output[(3 - c.kernel.count)...])
             let y = FloatValue(buffer: arena.allocate(bytes: shape.reduce(1, *) * 4), shape: shape)
-            let (xp, yp, wv) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer), w.floatValues())
+            let (xp, yp) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer))
             floats[out] = y
-            // A float convolution is rare in a QDQ graph (an unquantized conv): the plain direct
-            // kernel of Kernels serves, as it serves the fast kernels' tests.
+            // A float convolution in a QDQ graph (a layer left unquantized, e.g. by --exclude or
+            // --auto-exclude) runs on the FP32 executor's kernels, so it costs what it costs in FP32.
             let geometry = ConvGeometry(batch: s.batch, inChannels: s.inChannels, outChannels: s.outChannels, groups: s.groups,
                                         inputSpatial: Array(x.shape[2...]), kernel: c.kernel, stride: c.stride,
                                         padsBegin: c.padsBegin, padsEnd: c.padsEnd, dilation: c.dilation)
+            let kernel = FP32ConvKernel(geometry, weight: w.floatValues())
+            let threads = executor.threads
+            let scratch = arena.float(arena.allocate(bytes: max(1, FP32ConvKernel.scratchFloats(geometry, threads: threads)) * 4))
+            executor.kernels.append(kernel)
             executor.steps.append {
-                wv.withUnsafeBufferPointer { w in
-                    if let bias {
-                        bias.withUnsafeBufferPointer { ConvReference.conv(geometry, x: xp, weight: w.baseAddress!, bias: $0.baseAddress!, y: yp) }
-                    } else {
-                        ConvReference.conv(geometry, x: xp, weight: w.baseAddress!, bias: nil, y: yp)
-                    }
+                if let bias {
+                    bias.withUnsafeBufferPointer { kernel.run(x: xp, bias: $0.baseAddress!, y: yp, scratch: scratch, threads: threads) }
+                } else {
+                    kernel.run(x: xp, bias: nil, y: yp, scratch: scratch, threads: threads)
                 }
             }
         case .batchNorm(let eps):
