@@ -35,8 +35,17 @@ public enum QDQQuantizer {
         let (ranges, auto) = try Calibrator.calibrate(fp32, clipCount: clipCount, clip: clip, options: options,
                                                       runner: runner, wholeGraph: wholeGraph)
         let qdq = try QDQInsertion.apply(fp32, ranges: ranges, options: options)
-        let reportClips = min(clipCount, reportClipLimit ?? clipCount)
-        var report = try measureReport(fp32: fp32, qdq: qdq, clipCount: reportClips, clip: clip, runner: runner,
+        let report = try layerReport(fp32: fp32, qdq: qdq, clipCount: min(clipCount, reportClipLimit ?? clipCount),
+                                     clip: clip, options: options, auto: auto, runner: runner, wholeGraph: wholeGraph)
+        return QuantizationResult(graph: qdq, ranges: ranges, layerReport: report, auto: auto)
+    }
+
+    /// The per-layer report of `qdq` (``measureReport(fp32:qdq:clipCount:clip:runner:threads:wholeGraph:)``)
+    /// with each tensor's calibration method filled in: `auto`'s choice, else `options.method`.
+    public static func layerReport(fp32: Graph, qdq: Graph, clipCount: Int, clip: (Int) throws -> Tensor,
+                                   options: QuantizationOptions, auto: AutoCalibrationReport?,
+                                   runner: @escaping FloatRunnerFactory, wholeGraph: FloatRunnerFactory? = nil) throws -> LayerReport {
+        var report = try measureReport(fp32: fp32, qdq: qdq, clipCount: clipCount, clip: clip, runner: runner,
                                        threads: options.threads, wholeGraph: wholeGraph)
         if let auto {
             report.auto = auto
@@ -44,6 +53,6 @@ public enum QDQQuantizer {
         } else {
             for k in report.layers.indices { report.layers[k].method = options.method.rawValue }
         }
-        return QuantizationResult(graph: qdq, ranges: ranges, layerReport: report, auto: auto)
+        return report
     }
 }

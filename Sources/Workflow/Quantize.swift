@@ -14,6 +14,12 @@ public enum QuantizeModel {
         public var quantization: QuantizationOptions
         /// Clips the per-layer report is measured on (0 skips it).
         public var reportClips: Int
+        /// Clips the sensitivity ranking is measured on (0 skips it unless `autoExclude` asks for it).
+        public var sensitivityClips: Int = 0
+        /// Leave the `autoExclude` layers that cost the most heart-rate accuracy in float.
+        public var autoExclude: Int = 0
+        /// How the sensitivity analysis reads heart rate from the output.
+        public var signal = QuantizeSensitivity.Signal()
         /// The content of `calibration` when the caller already holds it (the pipeline keeps what
         /// its calibrate step just wrote); nil reads the file.
         public var clips: Tensor?
@@ -33,6 +39,8 @@ public enum QuantizeModel {
         public var layerReport: LayerReport
         /// How `--method auto` chose (nil for the other methods).
         public var auto: AutoCalibrationReport?
+        /// Layers ranked by the HR error each adds alone, and what `--auto-exclude` cost (nil when not asked).
+        public var sensitivity: QuantizeSensitivity.Report?
         public var clipCount: Int
         /// Counts of inserted QuantizeLinear / DequantizeLinear nodes.
         public var quantizeNodes: Int
@@ -71,9 +79,37 @@ public enum QuantizeModel {
             }
             throw e
         }
-        try ONNXWriter.write(result.graph, to: o.output)
-        let q = result.graph.nodes.filter { if case .quantizeLinear = $0.op { return true }; return false }.count
-        let dq = result.graph.nodes.filter { if case .dequantizeLinear = $0.op { return true }; return false }.count
-        return Result(graph: result.graph, layerReport: result.layerReport, auto: result.auto, clipCount: n, quantizeNodes: q, dequantizeNodes: dq)
+        var graph = result.graph, layerReport = result.layerReport
+        var sensitivity: QuantizeSensitivity.Report?
+        if o.sensitivityClips > 0 || o.autoExclude > 0 {
+            let layers = QuantizeSensitivity.layers(fp32, options: o.quantization).count
+            guard o.autoExclude <= layers else {
+                throw QuantizationError.unsupportedGraph("--auto-exclude \(o.autoExclude) asks for more layers than the \(layers) that are quantized; use at most \(layers)")
+            }
+            let clip = { (i: Int) in clips.batch(i..<(i + 1)) }
+            // Clips run one after another, so one float engine gets all the threads.
+            let full = makeRunner(1)
+            var report = try QuantizeSensitivity.analyse(
+                fp32: fp32, fullQDQ: graph, ranges: result.ranges, options: o.quantization,
+                clipIndices: QuantizeSensitivity.sampleClips(clipCount: n, count: o.sensitivityClips > 0 ? o.sensitivityClips : 32),
+                clip: clip, signal: o.signal, runner: full)
+            if o.autoExclude > 0 {
+                let (excluded, options) = try QuantizeSensitivity.exclude(
+                    o.autoExclude, report: &report, fp32: fp32, fullQDQ: graph, ranges: result.ranges,
+                    options: o.quantization, clip: clip, signal: o.signal, runner: full)
+                graph = excluded
+                if o.reportClips > 0 {
+                    layerReport = try QDQQuantizer.layerReport(fp32: fp32, qdq: graph, clipCount: min(n, o.reportClips), clip: clip,
+                                                               options: options, auto: result.auto, runner: runner,
+                                                               wholeGraph: wholeGraph ? runner : nil)
+                }
+            }
+            sensitivity = report
+        }
+        try ONNXWriter.write(graph, to: o.output)
+        let q = graph.nodes.filter { if case .quantizeLinear = $0.op { return true }; return false }.count
+        let dq = graph.nodes.filter { if case .dequantizeLinear = $0.op { return true }; return false }.count
+        return Result(graph: graph, layerReport: layerReport, auto: result.auto, sensitivity: sensitivity,
+                      clipCount: n, quantizeNodes: q, dequantizeNodes: dq)
     }
 }

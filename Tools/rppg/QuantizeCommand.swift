@@ -48,8 +48,17 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "JSON file of per-activation overrides in ORT's TensorQuantOverrides form: {\"tensor\": [{\"scale\": s, \"zero_point\": z}] or [{\"rmin\": a, \"rmax\": b, \"symmetric\": bool}]}.")
     var overrides: String?
 
-    @Flag(help: "Print the per-layer SQNR report (measured on up to --report-clips clips) and write it beside the output as <name>.report.json.")
+    @Flag(help: "Print the per-layer SQNR report (measured on up to --report-clips clips) and the sensitivity ranking (each layer quantized alone, ranked by the heart-rate error it adds, on --sensitivity-clips clips); write them beside the output as <name>.report.json and <name>.sensitivity.json.")
     var report = false
+
+    @Option(help: "Leave in float the K layers whose quantization alone costs the most heart-rate accuracy (the sensitivity ranking), and show what that costs in size and int8 speed.")
+    var autoExclude: Int = 0
+
+    @Option(help: "Calibration clips (spread over the file) the sensitivity ranking runs on.")
+    var sensitivityClips: Int = 32
+
+    @Option(help: "Frame rate of the clips, for the sensitivity ranking's heart rates.")
+    var fps: Double = 30
 
     @Option(help: "Clips used by the per-layer report.")
     var reportClips: Int = 32
@@ -78,14 +87,20 @@ struct QuantizeCommand: ParsableCommand {
                 throw QuantizationError.unsupportedGraph("--calib-moving-average applies to --method minmax only (as in ORT)")
             }
             options.movingAverage = calibMovingAverage
+            guard autoExclude >= 0, sensitivityClips > 0, fps > 0 else {
+                throw QuantizationError.unsupportedGraph("--auto-exclude must be 0 or more, --sensitivity-clips and --fps above 0")
+            }
             if let overrides { options.overrides = try QuantizeModel.loadOverrides(URL(fileURLWithPath: overrides)) }
             guard entropyBins >= options.entropyQuantizedBins else {
                 throw QuantizationError.unsupportedGraph("--entropy-bins must be at least \(options.entropyQuantizedBins)")
             }
-            let r = try QuantizeModel.run(
-                QuantizeModel.Options(model: URL(fileURLWithPath: model), calibration: URL(fileURLWithPath: calibration),
-                                      output: URL(fileURLWithPath: output), quantization: options,
-                                      reportClips: report ? reportClips : 0))
+            var run = QuantizeModel.Options(model: URL(fileURLWithPath: model), calibration: URL(fileURLWithPath: calibration),
+                                            output: URL(fileURLWithPath: output), quantization: options,
+                                            reportClips: report ? reportClips : 0)
+            run.sensitivityClips = report || autoExclude > 0 ? sensitivityClips : 0
+            run.autoExclude = autoExclude
+            run.signal = QuantizeSensitivity.Signal(fps: fps)
+            let r = try QuantizeModel.run(run)
             print("Wrote \(output): \(r.quantizeNodes) QuantizeLinear, \(r.dequantizeNodes) DequantizeLinear; "
                   + "\(m.rawValue), \(options.perChannel ? "per-channel" : "per-tensor") weights, "
                   + "\(options.activationType.rawValue) activations, \(r.clipCount) calibration clips")
@@ -94,7 +109,16 @@ struct QuantizeCommand: ParsableCommand {
                 let json = URL(fileURLWithPath: output).deletingPathExtension().appendingPathExtension("report.json")
                 try JSONOutput.write(r.layerReport, to: json.path)
                 print("Wrote \(json.path)")
-            } else if let auto = r.auto {
+            }
+            if let sensitivity = r.sensitivity {
+                print(sensitivity.text)
+                if report {
+                    let json = URL(fileURLWithPath: output).deletingPathExtension().appendingPathExtension("sensitivity.json")
+                    try JSONOutput.write(sensitivity, to: json.path)
+                    print("Wrote \(json.path)")
+                }
+            }
+            if !report, let auto = r.auto {
                 let chosen = auto.configurations.first { $0.name == auto.chosen }?.outputSQNRdB ?? .nan
                 let minmax = auto.configurations.first { $0.name == "all minmax" }?.outputSQNRdB ?? .nan
                 print(String(format: "auto: %@ ranges, output SQNR %.2f dB on %d held-back clip(s) (all-minmax %.2f dB); --report shows each tensor's choice",

@@ -124,7 +124,7 @@ public enum Verify {
         "Compare calibration methods in one run: rppg verify --methods minmax,percentile,entropy,auto, then rppg quantize --method with the best.",
         "Calibrate with more samples (rppg calibrate --num-samples 400) drawn from all subjects.",
         "Quantize weights per channel (rppg quantize --per-channel), the STM32N6 scheme.",
-        "Look at the per-layer SQNR (rppg quantize --report) and keep the worst layer in float (--exclude), or retrain (rppg train) with more data.",
+        "Rank layers by the heart-rate error each adds (rppg quantize --report) and leave the worst in float (--auto-exclude K, or --exclude NODE), or retrain (rppg train) with more data.",
     ]
 
     /// Per-video score (the seed's summary), with each video's predicted HR.
