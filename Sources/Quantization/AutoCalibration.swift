@@ -20,9 +20,9 @@ import TensorCore
 ///    held-back clips; the one whose output waveform is closest to FP32 (highest output SQNR)
 ///    wins. So `auto` never does worse on held-back clips than the best single method.
 ///
-/// Held-back clips come from the calibration file, never from the verification run itself. Note
-/// that `rppg calibrate` samples all clips of its data file: when that file also holds the
-/// verification subjects (the one-file pipeline), some of their clips can be among them. With
+/// Held-back clips come from the calibration file, never from the verification run itself;
+/// `rppg calibrate --model` keeps the verification subjects out of that file (see
+/// `CalibrationData.chooseSubjects` in Workflow). With
 /// fewer than 10 clips nothing is held back and the choice is judged on the fitting clips (the
 /// report says so).
 public enum AutoCalibration {

@@ -64,15 +64,20 @@ public enum CalibrationData {
             throw FileError(path: output.path, reason: "calibration needs float32 clips [N > 0, 3, T, H, W], got \(clips.dtype.rawValue) \(clips.shape)")
         }
         let n = clips.shape[0]
-        let indices = sample(count: n, take: numSamples, seed: seed)
+        return try write(clips, indices: sample(count: n, take: numSamples, seed: seed), available: n, output: output)
+    }
+
+    /// Writes clips `indices` of `clips` as `{'clips', 'indices'[, 'subject']}` (torch.save format).
+    static func write(_ clips: Tensor, indices: [Int], subjects: [Int]? = nil, available: Int, output: URL) throws -> Summary {
         // All clips in order (fewer clips than samples asked for) is the tensor itself: no copy.
-        let chosen = indices.count == n ? clips : Tensor(concatenatingBatches: indices.map { clips.batch($0..<($0 + 1)) })
-        let value = PickleValue.stringDict([
+        let chosen = indices.count == clips.shape[0] ? clips : Tensor(concatenatingBatches: indices.map { clips.batch($0..<($0 + 1)) })
+        var entries: [(String, PickleValue)] = [
             ("clips", .tensor(chosen)),
             ("indices", .tensor(Tensor(shape: [indices.count], scalars: indices.map { Int64($0) }))),
-        ])
-        try TorchFile.save(value, to: output)
-        return Summary(available: n, indices: indices, clipShape: Array(clips.shape.dropFirst()), clips: chosen)
+        ]
+        if let subjects { entries.append(("subject", .tensor(Tensor(shape: [subjects.count], scalars: subjects.map { Int64($0) })))) }
+        try TorchFile.save(PickleValue.stringDict(entries), to: output)
+        return Summary(available: available, indices: indices, clipShape: Array(clips.shape.dropFirst()), clips: chosen)
     }
 
     /// `take` distinct indices of `0..<count` (all when `take >= count`), sorted, from a partial

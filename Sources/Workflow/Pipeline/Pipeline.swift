@@ -136,12 +136,19 @@ public enum Pipeline {
         }
         steps.append(.init(
             name: "calibrate", detail: "\(options.numSamples) clips, seed \(options.seed) → \(paths.calibration.path)",
-            inputs: { [dataFile] }, outputs: { [paths.calibration] },
+            inputs: { [dataFile, checkpoint] }, outputs: { [paths.calibration] },
             run: {
                 // A file that is not a processed dataset still calibrates (verify reports it later).
                 let s: CalibrationData.Summary
                 if let d = try? loadDataset(), d.count > 0 {
-                    s = try CalibrationData.calibrate(clips: d.clips, output: paths.calibration, numSamples: options.numSamples, seed: options.seed)
+                    // The checkpoint's training record keeps the subjects verify will score out of
+                    // calibration (when the pipeline trained it on this file).
+                    let all = Array(Set(d.subject.doubleValues().map { Int($0) })).sorted()
+                    let choice = try CalibrationData.chooseSubjects(
+                        data: dataFile, all: all, record: try CalibrationData.trainingRecord(ofModel: checkpoint), modelGiven: true)
+                    log("  calibration subjects \(choice.subjects.map(String.init).joined(separator: ",")): \(choice.reason)")
+                    s = try CalibrationData.calibrate(dataset: d, subjects: choice.subjects, output: paths.calibration,
+                                                      numSamples: options.numSamples, seed: options.seed)
                 } else {
                     s = try CalibrationData.calibrate(data: dataFile, output: paths.calibration, numSamples: options.numSamples, seed: options.seed)
                 }
