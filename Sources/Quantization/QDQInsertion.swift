@@ -71,7 +71,7 @@ public enum QDQInsertion {
                 guard let p = actParams[name] else {
                     throw QuantizationError.unsupportedGraph("no calibrated range for '\(name)', which must be quantized")
                 }
-                rewriter.addActivationQDQ(name, params: p)
+                rewriter.addActivationQDQ(name, params: p, dtype: options.int16Activations.contains(name) ? .int16 : nil)
             }
         }
         // Tensors sharing an upstream tensor's parameters (chains resolve in rounds).
@@ -107,6 +107,17 @@ public enum QDQInsertion {
         return g
     }
 
+    /// The opset a QDQ graph needs: 21 when a Q/DQ pair is 16-bit (ONNX's QuantizeLinear takes
+    /// int16 from opset 21; ORT upgrades the model to 21 likewise), else 13 (what X-CUBE-AI expects).
+    public static func requiredOpset(_ g: Graph) -> Int {
+        let sixteen = g.nodes.contains { node in
+            guard case .quantizeLinear = node.op, node.inputs.count > 2 else { return false }
+            let dtype = g.initializers[node.inputs[2]]?.dtype
+            return dtype == .int16 || dtype == .uint16
+        }
+        return sixteen ? 21 : 13
+    }
+
     /// Scale and zero point of every calibrated activation: ORT's `calc_quant_params`, with the
     /// user's overrides (given parameters as they are; a given range on the sides it names).
     static func activationParameters(_ ranges: [String: TensorRange], options: QuantizationOptions) throws
@@ -116,14 +127,19 @@ public enum QDQInsertion {
         guard unknown.isEmpty else {
             throw QuantizationError.unsupportedGraph("the overrides name \(unknown.sorted().map { "'\($0)'" }.joined(separator: ", ")), which is not a quantized activation of this model (weights cannot be overridden)")
         }
+        let unknown16 = options.int16Activations.filter { ranges[$0] == nil }
+        guard unknown16.isEmpty else {
+            throw QuantizationError.unsupportedGraph("--int16 names \(unknown16.sorted().map { "'\($0)'" }.joined(separator: ", ")), which is not a calibrated activation of this model; rppg quantize --report lists them")
+        }
         var result: [String: QuantParameters] = [:]
         for (name, r) in ranges {
             var lo = r.min, hi = r.max, symmetric = options.symmetricActivations
+            let dtype: DType = options.int16Activations.contains(name) ? .int16 : options.activationType
             switch options.overrides[name] {
             case .parameters(let scale, let zeroPoint)?:
-                let q = QuantRange.of(options.activationType)
+                let q = QuantRange.of(dtype)
                 guard scale > 0, scale.isFinite, zeroPoint >= q.qmin, zeroPoint <= q.qmax else {
-                    throw QuantizationError.unsupportedGraph("the override of '\(name)' has scale \(scale) and zero point \(zeroPoint); the scale must be positive and the zero point within \(q.qmin)…\(q.qmax) for \(options.activationType.rawValue)")
+                    throw QuantizationError.unsupportedGraph("the override of '\(name)' has scale \(scale) and zero point \(zeroPoint); the scale must be positive and the zero point within \(q.qmin)…\(q.qmax) for \(dtype.rawValue)")
                 }
                 result[name] = QuantParameters(scale: scale, zeroPoint: zeroPoint)
                 continue
@@ -134,7 +150,7 @@ public enum QDQInsertion {
             case nil:
                 break
             }
-            result[name] = QuantizationMath.parameters(rmin: lo, rmax: hi, range: QuantRange.of(options.activationType, symmetric: symmetric),
+            result[name] = QuantizationMath.parameters(rmin: lo, rmax: hi, range: QuantRange.of(dtype, symmetric: symmetric),
                                                        symmetric: symmetric)
         }
         return result

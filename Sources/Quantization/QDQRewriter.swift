@@ -22,8 +22,9 @@ struct QDQRewriter {
         switch dtype {
         case .int8: return Tensor(shape: shape, scalars: zps.map { Int8($0) })
         case .uint8: return Tensor(shape: shape, scalars: zps.map { UInt8($0) })
+        case .int16: return Tensor(shape: shape, scalars: zps.map { Int16($0) })
         case .int32: return Tensor(shape: shape, scalars: zps)
-        default: preconditionFailure("zero points are int8, uint8 or int32")
+        default: preconditionFailure("zero points are int8, uint8, int16 or int32")
         }
     }
 
@@ -50,11 +51,12 @@ struct QDQRewriter {
         quantized[name] = Quantized(scaleName: scaleName, zeroPointName: zpName, scales: params.map(\.scale))
     }
 
-    /// An activation with its own `T_scale` / `T_zero_point`.
-    mutating func addActivationQDQ(_ name: String, params: QuantParameters) {
+    /// An activation with its own `T_scale` / `T_zero_point`, of the activation type unless
+    /// `dtype` says otherwise (int16 for tensors chosen with `--int16`, ORT's QInt16 override).
+    mutating func addActivationQDQ(_ name: String, params: QuantParameters, dtype: DType? = nil) {
         let scaleName = name + "_scale", zpName = name + "_zero_point"
         graph.initializers[scaleName] = Tensor(shape: [], scalars: [params.scale])
-        graph.initializers[zpName] = Self.zeroPointTensor([params.zeroPoint], dtype: activationType, shape: [])
+        graph.initializers[zpName] = Self.zeroPointTensor([params.zeroPoint], dtype: dtype ?? activationType, shape: [])
         addPair(name, scaleName: scaleName, zeroPointName: zpName, scales: [params.scale])
     }
 
@@ -88,7 +90,8 @@ struct QDQRewriter {
                                 inputs: [qOutput, scaleName, zeroPointName], outputs: [dqOutput]))
         if let shape {
             if qInput != name { graph.valueInfo[qInput] = ValueInfo(name: qInput, shape: shape, dtype: .float32) }
-            graph.valueInfo[qOutput] = ValueInfo(name: qOutput, shape: shape, dtype: activationType)
+            // The integer type is the zero point's (int16 where a tensor was chosen for 16 bits).
+            graph.valueInfo[qOutput] = ValueInfo(name: qOutput, shape: shape, dtype: graph.initializers[zeroPointName]?.dtype ?? activationType)
             graph.valueInfo[dqOutput] = ValueInfo(name: dqOutput, shape: shape, dtype: .float32)
         }
         quantized[name] = Quantized(scaleName: scaleName, zeroPointName: zeroPointName, scales: scales)

@@ -45,6 +45,11 @@ public struct QuantizationOptions: Hashable, Sendable {
     /// weights stay symmetric, as in ORT, because one zero point must serve every channel. The
     /// int8 engine runs a Conv with asymmetric weights in float (DQ → Conv → Q), not in its kernels.
     public var weightSymmetric = true
+    /// Activations quantized to int16 instead of the activation type (ORT's `TensorQuantOverrides`
+    /// `quant_type: QInt16`): QDQ with int16 zero points, which needs opset 21. Tensors that
+    /// share their parameters (pooling, reshapes after them) follow. The int8 engine runs them in
+    /// its float fallback; the STM32N6 NPU takes int8 only (deploy-check says so).
+    public var int16Activations: Set<String> = []
     /// Per-activation parameters or ranges given by the user (ORT's `TensorQuantOverrides`).
     public var overrides: [String: ActivationOverride] = [:]
 

@@ -54,6 +54,7 @@ public enum QuantizeLinearKernels {
         switch dtype {
         case .int8: fill(Int8.self)
         case .uint8: fill(UInt8.self)
+        case .int16: fill(Int16.self)
         case .int32: fill(Int32.self)
         default: preconditionFailure("QuantizeLinear to \(dtype) is not supported")
         }
@@ -76,6 +77,7 @@ public enum QuantizeLinearKernels {
         switch q.dtype {
         case .int8: read(Int8.self)
         case .uint8: read(UInt8.self)
+        case .int16: read(Int16.self)
         case .int32: read(Int32.self)
         default:
             let qs = q.doubleValues()

@@ -106,7 +106,7 @@ public enum QuantizeModel {
             }
             sensitivity = report
         }
-        try ONNXWriter.write(graph, to: o.output)
+        try ONNXWriter.write(graph, to: o.output, opset: QDQInsertion.requiredOpset(graph))
         let q = graph.nodes.filter { if case .quantizeLinear = $0.op { return true }; return false }.count
         let dq = graph.nodes.filter { if case .dequantizeLinear = $0.op { return true }; return false }.count
         return Result(graph: graph, layerReport: layerReport, auto: result.auto, sensitivity: sensitivity,

@@ -4,7 +4,7 @@ import Quantization
 extension QuantizeModel {
     /// Reads ORT's `TensorQuantOverrides` as JSON: `{"tensor": [{"scale": s, "zero_point": z}]}` or
     /// `{"tensor": [{"rmin": a, "rmax": b, "symmetric": true}]}` (each side optional). Per-channel
-    /// lists, `quant_type` and weights are refused with the reason, not ignored.
+    /// lists, `quant_type` (use `--int16`) and weights are refused with the reason, not ignored.
     public static func loadOverrides(_ url: URL) throws -> [String: ActivationOverride] {
         func fail(_ why: String) -> CalibrationData.FileError { .init(path: url.path, reason: why) }
         let data: Data
@@ -18,6 +18,9 @@ extension QuantizeModel {
                 throw fail("'\(name)' must map to a list of one object (per-channel overrides are for weights, which cannot be overridden here)")
             }
             let known: Set<String> = ["scale", "zero_point", "rmin", "rmax", "symmetric"]
+            if entry["quant_type"] != nil {
+                throw fail("'\(name)' has 'quant_type', which this file does not carry: for 16-bit (QInt16) pass the tensor to rppg quantize --int16 \(name)")
+            }
             if let other = entry.keys.first(where: { !known.contains($0) }) {
                 throw fail("'\(name)' has the key '\(other)', which is not supported (use scale + zero_point, or rmin/rmax/symmetric)")
             }

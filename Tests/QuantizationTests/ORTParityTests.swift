@@ -25,6 +25,8 @@ import Quantization
         ("tinypulse", "weightasym_pt", ORTOptionFixtures.options { $0.weightSymmetric = false; $0.perChannel = false }),
         // Per-channel weights stay symmetric with WeightSymmetric=False (ORT's rule).
         ("tinypulse", "weightasym_pc", ORTOptionFixtures.options { $0.weightSymmetric = false }),
+        // 16-bit activations for chosen tensors (ORT's QInt16 override).
+        ("tinypulse", "int16_act", ORTOptionFixtures.options { $0.int16Activations = Int16ActivationTests.tensors }),
     ]
 
     @Test(arguments: 0..<configs.count)

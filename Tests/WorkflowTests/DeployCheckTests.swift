@@ -11,13 +11,15 @@ import Workflow
         var batch = 1
         var perChannel = true
         var batchNorm = false
+        /// The input quantized to int16 (`rppg quantize --int16 input`).
+        var int16Input = false
     }
 
     /// Input [batch,2,4,4]; Conv 3×3 pad 1 to 3 channels: output [batch,3,4,4].
     static func graph(_ v: Variant = Variant()) throws -> Graph {
         var inits: [String: Tensor] = [:]
         inits["input_scale"] = Tensor(scalar: Float(0.05))
-        inits["input_zero_point"] = Tensor(scalar: Int8(0))
+        inits["input_zero_point"] = v.int16Input ? Tensor(scalar: Int16(0)) : Tensor(scalar: Int8(0))
         inits["W_quantized"] = Tensor(shape: [3, 2, 3, 3], scalars: (0..<54).map { Int8($0 % 11 - 5) })
         inits["W_scale"] = v.perChannel ? Tensor(shape: [3], scalars: [Float(0.01), 0.02, 0.03]) : Tensor(scalar: Float(0.02))
         inits["W_zero_point"] = v.perChannel ? Tensor(shape: [3], scalars: [Int8](repeating: 0, count: 3)) : Tensor(scalar: Int8(0))
@@ -99,6 +101,15 @@ import Workflow
         #expect(report.deployable)
         // One float scale instead of three: 8 bytes less flash, 2 fewer zero points.
         #expect(report.flashBytes == 115 - 8 - 2)
+    }
+
+    @Test func int16ActivationIsFlaggedAndItsReaderLeavesTheNPU() throws {
+        let report = DeployCheck.analyse(try Self.graph(Variant(int16Input: true)), model: "i16.onnx")
+        #expect(report.deviations.contains { $0.severity == "warning" && $0.message.contains("16-bit activation") && $0.message.contains("input_QuantizeLinear") })
+        let conv = try #require(report.operators.first { $0.op == "Conv" })
+        #expect(conv.placement == .cpu)
+        // Flagged once, at its QuantizeLinear, not again as a float input.
+        #expect(!report.deviations.contains { $0.message.contains("runs in float") })
     }
 
     @Test func unknownTargetIsAUserFacingError() throws {

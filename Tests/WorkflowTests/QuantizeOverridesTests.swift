@@ -28,7 +28,7 @@ import Quantization
         ("[1, 2]", "JSON object"),
         ("{\"x\": {\"scale\": 1}}", "list of one object"),
         ("{\"x\": [{\"scale\": 0.1}]}", "both scale and an integer zero_point"),
-        ("{\"x\": [{\"quant_type\": \"QInt16\"}]}", "'quant_type'"),
+        ("{\"x\": [{\"quant_type\": \"QInt16\"}]}", "--int16 x"),
         ("{\"x\": [{\"rmin\": 2, \"rmax\": 1}]}", "above rmax"),
         ("{\"x\": [{\"symmetric\": 1}]}", "true or false"),
         ("{\"x\": [{\"rmin\": \"low\"}]}", "wrong type"),

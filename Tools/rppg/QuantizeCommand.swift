@@ -36,6 +36,9 @@ struct QuantizeCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Nodes to leave in float (ORT's nodes_to_exclude); names as rppg inspect --onnx lists them.")
     var exclude: [String] = []
 
+    @Option(parsing: .upToNextOption, help: "Activations to quantize as int16 (ORT's TensorQuantOverrides quant_type QInt16; the model is written at opset 21); names as --report lists them.")
+    var int16: [String] = []
+
     @Flag(help: "Symmetric activation ranges, zero point 0 (ORT's ActivationSymmetric); Relu nodes stay.")
     var symmetricActivations = false
 
@@ -81,6 +84,7 @@ struct QuantizeCommand: ParsableCommand {
                                               activationType: activationType == "uint8" ? .uint8 : .int8,
                                               entropyBins: entropyBins, threads: threads)
             options.excludedNodes = Set(exclude)
+            options.int16Activations = Set(int16)
             options.symmetricActivations = symmetricActivations
             options.weightSymmetric = weightSymmetric
             guard !calibMovingAverage || m == .minMax else {

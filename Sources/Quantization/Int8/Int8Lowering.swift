@@ -17,6 +17,9 @@ struct Int8Lowering {
     /// Float constants (initializers and dequantized initializers).
     var constants: [String: Tensor] = [:]
     var absorbed: Set<String> = []
+    /// 16-bit QuantizeLinear outputs: the float input and parameters, rounded to the int16 grid in
+    /// float when their DequantizeLinear is reached (16-bit activations run in the float fallback).
+    var sixteenBit: [String: (x: FloatValue, params: QuantParameters, range: QuantRange)] = [:]
     var consumers: [String: [Node]] = [:]
     let outputNames: Set<String>
 
@@ -146,8 +149,20 @@ struct Int8Lowering {
 
 
     mutating func lowerQuantize(_ node: Node) throws {
-        let (scale, zp) = try quantizeParameters(node)
         let out = node.outputs[0]
+        if node.inputs.count > 2, let zpT = graph.initializers[node.inputs[2]], zpT.dtype == .int16 || zpT.dtype == .uint16 {
+            guard let readers = consumers[out], !readers.isEmpty,
+                  readers.allSatisfy({ if case .dequantizeLinear = $0.op { return $0.inputs[0] == out }; return false }),
+                  !outputNames.contains(out) else {
+                throw Int8ExecutorError("node \(node.name): a 16-bit QuantizeLinear must be read by DequantizeLinear nodes only")
+            }
+            let x = try materializeFloat(node.inputs[0], for: node)
+            let params = QuantParameters(scale: try scalar(node.inputs[1], in: node), zeroPoint: Int32(zpT.doubleValues()[0]))
+            sixteenBit[out] = (x, params, QuantRange.of(zpT.dtype))
+            executor.device.blockers.append("QuantizeLinear \(node.name): 16-bit activations run on the host's float path")
+            return
+        }
+        let (scale, zp) = try quantizeParameters(node)
         if let x = int8Input(node.inputs[0]) {
             if x.scale == scale && x.zeroPoint == zp {
                 int8[out] = x
@@ -199,6 +214,16 @@ struct Int8Lowering {
             }
             constants[out] = Tensor(shape: q.shape, scalars: values)
             constantDQ[out] = (q, scales, q.dtype == .int32 ? Array(repeating: 0, count: scales.count) : zps, ax)
+            return
+        }
+        if let q = sixteenBit[src] {
+            // QuantizeLinear → DequantizeLinear at 16 bits: the same rounding as the fake-quant
+            // executor, in float (no int16 kernels: ORT's CPU provider runs these in float too).
+            let y = FloatValue(buffer: arena.allocate(bytes: q.x.count * 4), shape: q.x.shape)
+            let (xp, yp, n, p, r) = (UnsafePointer(arena.float(q.x.buffer)), arena.float(y.buffer), q.x.count, q.params, q.range)
+            executor.steps.append { for i in 0..<n { yp[i] = QuantizationMath.fakeQuantize(xp[i], p, r) } }
+            floats[out] = y
+            executor.plan.append("DequantizeLinear \(node.name): int16 rounding in float (scale \(p.scale), zp \(p.zeroPoint)); float fallback")
             return
         }
         guard int8[src] != nil else {

@@ -42,10 +42,14 @@ public enum DeployCheck {
                 ?? graph.inputs.first { $0.name == value }?.shape ?? graph.outputs.first { $0.name == value }?.shape ?? []
         }
         /// True when `value` is an activation that arrives quantized (DQ of a non-constant).
-        func isQuantizedActivation(_ value: String) -> Bool {
-            guard let p = producers[value], case .dequantizeLinear = p.op else { return false }
-            return graph.initializers[p.inputs[0]] == nil
+        /// Bits of the quantized activation `value` dequantizes (8 or 16), nil when it is float.
+        func activationBits(_ value: String) -> Int? {
+            guard let p = producers[value], case .dequantizeLinear = p.op, graph.initializers[p.inputs[0]] == nil else { return nil }
+            let zp = p.inputs.count > 2 ? graph.initializers[p.inputs[2]]?.dtype : nil
+            return zp == .int16 || zp == .uint16 ? 16 : 8
         }
+        /// An 8-bit quantized activation: what the NPU's operators take.
+        func isQuantizedActivation(_ value: String) -> Bool { activationBits(value) == 8 }
         /// The constant behind a weight input: itself, or the int tensor a DequantizeLinear reads.
         func constant(_ value: String) -> (tensor: Tensor, dq: Node?)? {
             if let t = graph.initializers[value] { return (t, nil) }
@@ -156,6 +160,10 @@ public enum DeployCheck {
                 let ofConstant = graph.initializers[node.inputs[0]] != nil
                 placement = edge && !ofConstant ? .cpu : .fused
                 reason = ofConstant ? "weight dequantization: folded offline" : edge ? "model boundary (float ↔ int8)" : "folded into int8 operators"
+                if case .quantizeLinear = node.op, node.inputs.count > 2, let zp = graph.initializers[node.inputs[2]],
+                   zp.dtype == .int16 || zp.dtype == .uint16 {
+                    deviations.append(.init(severity: "warning", message: "QuantizeLinear '\(node.name)': 16-bit activation (\(zp.dtype.rawValue), opset 21); the Neural-ART NPU runs 8-bit operators, so the layers reading it are expected on the Cortex-M55 (quantize without --int16 for an all-NPU model)."))
+                }
                 if case .quantizeLinear = node.op, node.inputs.count > 2, let zp = graph.initializers[node.inputs[2]], zp.dtype == .uint8 {
                     deviations.append(.init(severity: "warning", message: "QuantizeLinear '\(node.name)': uint8 activations; the STM32N6 scheme is signed int8 (quantize with --activation-type int8)."))
                 }
@@ -165,7 +173,9 @@ public enum DeployCheck {
             case .instanceNorm:
                 reason = "InstanceNormalization: software kernel"
             }
-            if !quantizedInput, !isQDQ(node.op), placement != .fused, graph.initializers[node.inputs.first ?? ""] == nil {
+            // A 16-bit input is flagged once, at its QuantizeLinear; others are float.
+            if !quantizedInput, !isQDQ(node.op), placement != .fused, graph.initializers[node.inputs.first ?? ""] == nil,
+               activationBits(node.inputs.first ?? "") != 16 {
                 deviations.append(.init(severity: "warning", message: "\(node.op.name) '\(node.name)' runs in float (its input is not quantized)."))
             }
             totalMACs += macs
