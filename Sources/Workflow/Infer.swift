@@ -80,12 +80,7 @@ public enum Infer {
             input = try loadInput(url)
         case .video(let url, let inputType):
             let geometry = try model.clipGeometry()
-            var detector: HaarDetector?
-            do {
-                detector = HaarDetector(cascade: try HaarCascade.load(path: options.cascadePath))
-            } catch let error as FaceDetectionError {
-                warnings.append("\(error.description) Using the whole frame.")
-            }
+            let detector = try HaarDetector.loadOrWarn(path: options.cascadePath, warnings: &warnings)
             video = try VideoClips.load(url, frames: geometry.frames, size: geometry.size, inputType: inputType,
                                         detector: detector)
             input = video!.clips
@@ -93,11 +88,7 @@ public enum Infer {
         let inputFile: String
         switch options.input { case .clips(let u), .video(let u, _): inputFile = u.path }
         let prepared = try model.prepare(inputShape: input.shape, inputFile: inputFile)
-        let engine = options.engine ?? InferEngine.automatic(for: prepared.graph)
-        if engine != .fp32, case .checkpoint(let url, _) = options.model {
-            throw InferError(message: "\(url.path) is a float checkpoint; the \(engine.rawValue) engine runs a QDQ ONNX model. "
-                             + "Export and quantize it first (rppg export, rppg quantize) and pass --onnx MODEL_int8_qdq.onnx.")
-        }
+        let engine = try InferEngine.choose(options.engine, graph: prepared.graph, source: options.model)
         let forward = try engine.compile(prepared.graph, threads: options.threads, file: prepared.file)
         let batched = try batches(input, modelBatch: prepared.batch, forward: forward, file: inputFile)
         var output = try batched()

@@ -23,6 +23,16 @@ public enum InferEngine: String, Sendable, CaseIterable, Codable {
     /// fp32 otherwise.
     public static func automatic(for graph: Graph) -> InferEngine { hasQDQ(graph) ? .int8 : .fp32 }
 
+    /// `requested`, or the automatic engine when nil; a float checkpoint runs on fp32 only.
+    static func choose(_ requested: InferEngine?, graph: Graph, source: InferModelSource) throws -> InferEngine {
+        let engine = requested ?? automatic(for: graph)
+        if engine != .fp32, case .checkpoint(let url, _) = source {
+            throw InferError(message: "\(url.path) is a float checkpoint; the \(engine.rawValue) engine runs a QDQ ONNX model. "
+                             + "Export and quantize it first (rppg export, rppg quantize) and pass --onnx MODEL_int8_qdq.onnx.")
+        }
+        return engine
+    }
+
     /// True when the graph holds QuantizeLinear/DequantizeLinear nodes (a `quantize_static` model).
     public static func hasQDQ(_ graph: Graph) -> Bool { graph.nodes.contains { isQDQ($0.op) } }
 

@@ -65,12 +65,7 @@ public enum Preprocess {
         }
         let subjects = try RawSubject.list(options.dataset, in: options.rawData)
         var warnings: [String] = []
-        var detector: HaarDetector? = nil
-        do {
-            detector = HaarDetector(cascade: try HaarCascade.load(path: options.cascadePath))
-        } catch let error as FaceDetectionError {
-            warnings.append("\(error.description) Using the whole frame for every subject.")
-        }
+        let detector = try HaarDetector.loadOrWarn(path: options.cascadePath, warnings: &warnings, instead: "Using the whole frame for every subject.")
         var cropOptions = FaceCropOptions(size: options.size)
         cropOptions.redetectEvery = options.redetectEvery
 
@@ -153,15 +148,7 @@ public enum Preprocess {
             let gt = try s.loadGroundTruth()
             let reader = try AVIReader(url: s.video)
             let video = try cropFrames(reader, number: s.number, detector: detector, crop: crop, progress: progress)
-            let t = video.frameCount
-            let ppg: [Double], hr: [Double]
-            if s.isDataset1 {
-                ppg = GroundTruth.resample(gt.ppg, times: gt.times, frames: t, fps: video.fps)
-                hr = GroundTruth.resample(gt.heartRate, times: gt.times, frames: t, fps: video.fps)
-            } else {
-                ppg = GroundTruth.resample(gt.ppg, to: t)
-                hr = gt.heartRate.isEmpty ? [] : GroundTruth.resample(gt.heartRate, to: t)
-            }
+            let (ppg, hr) = s.frameSignals(gt, frames: video.frameCount, fps: video.fps)
             return try finish(video, source: reader, number: s.number, name: s.folder.lastPathComponent, path: s.video,
                               ppg: ppg, hr: hr, options: options)
         case .pure(let s):

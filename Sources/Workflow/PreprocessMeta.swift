@@ -36,14 +36,18 @@ public struct PreprocessMeta: Codable, Sendable, Equatable {
         self.fps = cropped.fps
         self.width = width
         self.height = height
-        self.detections = cropped.boxes.indices.map { i in
-            let detected = i < cropped.detections.count ? cropped.detections[i] : nil
-            return Detection(frame: i < cropped.detectionFrames.count ? cropped.detectionFrames[i] : 0,
-                             detectedBox: detected.map(Self.array), cropBox: Self.array(cropped.boxes[i]),
-                             fallback: detected == nil)
-        }
+        self.detections = Self.detections(boxes: cropped.boxes, detected: cropped.detections, frames: cropped.detectionFrames)
         self.fallbackUsed = cropped.fallbacks > 0
         self.clips = clips
+    }
+
+    /// One record per detection window, from the crop's parallel lists.
+    static func detections(boxes: [FaceBox], detected: [FaceBox?], frames: [Int]) -> [Detection] {
+        boxes.indices.map { i in
+            let face = i < detected.count ? detected[i] : nil
+            return Detection(frame: i < frames.count ? frames[i] : 0, detectedBox: face.map(array),
+                             cropBox: array(boxes[i]), fallback: face == nil)
+        }
     }
 
     static func array(_ b: FaceBox) -> [Int] { [b.x, b.y, b.width, b.height] }

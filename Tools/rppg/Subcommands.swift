@@ -14,6 +14,7 @@ let allSubcommands: [ParsableCommand.Type] = [
     PreprocessCommand.self,
     SynthCommand.self,
     InferCommand.self,
+    MonitorCommand.self,
     ExportCommand.self,
     CalibrateCommand.self,
     QuantizeCommand.self,

@@ -14,6 +14,35 @@ public struct UBFCSubject: Sendable, Equatable {
     public func loadGroundTruth() throws -> GroundTruth {
         isDataset1 ? try GroundTruth.parseDataset1(groundTruthFile) : try GroundTruth.parseDataset2(groundTruthFile)
     }
+
+    /// The PPG waveform and the sensor HR line (empty when the file has none) of `gt` (this
+    /// subject's ``loadGroundTruth()``) at each of `frames` video frames: DATASET_1 interpolated
+    /// at the frame times, DATASET_2 stretched to the frame count as rPPG-Toolbox does.
+    public func frameSignals(_ gt: GroundTruth, frames t: Int, fps: Double) -> (ppg: [Double], heartRate: [Double]) {
+        if isDataset1 {
+            return (GroundTruth.resample(gt.ppg, times: gt.times, frames: t, fps: fps),
+                    GroundTruth.resample(gt.heartRate, times: gt.times, frames: t, fps: fps))
+        }
+        return (GroundTruth.resample(gt.ppg, to: t), gt.heartRate.isEmpty ? [] : GroundTruth.resample(gt.heartRate, to: t))
+    }
+}
+
+extension UBFCSubject {
+    /// The recording of `video` when its folder holds `ground_truth.txt` (DATASET_2) or
+    /// `gtdump.xmp` (DATASET_1); nil when it holds neither.
+    public init?(number: Int, video: URL) {
+        let fm = FileManager.default
+        let folder = video.deletingLastPathComponent()
+        let gt2 = folder.appendingPathComponent("ground_truth.txt")
+        let gt1 = folder.appendingPathComponent("gtdump.xmp")
+        if fm.fileExists(atPath: gt2.path) {
+            self.init(number: number, folder: folder, video: video, groundTruthFile: gt2, isDataset1: false)
+        } else if fm.fileExists(atPath: gt1.path) {
+            self.init(number: number, folder: folder, video: video, groundTruthFile: gt1, isDataset1: true)
+        } else {
+            return nil
+        }
+    }
 }
 
 /// The UBFC-rPPG folder layout. DATASET_2: `subject<N>/vid.avi` + `ground_truth.txt`;
@@ -40,13 +69,7 @@ public enum UBFCDataset {
             let folder = dir.appendingPathComponent(name)
             let video = folder.appendingPathComponent("vid.avi")
             guard fm.fileExists(atPath: video.path) else { continue }
-            let gt2 = folder.appendingPathComponent("ground_truth.txt")
-            let gt1 = folder.appendingPathComponent("gtdump.xmp")
-            if fm.fileExists(atPath: gt2.path) {
-                out.append(UBFCSubject(number: number, folder: folder, video: video, groundTruthFile: gt2, isDataset1: false))
-            } else if fm.fileExists(atPath: gt1.path) {
-                out.append(UBFCSubject(number: number, folder: folder, video: video, groundTruthFile: gt1, isDataset1: true))
-            }
+            if let subject = UBFCSubject(number: number, video: video) { out.append(subject) }
         }
         return out
     }

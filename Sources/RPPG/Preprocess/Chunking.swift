@@ -29,27 +29,45 @@ public enum Chunking {
         frames.withUnsafeBufferPointer { src in
             clips.withUnsafeMutableBufferPointer { dst in
                 for c in 0..<n {
-                    for k in 0..<l {
-                        let f = (c * l + k) * plane * 3
-                        for ch in 0..<3 {
-                            let o = ((c * 3 + ch) * l + k) * plane
-                            for p in 0..<plane { dst[o + p] = src[f + p * 3 + ch] }
-                        }
-                    }
+                    channelFirst(UnsafeBufferPointer(rebasing: src[(c * l * plane * 3)..<((c + 1) * l * plane * 3)]),
+                                 frames: l, size: s,
+                                 into: UnsafeMutableBufferPointer(rebasing: dst[(c * 3 * l * plane)..<((c + 1) * 3 * l * plane)]))
                 }
             }
         }
         for c in 0..<n {
             outLabels += labels[(c * l)..<((c + 1) * l)]
-            if heartRate.count >= (c + 1) * l, heartRate[(c * l)..<((c + 1) * l)].contains(where: { $0 > 0 }) {
-                hr.append(Float(heartRate[(c * l)..<((c + 1) * l)].reduce(0, +) / Double(l)))
-                fromSensor.append(true)
-            } else {
-                hr.append(Float(dominantRate(Array(rawPPG[(c * l)..<min(rawPPG.count, (c + 1) * l)]), fps: fps)))
-                fromSensor.append(false)
-            }
+            let reference = referenceRate(heartRate: heartRate, rawPPG: rawPPG, frames: (c * l)..<((c + 1) * l), fps: fps)
+            hr.append(Float(reference.bpm))
+            fromSensor.append(reference.fromSensor)
         }
         return SubjectChunks(subject: subject, clips: clips, labels: outLabels, hr: hr, hrFromSensor: fromSensor)
+    }
+
+    /// One clip in the models' layout: `frames` × S × S × 3 (frame-major, channels interleaved)
+    /// to 3 × `frames` × S × S (channel-first), the order a `[N, 3, T, S, S]` tensor holds.
+    public static func channelFirst(_ src: UnsafeBufferPointer<Float>, frames l: Int, size s: Int,
+                                    into dst: UnsafeMutableBufferPointer<Float>) {
+        let plane = s * s
+        precondition(src.count >= l * plane * 3 && dst.count >= l * plane * 3)
+        for k in 0..<l {
+            let f = k * plane * 3
+            for ch in 0..<3 {
+                let o = (ch * l + k) * plane
+                for p in 0..<plane { dst[o + p] = src[f + p * 3 + ch] }
+            }
+        }
+    }
+
+    /// The reference heart rate of the clip covering `frames`: the mean of the sensor's HR line
+    /// when it has a value there, else the dominant rate of the PPG waveform (`fromSensor` false).
+    public static func referenceRate(heartRate: [Double], rawPPG: [Double], frames: Range<Int>,
+                                     fps: Double) -> (bpm: Double, fromSensor: Bool) {
+        if heartRate.count >= frames.upperBound, heartRate[frames].contains(where: { $0 > 0 }) {
+            return (heartRate[frames].reduce(0, +) / Double(frames.count), true)
+        }
+        let ppg = rawPPG[min(frames.lowerBound, rawPPG.count)..<min(rawPPG.count, frames.upperBound)]
+        return (dominantRate(Array(ppg), fps: fps), false)
     }
 
     /// Pulse rate (BPM) of the strongest spectral line in 0.75–2.5 Hz (a 0.5 BPM grid, mean removed).

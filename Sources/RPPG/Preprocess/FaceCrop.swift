@@ -32,7 +32,8 @@ public struct CroppedVideo: Sendable {
     public var detectionFrames: [Int] = []
 }
 
-/// Crops every frame of a video to the enlarged face box and resizes it with INTER_AREA.
+/// Crops every frame of a video to the enlarged face box and resizes it with INTER_AREA
+/// (``FaceCropper``'s rules, applied to the whole video into one buffer).
 public enum FaceCrop {
     /// Reads `reader` frame by frame. `detector == nil` uses the whole frame. `progress` is
     /// called with the number of frames done.
@@ -41,34 +42,16 @@ public enum FaceCrop {
         let n = reader.frameCount, s = options.size
         var frames = [Float](repeating: 0, count: n * s * s * 3)
         var frame = VideoFrame(width: reader.width, height: reader.height)
-        var box = FaceBox(x: 0, y: 0, width: reader.width, height: reader.height)
-        var boxes: [FaceBox] = []
-        var detections: [FaceBox?] = []
-        var detectionFrames: [Int] = []
-        var fallbacks = 0
+        var cropper = FaceCropper(detector: detector, options: options, frameWidth: reader.width, frameHeight: reader.height)
         for i in 0..<n {
             try reader.readFrame(i, into: &frame)
-            let redetect = i == 0 || (options.redetectEvery > 0 && i % options.redetectEvery == 0)
-            if redetect {
-                var face: FaceBox? = nil
-                if let detector {
-                    face = detector.widestFace(GrayImage(frame: frame, channelsAsBGR: options.toolboxGrayOrder))
-                }
-                if face == nil { fallbacks += 1 }
-                let found = face ?? FaceBox(x: 0, y: 0, width: frame.width, height: frame.height)
-                box = found.enlarged(by: options.enlargement).clipped(frameWidth: frame.width, frameHeight: frame.height)
-                if box.area == 0 { box = FaceBox(x: 0, y: 0, width: frame.width, height: frame.height) }
-                boxes.append(box)
-                detections.append(face)
-                detectionFrames.append(i)
-            }
             frames.withUnsafeMutableBufferPointer { all in
-                let out = UnsafeMutableBufferPointer(rebasing: all[(i * s * s * 3)..<((i + 1) * s * s * 3)])
-                AreaResize.resize(frame, box: box, width: s, height: s, into: out)
+                cropper.crop(frame, index: i, into: UnsafeMutableBufferPointer(rebasing: all[(i * s * s * 3)..<((i + 1) * s * s * 3)]))
             }
             progress?(i + 1)
         }
-        return CroppedVideo(frames: frames, frameCount: n, size: s, fps: reader.frameRate, boxes: boxes, fallbacks: fallbacks,
-                            detections: detections, detectionFrames: detectionFrames)
+        return CroppedVideo(frames: frames, frameCount: n, size: s, fps: reader.frameRate, boxes: cropper.boxes,
+                            fallbacks: cropper.fallbacks, detections: cropper.detections,
+                            detectionFrames: cropper.detectionFrames)
     }
 }

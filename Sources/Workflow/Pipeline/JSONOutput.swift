@@ -11,6 +11,14 @@ public enum JSONOutput {
         return try encoder.encode(value)
     }
 
+    /// `value` as one compact JSON line (keys sorted), for outputs streamed a record at a time.
+    public static func line<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
     /// Reads a summary written by ``encode(_:)`` (non-finite numbers are the strings "nan", "inf", "-inf").
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         let decoder = JSONDecoder()

@@ -1,0 +1,57 @@
+import Foundation
+import RPPG
+import TensorCore
+
+/// The model of `rppg monitor`, compiled once for one clip `[1, 3, T, S, S]`, and the step from
+/// a window of cropped frames to a heart rate.
+struct MonitorModel {
+    var frames: Int
+    var size: Int
+    var description: String
+    var engine: InferEngine
+    var forward: (Tensor) throws -> Tensor
+
+    /// `options.model`, else the bundled INT8 model, else the bundled checkpoint (fp32, with a warning).
+    static func load(_ options: MonitorOptions, warnings: inout [String]) throws -> MonitorModel {
+        let source: InferModelSource
+        if let given = options.model {
+            source = given
+        } else if let int8 = BundledModel.int8URL {
+            source = .onnx(int8)
+        } else if let checkpoint = BundledModel.url {
+            source = .checkpoint(checkpoint, architecture: nil)
+            warnings.append("the bundled INT8 model \(BundledModel.int8FileName) was not found; running the bundled "
+                            + "checkpoint on the fp32 engine (set RPPG_MODELS to the Models folder, or pass --onnx).")
+        } else {
+            throw MonitorError("No model given and none bundled (Models/\(BundledModel.int8FileName)); pass --onnx "
+                               + "MODEL_int8_qdq.onnx (made by rppg pipeline) or set RPPG_MODELS to the repository's Models folder.")
+        }
+        for case .onnx(let url) in [source] where !FileManager.default.fileExists(atPath: url.path) {
+            throw MonitorError("Model \(url.path) not found. Make one with rppg pipeline (rppg-workdir/models/rppg_int8_qdq.onnx) "
+                               + "or leave --onnx out to use the bundled INT8 model.")
+        }
+        let model = try LoadedModel.load(source)
+        let (t, s) = try model.clipGeometry()
+        let prepared = try model.prepare(inputShape: [1, 3, t, s, s], inputFile: "a \(t)-frame window")
+        let engine = try InferEngine.choose(options.engine, graph: prepared.graph, source: source)
+        let forward = try engine.compile(prepared.graph, threads: options.threads, file: prepared.file)
+        return MonitorModel(frames: t, size: s, description: prepared.description, engine: engine, forward: forward)
+    }
+
+    /// Heart rate (BPM) of one window (`frames` × S × S × 3 cropped values, oldest first): the
+    /// input transform over the window, the model, then the per-clip pulse and FFT peak of `verify`.
+    func heartRate(_ window: [Float], fps: Double, inputType: InputType) throws -> Double {
+        var values = window
+        InputTransform.apply(inputType, frames: &values, frameCount: frames)
+        var clip = Tensor(zeros: [1, 3, frames, size, size])
+        values.withUnsafeBufferPointer { src in
+            clip.withUnsafeMutableBufferPointer(of: Float.self) { Chunking.channelFirst(src, frames: frames, size: size, into: $0) }
+        }
+        let output = try forward(clip).floatValues()
+        guard let pulse = ClipHeartRate.pulse(output, fps: fps, diffNormalized: inputType == .diffNormalized) else {
+            throw MonitorError("a \(frames)-frame window at \(fps) fps is too short for the heart-rate band-pass filter; "
+                               + "use a model with more frames per clip.")
+        }
+        return ClipHeartRate.heartRate(pulse, fps: fps)
+    }
+}
