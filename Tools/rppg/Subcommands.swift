@@ -18,4 +18,5 @@ let allSubcommands: [ParsableCommand.Type] = [
     CalibrateCommand.self,
     QuantizeCommand.self,
     TrainCommand.self,
+    QATCommand.self,
 ]
