@@ -7,8 +7,8 @@ import TensorCore
 /// In ``trainingGraph`` every activation keeps its Q → DQ pair with the calibrated (fixed) scale,
 /// each quantized weight `W` becomes `W → QuantizeLinear → DequantizeLinear` with the scale the
 /// quantizer gives the current `W` (``weightScales(_:)``, refreshed every step), and each int32
-/// bias DQ is replaced by the float bias `B`: its rounding step is `s_x·s_w`, far below an output
-/// LSB, and the integer engine adds it exactly. ``quantized(_:)`` is the quantizer itself run on
+/// bias `B` likewise `B → QuantizeLinear (int32) → DequantizeLinear` with the scale `s_x·s_w`
+/// of the current weight scale (its rounding step can reach an output LSB when `s_x` is large). ``quantized(_:)`` is the quantizer itself run on
 /// the trained weights with the same ranges, so the activation scales written are the ones trained.
 ///
 /// ```swift
@@ -27,7 +27,7 @@ public struct QATModel: Sendable {
     public let trainingGraph: Graph
     /// Float initializers of ``trainingGraph`` that training updates (weights, biases), in order of first use.
     public let parameterNames: [String]
-    /// Weight → the scale initializer its QuantizeLinear reads.
+    /// Weight or bias → the scale initializer its QuantizeLinear reads.
     public let weightScaleNames: [String: String]
 
     public init(fp32: Graph, ranges: [String: TensorRange], options: QuantizationOptions) throws {
@@ -37,26 +37,27 @@ public struct QATModel: Sendable {
         qdq = try QDQInsertion.apply(fp32, ranges: ranges, options: options)
         var g = qdq
         var scales: [String: String] = [:]
-        var biasDQ = Set<String>()
         for i in g.nodes.indices {
             guard case .dequantizeLinear(let axis) = g.nodes[i].op else { continue }
             let node = g.nodes[i], source = node.inputs[0]
-            if fp32.initializers[node.outputs[0]] != nil {
-                biasDQ.insert(node.name)  // int32 bias → its float self
-            } else if source.hasSuffix("_quantized"), g.initializers[source] != nil {
-                let weight = String(source.dropLast("_quantized".count))
-                guard let w = fp32.initializers[weight] else { continue }
-                let q = weight + "_QuantizeLinear_Output"
-                g.initializers[weight] = w
-                g.initializers[source] = nil
-                g.nodes[i].inputs[0] = q
-                g.nodes.append(Node(name: weight + "_QuantizeLinear", op: .quantizeLinear(axis: axis),
-                                    inputs: [weight, node.inputs[1], node.inputs[2]], outputs: [q]))
-                scales[weight] = node.inputs[1]
+            guard source.hasSuffix("_quantized"), g.initializers[source] != nil else { continue }
+            // A bias DQ writes the bias's own name; a weight's is `W_quantized` → DQ.
+            let isBias = fp32.initializers[node.outputs[0]] != nil
+            let name = isBias ? node.outputs[0] : String(source.dropLast("_quantized".count))
+            guard let w = fp32.initializers[name] else { continue }
+            let q = name + "_QuantizeLinear_Output"
+            if isBias {
+                let out = name + "_DequantizeLinear_Output"
+                for k in g.nodes.indices { g.nodes[k].inputs = g.nodes[k].inputs.map { $0 == name ? out : $0 } }
+                g.nodes[i].outputs = [out]
             }
+            g.initializers[name] = w
+            g.initializers[source] = nil
+            g.nodes[i].inputs[0] = q
+            g.nodes.append(Node(name: name + "_QuantizeLinear", op: .quantizeLinear(axis: axis),
+                                inputs: [name, node.inputs[1], node.inputs[2]], outputs: [q]))
+            scales[name] = node.inputs[1]
         }
-        for node in g.nodes where biasDQ.contains(node.name) { g.initializers[node.outputs[0]] = fp32.initializers[node.outputs[0]] }
-        g.nodes.removeAll { biasDQ.contains($0.name) }
         g = Topology.sorted(g)
         let used = Set(g.nodes.flatMap(\.inputs))
         g.initializers = g.initializers.filter { used.contains($0.key) }
@@ -77,7 +78,7 @@ public struct QATModel: Sendable {
         return g
     }
 
-    /// The scale of every quantized weight as the quantizer computes it for `weights` (parameters
+    /// The scale of every quantized weight and bias as the quantizer computes it for `weights` (parameters
     /// by name; missing ones keep their FP32 values), keyed by scale initializer name.
     public func weightScales(_ weights: [String: Tensor]) throws -> [String: Tensor] {
         let g = try quantized(weights)

@@ -16,9 +16,12 @@ enum FakeQuantGradients {
         var scales: [Float]
         var zeroPoints: [Int32]
         var axis: Int
+        /// Int32 levels (a bias: no saturation in practice, rounding as the quantizer's float64
+        /// `round(b / scale)` up to ties) instead of int8.
+        var int32: Bool
 
         /// `scale`, `zeroPoint` as the node's inputs hold them (a one-element scale is per tensor).
-        init(scale: [Float], zeroPoint: [Float]?, axis: Int, rank: Int) throws {
+        init(scale: [Float], zeroPoint: [Float]?, axis: Int, rank: Int, int32: Bool = false) throws {
             let zp = zeroPoint ?? [Float](repeating: 0, count: scale.count)
             guard !scale.isEmpty, zp.count == scale.count, scale.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw TrainingError.invalidArgument("a QuantizeLinear/DequantizeLinear needs positive finite scales and one zero point per scale")
@@ -26,6 +29,7 @@ enum FakeQuantGradients {
             scales = scale
             zeroPoints = zp.map { Int32($0) }
             self.axis = axis < 0 ? axis + rank : axis
+            self.int32 = int32
         }
 
         /// Calls `body(range, scale, zeroPoint)` for each run of elements sharing parameters.
@@ -45,14 +49,22 @@ enum FakeQuantGradients {
         }
     }
 
-    /// QuantizeLinear to int8: the level of each element (as a float) and the STE mask `1/scale`
+    /// QuantizeLinear to int8 (or int32): the level of each element (as a float) and the STE mask `1/scale`
     /// inside the range, 0 where the level saturates.
     static func quantize(_ x: Activation, _ p: Parameters) -> (levels: Activation, mask: [Float]) {
         var q = [Float](repeating: 0, count: x.count)
         var mask = [Float](repeating: 0, count: x.count)
         p.forEachChannel(x.shape) { range, scale, zp in
+            if p.int32 {
+                for i in range {
+                    q[i] = (x.data[i] / scale).rounded(.toNearestOrEven) + Float(zp)
+                    mask[i] = 1 / scale
+                }
+                return
+            }
             for i in range {
-                let level = Int8Math.quantize(x.data[i], scale: scale, zeroPoint: zp)
+                let v = x.data[i] / scale
+                let level = Int8Math.round(snapTie(v.isNaN ? 0 : v), zeroPoint: zp)  // NaN → zp, as Int8Math.quantize
                 q[i] = Float(level)
                 // Saturated at either end of int8 with the input beyond it: the clip is active.
                 let unclamped = (x.data[i] / scale).rounded(.toNearestOrEven) + Float(zp)
@@ -62,11 +74,22 @@ enum FakeQuantGradients {
         return (Activation(shape: x.shape, data: q), mask)
     }
 
+    /// `v`, or the exact half-integer it is a few ulps from. The engine pools and averages
+    /// integers, so its ties are exact (`(3 + 4)/2`) and go to the even level; the float graph
+    /// averages dequantized floats, which lands the same tie a few ulps either side. Within 1e-4
+    /// of a level (int8 levels need ≤ 8 bits, float32 keeps 24) only such ties fall.
+    @inline(__always) static func snapTie(_ v: Float) -> Float {
+        let half = v.rounded(.down) + 0.5
+        return abs(v - half) <= 1e-4 ? half : v
+    }
+
     /// DequantizeLinear of int8 levels: `(q − zp)·scale`.
     static func dequantize(_ q: Activation, _ p: Parameters) -> Activation {
         var y = [Float](repeating: 0, count: q.count)
         p.forEachChannel(q.shape) { range, scale, zp in
-            for i in range { y[i] = Int8Math.dequantize(Int8(q.data[i]), scale: scale, zeroPoint: zp) }
+            for i in range {
+                y[i] = p.int32 ? (q.data[i] - Float(zp)) * scale : Int8Math.dequantize(Int8(q.data[i]), scale: scale, zeroPoint: zp)
+            }
         }
         return Activation(shape: q.shape, data: y)
     }

@@ -175,19 +175,20 @@ extension TrainableGraph {
         }
     }
 
-    /// A Q/DQ node's scale (a float initializer or value) and int8 zero point (an initializer).
+    /// A Q/DQ node's scale (a float initializer or value) and int8 (or int32) zero point (an initializer).
     func quantParameters(_ node: Node, axis: Int, rank: Int) throws -> FakeQuantGradients.Parameters {
         guard node.inputs.count >= 2 else { throw TrainingError.invalidArgument("\(node.name) has no scale input") }
         let scale = try value(node.inputs[1]).data
-        var zeroPoint: [Float]? = nil
+        var zeroPoint: [Float]? = nil, int32 = false
         if node.inputs.count > 2, !node.inputs[2].isEmpty {
             guard let zp = graph.initializers[node.inputs[2]] else { throw TrainingError.missingValue(node.inputs[2]) }
-            guard zp.dtype == .int8 else {
-                throw TrainingError.invalidArgument("\(node.name): quantization-aware training runs int8 Q/DQ, the zero point is \(zp.dtype.rawValue)")
+            guard zp.dtype == .int8 || zp.dtype == .int32 else {
+                throw TrainingError.invalidArgument("\(node.name): quantization-aware training runs int8 Q/DQ (int32 for biases), the zero point is \(zp.dtype.rawValue)")
             }
             zeroPoint = zp.floatValues()
+            int32 = zp.dtype == .int32
         }
-        return try FakeQuantGradients.Parameters(scale: scale, zeroPoint: zeroPoint, axis: axis, rank: rank)
+        return try FakeQuantGradients.Parameters(scale: scale, zeroPoint: zeroPoint, axis: axis, rank: rank, int32: int32)
     }
 
     static func binaryKind(_ op: Op) -> ElementwiseGradients.Binary {
