@@ -28,3 +28,11 @@ for m in int8_minmax qat/rppg_int8_qat; do
   echo "$m:"; grep -E "MAE increase|per clip|Per clip|per-clip" v_$(basename $m).txt | sed 's/^/  /' || true
 done
 grep -A20 "^QAT of" qat.log
+# Done-when of issue 16: QAT recovers at least half of what MinMax loses (per-clip MAE increase).
+ptq=$(grep -m1 "MAE increase per clip" v_int8_minmax.txt | sed -E 's/.*: \+?(-?[0-9.]+) BPM.*/\1/')
+qat=$(grep -m1 "MAE increase per clip" v_rppg_int8_qat.txt | sed -E 's/.*: \+?(-?[0-9.]+) BPM.*/\1/')
+if awk -v p="$ptq" -v q="$qat" 'BEGIN { exit !(p > 0.5 && q <= p / 2) }'; then
+  echo "PASS: MinMax loses +$ptq BPM per clip, QAT +$qat BPM (at most half)"
+else
+  echo "FAIL: MinMax loses +$ptq BPM per clip, QAT +$qat BPM (needs MinMax > 0.5 and QAT <= half)"; exit 1
+fi
