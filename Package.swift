@@ -1,6 +1,7 @@
 // swift-tools-version:6.2
 // Layering (ARCHITECTURE.md): dependencies point down.
 //   CBLAS, CZlib → TensorCore, CInt8DSP → Int8Runtime → Kernels → NN → {ONNX, Quantization, Training} ; TorchIO → RPPG → Workflow → rppg
+//   (Training also uses Int8Runtime: its QuantizeLinear rule rounds with the int8 engine's own maths.)
 import PackageDescription
 
 let package = Package(
@@ -69,7 +70,7 @@ let package = Package(
         .target(name: "Quantization", dependencies: ["NN", "Kernels", "Int8Runtime"]),
         // Training lives beside NN (not inside it) so that embedders of the inference runtime
         // do not compile autodiff and optimizers.
-        .target(name: "Training", dependencies: ["NN"]),
+        .target(name: "Training", dependencies: ["NN", "Int8Runtime"]),
         .target(name: "RPPG", dependencies: ["NN", "TorchIO", "CZlib"]),
         .target(
             name: "Workflow",

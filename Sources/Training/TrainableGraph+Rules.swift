@@ -68,6 +68,12 @@ extension TrainableGraph {
         case .concat(let axis):
             let parts = try node.inputs.map { try value($0) }
             y = try Self.concat(parts, axis: axis)
+        case .quantizeLinear(let axis):
+            let (levels, mask) = FakeQuantGradients.quantize(x, try quantParameters(node, axis: axis, rank: x.shape.count))
+            savedMasks[index] = mask
+            y = levels
+        case .dequantizeLinear(let axis):
+            y = FakeQuantGradients.dequantize(x, try quantParameters(node, axis: axis, rank: x.shape.count))
         default:
             throw TrainingError.unsupportedOp(node: node.name, op: node.op.name)
         }
@@ -158,9 +164,31 @@ extension TrainableGraph {
         case .concat(let axis):
             let shapes = try node.inputs.map { try value($0).shape }
             return Self.split(dy, shapes: shapes, axis: axis)
+        case .quantizeLinear:
+            // Straight-through: dy/scale inside the int8 range, 0 where the level saturates.
+            guard let mask = savedMasks[index] else { throw TrainingError.missingValue(node.outputs[0]) }
+            return [ElementwiseGradients.zip(dy, Activation(shape: dy.shape, data: mask)) { $0 * $1 }]
+        case .dequantizeLinear(let axis):
+            return [FakeQuantGradients.dequantizeBackward(dy, try quantParameters(node, axis: axis, rank: x.shape.count))]
         default:
             throw TrainingError.unsupportedOp(node: node.name, op: node.op.name)
         }
+    }
+
+    /// A Q/DQ node's scale (a float initializer or value) and int8 (or int32) zero point (an initializer).
+    func quantParameters(_ node: Node, axis: Int, rank: Int) throws -> FakeQuantGradients.Parameters {
+        guard node.inputs.count >= 2 else { throw TrainingError.invalidArgument("\(node.name) has no scale input") }
+        let scale = try value(node.inputs[1]).data
+        var zeroPoint: [Float]? = nil, int32 = false
+        if node.inputs.count > 2, !node.inputs[2].isEmpty {
+            guard let zp = graph.initializers[node.inputs[2]] else { throw TrainingError.missingValue(node.inputs[2]) }
+            guard zp.dtype == .int8 || zp.dtype == .int32 else {
+                throw TrainingError.invalidArgument("\(node.name): quantization-aware training runs int8 Q/DQ (int32 for biases), the zero point is \(zp.dtype.rawValue)")
+            }
+            zeroPoint = zp.floatValues()
+            int32 = zp.dtype == .int32
+        }
+        return try FakeQuantGradients.Parameters(scale: scale, zeroPoint: zeroPoint, axis: axis, rank: rank, int32: int32)
     }
 
     static func binaryKind(_ op: Op) -> ElementwiseGradients.Binary {

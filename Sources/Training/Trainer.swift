@@ -43,6 +43,11 @@ public final class Trainer {
     public var globalStep: Int = 0
     public let schedule: OneCycleSchedule
 
+    /// Sets initializers that are functions of the parameters, before every forward (training and
+    /// prediction), after the state is loaded: quantization-aware training recomputes the weights'
+    /// scales from the current weights here. They are not state and not trained.
+    public var refreshDerived: ((TrainableGraph) throws -> Void)?
+
     var state: [String: Tensor]
     let makeGraph: GraphFactory
     var graphs: [Int: TrainableGraph] = [:]
@@ -94,6 +99,7 @@ public final class Trainer {
         for key in keys where g.initializer(key) != nil || g.numBatchesTracked[key] != nil {
             try g.setInitializer(key, state[key]!)
         }
+        try refreshDerived?(g)
         return g
     }
 

@@ -68,6 +68,18 @@ public enum ExportModel {
         if let f = options.frames, f < 1 || f > 100_000 {
             throw ExportError(message: "--frames \(f) must be a positive clip length.")
         }
+        let (graph, architecture, metadata) = try inferenceGraph(options)
+        let data = try ONNXWriter.encode(graph, opset: options.opset)
+        try AtomicFile.write(data, to: options.output)
+        return ExportResult(
+            output: options.output, architecture: architecture.rawValue, opset: options.opset,
+            inputShape: graph.inputs.first?.shape ?? [], outputShape: graph.outputs.first?.shape ?? [],
+            nodeCount: graph.nodes.count, parameterCount: graph.parameterCount, fileBytes: data.count, metadata: metadata)
+    }
+
+    /// The checkpoint's zoo graph for inference (BatchNorm folded, dropout removed, shapes
+    /// inferred) with the provenance metadata; what `rppg export` writes and `rppg qat` starts from.
+    static func inferenceGraph(_ options: ExportOptions) throws -> (Graph, ZooArchitecture, [String: String]) {
         let checkpoint = try Checkpoint.load(options.checkpoint)
         try FiniteWeights.check(checkpoint.stateDict, source: options.checkpoint)
         let architecture: ZooArchitecture
@@ -97,11 +109,6 @@ public enum ExportModel {
         // Intermediate shapes go into value_info so that viewers and vendor tools show them.
         try ShapeInference.run(&graph)
 
-        let data = try ONNXWriter.encode(graph, opset: options.opset)
-        try AtomicFile.write(data, to: options.output)
-        return ExportResult(
-            output: options.output, architecture: architecture.rawValue, opset: options.opset,
-            inputShape: graph.inputs.first?.shape ?? [], outputShape: graph.outputs.first?.shape ?? [],
-            nodeCount: graph.nodes.count, parameterCount: graph.parameterCount, fileBytes: data.count, metadata: metadata)
+        return (graph, architecture, metadata)
     }
 }

@@ -19,4 +19,5 @@ let allSubcommands: [ParsableCommand.Type] = [
     CalibrateCommand.self,
     QuantizeCommand.self,
     TrainCommand.self,
+    QATCommand.self,
 ]

@@ -55,7 +55,7 @@ public enum GraphPasses {
             let gamma = scale.floatValues(), bt = beta.floatValues(), mu = mean.floatValues()
             let v = variance.floatValues()
             let channels = gamma.count
-            let s = (0..<channels).map { gamma[$0] / (v[$0] + eps).squareRoot() }
+            let s = batchNormMultiplier(gamma: gamma, variance: v, epsilon: eps)
             var w = weight.floatValues()
             let shape = weight.shape
             let inner = shape.dropFirst(2).reduce(1, *)
@@ -95,6 +95,12 @@ public enum GraphPasses {
         }
         g.nodes = g.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
         return pruneInitializers(g)
+    }
+
+    /// BatchNorm's per-channel multiplier `gamma / sqrt(var + eps)`, which folding puts into the
+    /// conv weight (and quantization-aware training takes out again when it writes a checkpoint).
+    public static func batchNormMultiplier(gamma: [Float], variance: [Float], epsilon: Float) -> [Float] {
+        (0..<gamma.count).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
     }
 
     /// An activation (Relu, Elu, Tanh, Sigmoid, Clip) that is the only reader of a Conv,
