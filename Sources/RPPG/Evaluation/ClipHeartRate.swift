@@ -18,6 +18,12 @@ public enum ClipHeartRate {
         try? HeartRateEvaluation.pulse(signal.map(Double.init), fps: fps, diffNormalized: diffNormalized)
     }
 
+    /// A clip output's heart rate (BPM): its pulse, then the periodogram peak; NaN when the clip
+    /// is too short for the band-pass filter.
+    public static func estimate(_ signal: [Float], fps: Double, diffNormalized: Bool) -> Double {
+        pulse(signal, fps: fps, diffNormalized: diffNormalized).map { heartRate($0, fps: fps) } ?? .nan
+    }
+
     /// Heart rate (BPM): the largest bin of the `points`-point periodogram inside `band`.
     public static func heartRate(
         _ pulse: [Double], fps: Double, band: FrequencyBand = .evaluation, points: Int = spectrumPoints

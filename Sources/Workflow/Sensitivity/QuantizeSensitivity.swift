@@ -198,8 +198,7 @@ public enum QuantizeSensitivity {
     }
 
     static func heartRate(_ output: [Float], _ s: Signal) -> Double {
-        ClipHeartRate.pulse(output, fps: s.fps, diffNormalized: s.diffNormalized)
-            .map { ClipHeartRate.heartRate($0, fps: s.fps) } ?? .nan
+        ClipHeartRate.estimate(output, fps: s.fps, diffNormalized: s.diffNormalized)
     }
 
     static func compare(_ got: [[Float]], _ reference: [[Float]], _ referenceHR: [Double], _ s: Signal) -> Score {

@@ -34,7 +34,7 @@ extension Verify {
             let (fps, diff) = (fps, diffNormalized)
             clipTruth = zip(selected, labels).enumerated().map { n, pair in
                 if sensor[n] { return Double(hr[pair.0]) }
-                return ClipHeartRate.pulse(pair.1, fps: fps, diffNormalized: diff).map { ClipHeartRate.heartRate($0, fps: fps) } ?? .nan
+                return ClipHeartRate.estimate(pair.1, fps: fps, diffNormalized: diff)
             }
             let sensorCount = sensor.filter { $0 }.count
             if dataset.hrFromSensor == nil {
