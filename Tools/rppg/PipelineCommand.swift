@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Quantization
+import RPPG
 import TensorCore
 import Workflow
 
@@ -8,12 +9,14 @@ struct PipelineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
         abstract: "Run the whole workflow: (synth →) preprocess → calibrate → export → quantize → verify → deploy-check.",
-        discussion: "Without arguments it runs on the embedded default: the bundled TinyPulse checkpoint and a synthetic UBFC-style dataset generated in the work directory. Exit code 3 when INT8 degrades the MAE by more than the threshold.")
+        discussion: "Without arguments it runs on the embedded default: the bundled TinyPulse2D checkpoint and a synthetic UBFC-style dataset generated in the work directory. Exit code 3 when INT8 degrades the MAE by more than the threshold.")
 
     @Option(help: "Work directory for every output.") var workdir: String = "rppg-workdir"
     @Option(help: "A processed dataset (skips synth and preprocess).") var data: String?
     @Option(help: "A raw UBFC-rPPG folder to preprocess.") var rawData: String?
-    @Option(help: "Checkpoint (default: workdir/checkpoints/best_model.pth, else the bundled TinyPulse).") var checkpoint: String?
+    @Option(help: "Checkpoint (default: workdir/checkpoints/best_model.pth, else the bundled checkpoint of --model).") var checkpoint: String?
+    @Option(help: "Zoo model whose bundled checkpoint runs when no --checkpoint is given: tinypulse2d (default, all on the STM32N6's NPU) or tinypulse.")
+    var model: String = BundledModel.defaultArchitecture.rawValue
     @Option(help: "Calibration clips.") var numSamples: Int = 200
     @Option(help: "Calibration method: auto (default), minmax, percentile, entropy.") var method: String = "auto"
     @Flag(inversion: .prefixedNo, help: "Per-channel weight quantization (the STM32N6 scheme).") var perChannel = true
@@ -29,7 +32,11 @@ struct PipelineCommand: ParsableCommand {
             guard let m = CalibrationMethod(rawValue: method) else {
                 throw ValidationError("--method must be one of \(CalibrationMethod.allCases.map(\.rawValue).joined(separator: ", "))")
             }
+            guard let architecture = ZooArchitecture(rawValue: model.lowercased()) else {
+                throw ValidationError("--model must be one of \(ZooArchitecture.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             var options = Pipeline.Options()
+            options.model = architecture
             options.workdir = URL(fileURLWithPath: workdir)
             options.data = data.map { URL(fileURLWithPath: $0) }
             options.rawData = rawData.map { URL(fileURLWithPath: $0) }

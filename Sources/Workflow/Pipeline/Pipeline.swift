@@ -6,7 +6,7 @@ import TensorCore
 
 /// `rppg pipeline`: the whole INT8 deployment workflow in one command — (synth →) preprocess
 /// (→ train) → calibrate → export → quantize → verify → deploy-check — on a work directory.
-/// Without arguments it runs on the embedded default: the bundled TinyPulse checkpoint and a
+/// Without arguments it runs on the embedded default: the bundled TinyPulse2D checkpoint and a
 /// synthetic UBFC-style dataset generated in the work directory.
 public enum Pipeline {
     /// Calibration clips the per-layer SQNR report is measured on (enough for a stable estimate).
@@ -18,8 +18,12 @@ public enum Pipeline {
         public var data: URL?
         /// A raw UBFC-rPPG folder to preprocess.
         public var rawData: URL?
-        /// A checkpoint; when nil: `workdir/checkpoints/best_model.pth` if present, else the bundled default.
+        /// A checkpoint; when nil: `workdir/checkpoints/best_model.pth` if present, else the bundled
+        /// checkpoint of `model`.
         public var checkpoint: URL?
+        /// The zoo model whose bundled checkpoint runs when no checkpoint is given (or that is
+        /// trained when none is bundled).
+        public var model: ZooArchitecture = BundledModel.defaultArchitecture
         public var force = false
         public var threads = Parallel.availableCores
         public var numSamples = 200
@@ -105,20 +109,20 @@ public enum Pipeline {
         let checkpoint: URL
         if let given = options.checkpoint {
             guard FileManager.default.fileExists(atPath: given.path) else {
-                throw PipelineError(message: "Checkpoint \(given.path) not found. Train one with: rppg train --data \(dataFile.path) --model tinypulse --output \(paths.checkpoints.path)")
+                throw PipelineError(message: "Checkpoint \(given.path) not found. Train one with: rppg train --data \(dataFile.path) --model \(options.model.rawValue) --output \(paths.checkpoints.path)")
             }
             checkpoint = given
         } else if FileManager.default.fileExists(atPath: paths.trained.path) {
             checkpoint = paths.trained
-        } else if let bundled = BundledModel.url {
+        } else if let bundled = BundledModel.url(options.model) {
             checkpoint = bundled
         } else {
             checkpoint = paths.trained
             steps.append(.init(
-                name: "train", detail: "no checkpoint given and none bundled: train TinyPulse → \(paths.trained.path)",
+                name: "train", detail: "no checkpoint given and none bundled: train \(options.model.displayName) → \(paths.trained.path)",
                 inputs: { [dataFile] }, outputs: { [paths.trained, paths.lastCheckpoint] },
                 run: {
-                    var t = TrainOptions(data: dataFile, model: "tinypulse", output: paths.checkpoints)
+                    var t = TrainOptions(data: dataFile, model: options.model.rawValue, output: paths.checkpoints)
                     t.threads = options.threads
                     _ = try TrainStep.run(t)
                 }))
