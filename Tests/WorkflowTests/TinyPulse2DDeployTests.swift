@@ -95,6 +95,28 @@ import Training
         for e in entries { #expect(e.parameters > 0 && e.parameters <= e.stateDictValues && e.macsPerClip > 0, "\(e.name)") }
     }
 
+    /// The built binary: `rppg models --json` prints the catalog; `rppg pipeline --model` with an
+    /// unknown name fails with one clear line before touching the work directory.
+    @Test func modelsCommandAndPipelineModelOption() throws {
+        let cli = BadInputCLITests()
+        let binary = try #require(BadInputCLITests.binary)
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["models", "--json"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(try JSONOutput.decode([ZooCatalog.Entry].self, from: data) == ZooCatalog.all())
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("rppg-badmodel-\(UUID().uuidString)")
+        let r = try cli.run(["pipeline", "--model", "nosuchnet", "--workdir", work.path])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("error: --model nosuchnet is not a zoo model; use one of tinypulse, "))
+        #expect(!FileManager.default.fileExists(atPath: work.path))
+    }
+
     @Test func textAndJSONCarryTheSameRows() throws {
         let entries = try ZooCatalog.all()
         let text = ZooCatalog.text(entries)

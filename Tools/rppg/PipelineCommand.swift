@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Quantization
-import RPPG
 import TensorCore
 import Workflow
 
@@ -32,11 +31,8 @@ struct PipelineCommand: ParsableCommand {
             guard let m = CalibrationMethod(rawValue: method) else {
                 throw ValidationError("--method must be one of \(CalibrationMethod.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            guard let architecture = ZooArchitecture(rawValue: model.lowercased()) else {
-                throw ValidationError("--model must be one of \(ZooArchitecture.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
             var options = Pipeline.Options()
-            options.model = architecture
+            options.model = try Pipeline.architecture(named: model)
             options.workdir = URL(fileURLWithPath: workdir)
             options.data = data.map { URL(fileURLWithPath: $0) }
             options.rawData = rawData.map { URL(fileURLWithPath: $0) }

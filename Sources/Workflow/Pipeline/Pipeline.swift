@@ -67,6 +67,16 @@ public enum Pipeline {
         public var description: String { message }
     }
 
+    /// The zoo model `name` (`--model`), or an error listing the names.
+    public static func architecture(named name: String) throws -> ZooArchitecture {
+        guard let a = ZooArchitecture(rawValue: name.lowercased()) else {
+            let names = ZooArchitecture.allCases.map(\.rawValue).joined(separator: ", ")
+            throw PipelineError(message: "--model \(name) is not a zoo model; use one of \(names) (bundled checkpoints: "
+                                + BundledModel.architectures.map(\.rawValue).joined(separator: ", ") + ").")
+        }
+        return a
+    }
+
     /// Runs the workflow. `log` receives the banner and status lines (standard output in the CLI).
     public static func run(_ options: Options, log: @escaping (String) -> Void = { print($0) }) throws -> (Summary, VerifyReport, DeployReport) {
         let work = options.workdir.standardizedFileURL
