@@ -175,6 +175,27 @@ def make_tinypulse2d():
     model = TinyPulse2D()
     randomize_bn(model, g)
     make("tinypulse2d", model, (3, 16, 36, 36), 3, ["minmax_pc_s8", "minmax_pc_s8_force"], g)
+    ort_spread("tinypulse2d")
+
+
+def ort_spread(name):
+    """How far ONNX Runtime's fused (QLinearConv) and unfused (DQ -> Conv -> Q) paths differ on the
+    QDQ model's output, in output LSB: the scale of 1-LSB tie differences once later convs amplify
+    them (the Swift tests' tolerance against fake-quant rests on it)."""
+    import onnxruntime as ort
+    path = os.path.join(OUT, f"{name}_minmax_pc_s8.onnx")
+    shape = json.load(open(os.path.join(OUT, f"{name}_clips.json")))["shape"]
+    x = np.fromfile(os.path.join(OUT, f"{name}_clips.bin"), dtype="<f4").reshape(shape)
+    outs = []
+    for level in (ort.GraphOptimizationLevel.ORT_ENABLE_ALL, ort.GraphOptimizationLevel.ORT_DISABLE_ALL):
+        so = ort.SessionOptions()
+        so.intra_op_num_threads, so.graph_optimization_level = 1, level
+        sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+        outs.append(np.stack([sess.run(None, {"input": c})[0] for c in x]))
+    m = onnx.load(path)
+    inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+    dq = next(n for n in m.graph.node if "output" in n.output)
+    print(name, "ORT fused vs unfused output: max", float(np.abs(outs[0] - outs[1]).max() / inits[dq.input[1]]), "LSB")
 
 
 def histogram_merge(g):
