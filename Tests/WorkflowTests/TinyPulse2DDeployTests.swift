@@ -95,6 +95,17 @@ import Training
         for e in entries { #expect(e.parameters > 0 && e.parameters <= e.stateDictValues && e.macsPerClip > 0, "\(e.name)") }
     }
 
+    /// TinyPulse stays the default (Models/MODEL_CARD.md says why); `--model tinypulse2d` finds its
+    /// bundled checkpoint, and a model with none bundled finds nothing.
+    @Test func bundledCheckpointsByModel() throws {
+        #expect(BundledModel.defaultArchitecture == .tinyPulse)
+        let t2d = try #require(BundledModel.url(.tinyPulse2D))
+        #expect(t2d.lastPathComponent == "tinypulse2d_default.pth")
+        #expect(try ModelZoo.detect(Checkpoint.load(t2d).stateDict).architecture == .tinyPulse2D)
+        #expect(try ModelZoo.detect(Checkpoint.load(try #require(BundledModel.url)).stateDict).architecture == .tinyPulse)
+        #expect(BundledModel.url(.physNet) == nil)
+    }
+
     /// The built binary: `rppg models --json` prints the catalog; `rppg pipeline --model` with an
     /// unknown name fails with one clear line before touching the work directory.
     @Test func modelsCommandAndPipelineModelOption() throws {

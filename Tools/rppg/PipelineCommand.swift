@@ -8,13 +8,13 @@ struct PipelineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
         abstract: "Run the whole workflow: (synth →) preprocess → calibrate → export → quantize → verify → deploy-check.",
-        discussion: "Without arguments it runs on the embedded default: the bundled TinyPulse2D checkpoint and a synthetic UBFC-style dataset generated in the work directory. Exit code 3 when INT8 degrades the MAE by more than the threshold.")
+        discussion: "Without arguments it runs on the embedded default: the bundled TinyPulse checkpoint and a synthetic UBFC-style dataset generated in the work directory. Exit code 3 when INT8 degrades the MAE by more than the threshold.")
 
     @Option(help: "Work directory for every output.") var workdir: String = "rppg-workdir"
     @Option(help: "A processed dataset (skips synth and preprocess).") var data: String?
     @Option(help: "A raw UBFC-rPPG folder to preprocess.") var rawData: String?
     @Option(help: "Checkpoint (default: workdir/checkpoints/best_model.pth, else the bundled checkpoint of --model).") var checkpoint: String?
-    @Option(help: "Zoo model whose bundled checkpoint runs when no --checkpoint is given: tinypulse2d (default, all on the STM32N6's NPU) or tinypulse.")
+    @Option(help: "Zoo model whose bundled checkpoint runs when no --checkpoint is given: tinypulse (default) or tinypulse2d (2-D, all of it on the STM32N6's NPU).")
     var model: String = BundledModel.defaultArchitecture.rawValue
     @Option(help: "Calibration clips.") var numSamples: Int = 200
     @Option(help: "Calibration method: auto (default), minmax, percentile, entropy.") var method: String = "auto"

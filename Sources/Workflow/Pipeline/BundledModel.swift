@@ -7,11 +7,12 @@ import RPPG
 /// two levels above the executable (`.build/<config>/rppg` in a checkout), and the source
 /// checkout this binary was built from.
 public enum BundledModel {
-    /// The model `rppg pipeline` runs when given none: TinyPulse2D, whose every operator the
-    /// STM32N6's NPU can run (Models/MODEL_CARD.md compares it with TinyPulse).
-    public static let defaultArchitecture: ZooArchitecture = .tinyPulse2D
+    /// The model `rppg pipeline` runs when given none. TinyPulse: TinyPulse2D (all of it on the
+    /// STM32N6's NPU) matches it per video but reads 128-frame windows worse, so it is bundled as
+    /// `--model tinypulse2d` rather than the default (Models/MODEL_CARD.md has the numbers).
+    public static let defaultArchitecture: ZooArchitecture = .tinyPulse
     /// The zoo models a checkpoint is bundled for.
-    public static let architectures: [ZooArchitecture] = [.tinyPulse2D, .tinyPulse]
+    public static let architectures: [ZooArchitecture] = [.tinyPulse, .tinyPulse2D]
 
     /// `Models/<model>_default.pth`.
     public static func fileName(_ a: ZooArchitecture) -> String { "\(a.rawValue)_default.pth" }

@@ -6,8 +6,8 @@ import TensorCore
 
 /// `rppg pipeline`: the whole INT8 deployment workflow in one command — (synth →) preprocess
 /// (→ train) → calibrate → export → quantize → verify → deploy-check — on a work directory.
-/// Without arguments it runs on the embedded default: the bundled TinyPulse2D checkpoint and a
-/// synthetic UBFC-style dataset generated in the work directory.
+/// Without arguments it runs on the embedded default: the bundled TinyPulse checkpoint and a
+/// synthetic UBFC-style dataset generated in the work directory (`model` picks another bundled one).
 public enum Pipeline {
     /// Calibration clips the per-layer SQNR report is measured on (enough for a stable estimate).
     static let reportClips = 16
