@@ -7,6 +7,7 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
     case tinyPulse = "tinypulse"
     case physNet = "physnet"
     case factorizePhys = "factorizephys"
+    case tinyPulse2D = "tinypulse2d"
 
     /// Display name.
     public var displayName: String {
@@ -14,6 +15,7 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
         case .tinyPulse: return "TinyPulse"
         case .physNet: return "PhysNet (rPPG-Toolbox PhysNet_padding_Encoder_Decoder_MAX)"
         case .factorizePhys: return "FactorizePhys (rPPG-Toolbox, FSAM off)"
+        case .tinyPulse2D: return "TinyPulse2D (2-D operators only, for the STM32N6 NPU)"
         }
     }
 }
@@ -31,7 +33,7 @@ public struct ArchitectureMismatch: UserFacingError {
     public var closest: ZooArchitecture
     public var difference: ParameterDifference
     public var description: String {
-        "The checkpoint fits no known model (tinypulse, physnet, factorizephys). Closest: \(closest.rawValue), "
+        "The checkpoint fits no known model (\(ZooArchitecture.allCases.map(\.rawValue).joined(separator: ", "))). Closest: \(closest.rawValue), "
             + "with \(difference.count) differing keys — " + difference.description.dropFirst("The weights do not fit the model: ".count)
             + " Pass --model to force one, or check that the file is a checkpoint of a zoo model."
     }
@@ -43,8 +45,8 @@ public enum ModelZoo {
     /// T of one clip by default: 128 for TinyPulse and PhysNet, 160 for FactorizePhys.
     public static func defaultFrames(_ a: ZooArchitecture) -> Int { a == .factorizePhys ? 160 : 128 }
 
-    /// Frame side in pixels: 36 for TinyPulse, 72 for PhysNet and FactorizePhys.
-    public static func inputSize(_ a: ZooArchitecture) -> Int { a == .tinyPulse ? 36 : 72 }
+    /// Frame side in pixels: 36 for TinyPulse and TinyPulse2D, 72 for PhysNet and FactorizePhys.
+    public static func inputSize(_ a: ZooArchitecture) -> Int { a == .tinyPulse || a == .tinyPulse2D ? 36 : 72 }
 
     /// Every key the state dict holds (parameters and BatchNorm buffers, with
     /// `num_batches_tracked` as `[]`), in PyTorch's order. FactorizePhys's FSAM keys are not
@@ -64,6 +66,7 @@ public enum ModelZoo {
         case .tinyPulse: return TinyPulseModel()
         case .physNet: return PhysNetModel(frames: frames)
         case .factorizePhys: return FactorizePhysModel()
+        case .tinyPulse2D: return TinyPulse2DModel()
         }
     }
 
@@ -117,6 +120,9 @@ public enum ModelZoo {
         switch a {
         case .tinyPulse:
             h["widths"] = [out("stem.0.weight"), out("block2.0.weight"), out("block3.0.weight")].joined(separator: ",")
+        case .tinyPulse2D:
+            h["widths"] = [out("stem.0.weight"), out("block2.0.weight"), out("block3.0.weight")].joined(separator: ",")
+            h["temporalKernel"] = s["time1.0.weight"].map { String($0[2]) } ?? "?"
         case .physNet:
             h["widths"] = [out("ConvBlock1.0.weight"), out("ConvBlock2.0.weight"), out("ConvBlock3.0.weight")]
                 .joined(separator: ",")
