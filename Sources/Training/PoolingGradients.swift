@@ -12,6 +12,9 @@ enum PoolingGradients {
         var channels: Int                // N·C planes
     }
 
+    /// `a` with unit axes prepended to 3 entries (pooling over 1–3 axes as 3-D).
+    static func lift(_ a: [Int], fill: Int) -> [Int] { Array(repeating: fill, count: 3 - a.count) + a }
+
     static func poolOutput(_ size: Int, kernel: Int, stride: Int, padBegin: Int, padEnd: Int, ceil: Bool) -> Int {
         let span = size + padBegin + padEnd - kernel
         var out = (ceil ? (span + stride - 1) / stride : span / stride) + 1
@@ -36,7 +39,7 @@ enum PoolingGradients {
             divs.append(s.map { min($0 + a.kernel[i], spatial[i] + a.padsEnd[i]) - $0 })
         }
         let pad = 3 - r
-        return Windows(input: ConvGeometry.lift(spatial, fill: 1), output: ConvGeometry.lift(out, fill: 1),
+        return Windows(input: lift(spatial, fill: 1), output: lift(out, fill: 1),
                        starts: Array(repeating: [0], count: pad) + starts, ends: Array(repeating: [1], count: pad) + ends,
                        divisors: a.countIncludePad ? Array(repeating: [1], count: pad) + divs : nil,
                        channels: xShape[0] * xShape[1])
@@ -56,7 +59,7 @@ enum PoolingGradients {
             ends.append((0..<o).map { (($0 + 1) * n + o - 1) / o })
         }
         let pad = 3 - r
-        return Windows(input: ConvGeometry.lift(spatial, fill: 1), output: ConvGeometry.lift(outputSize, fill: 1),
+        return Windows(input: lift(spatial, fill: 1), output: lift(outputSize, fill: 1),
                        starts: Array(repeating: [0], count: pad) + starts, ends: Array(repeating: [1], count: pad) + ends,
                        divisors: nil, channels: xShape[0] * xShape[1])
     }
