@@ -5,7 +5,7 @@ Trains a zoo model (Tools/pytorch_zoo.py) for one epoch with the recipe of
 Tools/train_pytorch_reference.py (Adam, OneCycleLR over the epoch's steps, rPPG-Toolbox
 Neg_Pearson, batch 4) on the clips, labels, initial state dict and batch order that
 `rppg-bench train` wrote, and prints one line `RESULT {json}` with each step's wall ms, the
-epoch's wall seconds and each step's loss. Invoked by rppg-bench; by hand:
+epoch's wall seconds, each step's process CPU ms and each step's loss. Invoked by rppg-bench; by hand:
 
     python3 Tools/bench_train_pytorch.py --model tinypulse --state init.pth --clips c.f32 \
         --labels l.f32 --shape 40,3,128,36,36 --order 3,1,... --threads 1
@@ -48,18 +48,20 @@ def main():
     steps = (len(order) + args.batch - 1) // args.batch
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps)
-    times, losses = [], []
+    times, cpu, losses = [], [], []
     start = last = time.perf_counter()
+    last_cpu = time.process_time()
     for k in range(steps):
         part = order[k * args.batch:(k + 1) * args.batch]
         loss = neg_pearson(model(clips[part]), labels[part])
         opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         losses.append(float(loss.detach()))
-        now = time.perf_counter()
+        now, now_cpu = time.perf_counter(), time.process_time()
         times.append((now - last) * 1e3)
-        last = now
+        cpu.append((now_cpu - last_cpu) * 1e3)
+        last, last_cpu = now, now_cpu
     epoch = time.perf_counter() - start
-    print("RESULT " + json.dumps({"torch": torch.__version__, "threads": args.threads, "step_ms": times,
+    print("RESULT " + json.dumps({"torch": torch.__version__, "threads": args.threads, "step_ms": times, "step_cpu_ms": cpu,
                                   "epoch_s": epoch, "losses": losses}))
 
 

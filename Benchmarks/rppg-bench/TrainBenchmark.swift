@@ -33,10 +33,16 @@ enum TrainBenchmark {
 
     struct Run {
         var stepMilliseconds: [Double]
+        /// Process CPU ms of each step (user + system): on a shared machine, what a 1-thread step
+        /// costs regardless of other load; with more threads, the work summed over them.
+        var stepCPUMilliseconds: [Double]
         var epochSeconds: Double
         var losses: [Double]
-        var medianStep: Double {
-            let s = Array(stepMilliseconds.dropFirst(stepMilliseconds.count > 1 ? 1 : 0)).sorted()
+        var medianStep: Double { Self.median(stepMilliseconds) }
+        var medianCPU: Double { Self.median(stepCPUMilliseconds) }
+        /// Median of steps 2… (step 1 builds the graph and first-touches buffers).
+        static func median(_ v: [Double]) -> Double {
+            let s = Array(v.dropFirst(v.count > 1 ? 1 : 0)).sorted()
             return s[s.count / 2]
         }
     }
@@ -66,7 +72,7 @@ enum TrainBenchmark {
         let c = try parse(args)
         try FileManager.default.createDirectory(at: c.work, withIntermediateDirectories: true)
         print("rppg-bench train: cores=\(Parallel.availableCores) \(cpuName()), FP32 conv path \(FP32DirectConv.path?.rawValue ?? "sgemm"), OpenBLAS core \(BLAS.coreName), batch \(c.batch)")
-        print("model       thr  steps  swift ms/step  torch ms/step  ratio   swift epoch s  torch epoch s  ratio")
+        print("model       thr  steps  swift ms/step  torch ms/step  ratio   swift epoch s  torch epoch s  ratio   swift cpu ms/step  torch cpu ms/step  ratio")
         for model in c.models {
             let steps = c.steps ?? (model == .tinyPulse ? 10 : 3)
             let frames = c.frames ?? ModelZoo.defaultFrames(model)
@@ -97,19 +103,21 @@ enum TrainBenchmark {
             return try ModelZoo.graph(model, stateDict: dict, batch: batch, frames: frames)
         }
         let indices = Array(0..<(steps * c.batch))
-        var times: [Double] = []
+        var times: [Double] = [], cpu: [Double] = []
         var losses: [Double] = []
         let start = DispatchTime.now().uptimeNanoseconds
-        var last = start
+        var last = start, lastCPU = ModelsBenchmark.cpuSeconds()
         _ = try trainer.trainEpoch(clips: clips, labels: labels, indices: indices, epoch: 1) { done, _, mean in
-            let now = DispatchTime.now().uptimeNanoseconds
+            let now = DispatchTime.now().uptimeNanoseconds, nowCPU = ModelsBenchmark.cpuSeconds()
             times.append(Double(now - last) * 1e-6)
-            last = now
+            cpu.append((nowCPU - lastCPU) * 1e3)
+            (last, lastCPU) = (now, nowCPU)
             // The callback gives the running mean; recover this step's loss from it.
             losses.append(mean * Double(done) - losses.reduce(0, +))
         }
         let epoch = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        return (Run(stepMilliseconds: times, epochSeconds: epoch, losses: losses), trainer.shuffled(indices, epoch: 1))
+        return (Run(stepMilliseconds: times, stepCPUMilliseconds: cpu, epochSeconds: epoch, losses: losses),
+                trainer.shuffled(indices, epoch: 1))
     }
 
     /// Clips, labels and initial state dict as files the PyTorch script reads.
@@ -146,10 +154,10 @@ enum TrainBenchmark {
         guard p.terminationStatus == 0,
               let line = out.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") }),
               let json = try JSONSerialization.jsonObject(with: Data(line.dropFirst(7).utf8)) as? [String: Any],
-              let steps = json["step_ms"] as? [Double], let epoch = json["epoch_s"] as? Double,
-              let losses = json["losses"] as? [Double]
+              let steps = json["step_ms"] as? [Double], let cpu = json["step_cpu_ms"] as? [Double],
+              let epoch = json["epoch_s"] as? Double, let losses = json["losses"] as? [Double]
         else { throw BenchError("bench_train_pytorch.py failed (status \(p.terminationStatus)):\n\(out)") }
-        return Run(stepMilliseconds: steps, epochSeconds: epoch, losses: losses)
+        return Run(stepMilliseconds: steps, stepCPUMilliseconds: cpu, epochSeconds: epoch, losses: losses)
     }
 
     static func report(_ model: ZooArchitecture, _ threads: Int, _ steps: Int, _ swift: Run, _ torch: Run?, _ c: Config) {
@@ -162,6 +170,8 @@ enum TrainBenchmark {
         }
         line += String(format: " %15.2f", swift.epochSeconds)
         if let torch { line += String(format: " %14.2f %6.2f", torch.epochSeconds, swift.epochSeconds / torch.epochSeconds) }
+        line += String(format: " %19.1f", swift.medianCPU)
+        if let torch { line += String(format: " %18.1f %6.2f", torch.medianCPU, swift.medianCPU / torch.medianCPU) }
         print(line)
         if c.losses {
             print("  swift losses: " + swift.losses.map { String(format: "%.9g", $0) }.joined(separator: " "))

@@ -24,15 +24,19 @@ enum ElementwiseGradients {
     }
 
     @inline(__always) static func map(_ x: Activation, _ f: (Float) -> Float) -> Activation {
-        var y = x
-        y.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = f(p[i]) } }
+        var y = Activation(overwriting: x.shape)
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = f(xp[i]) } }
+        }
         return y
     }
 
     @inline(__always) static func zip(_ a: Activation, _ b: Activation, _ f: (Float, Float) -> Float) -> Activation {
-        var y = a
-        b.data.withUnsafeBufferPointer { bp in
-            y.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = f(p[i], bp[i]) } }
+        var y = Activation(overwriting: a.shape)
+        a.data.withUnsafeBufferPointer { ap in
+            b.data.withUnsafeBufferPointer { bp in
+                y.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = f(ap[i], bp[i]) } }
+            }
         }
         return y
     }

@@ -1,3 +1,4 @@
+import Kernels
 import NN
 
 /// Max, average, adaptive-average and global-average pooling over 1–3 spatial axes, forward
@@ -62,6 +63,31 @@ enum PoolingGradients {
         return Windows(input: lift(spatial, fill: 1), output: lift(outputSize, fill: 1),
                        starts: Array(repeating: [0], count: pad) + starts, ends: Array(repeating: [1], count: pad) + ends,
                        divisors: nil, channels: xShape[0] * xShape[1])
+    }
+
+    /// The FP32 kernels' geometry of a pooling whose windows tile the input (`[1, 2, 2]`
+    /// without padding, as in TinyPulse): those run on the inference fast path; nil otherwise.
+    static func tiling(_ shape: [Int], _ a: PoolAttributes) -> PoolGeometry? {
+        guard shape.count == a.kernel.count + 2 else { return nil }
+        let g = PoolGeometry(planes: shape[0] * shape[1], inputSpatial: Array(shape[2...]), kernel: a.kernel,
+                             stride: a.stride, padsBegin: a.padsBegin, padsEnd: a.padsEnd, ceilMode: a.ceilMode)
+        return FP32Pool.isTiling(g) ? g : nil
+    }
+
+    static func tileAverageForward(_ x: Activation, _ g: PoolGeometry, rank: Int) -> Activation {
+        var y = Activation(overwriting: Array(x.shape[..<2]) + Array(g.output.suffix(rank)))
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { FP32Pool.pool(g, isMax: false, countIncludePad: false, x: xp.baseAddress!, y: $0.baseAddress!) }
+        }
+        return y
+    }
+
+    static func tileAverageBackward(_ dy: Activation, _ g: PoolGeometry, inShape: [Int]) -> Activation {
+        var dx = Activation(zeros: inShape)
+        dy.data.withUnsafeBufferPointer { gp in
+            dx.data.withUnsafeMutableBufferPointer { FP32Pool.tileAverageGradient(g, dy: gp.baseAddress!, dx: $0.baseAddress!) }
+        }
+        return dx
     }
 
     /// Calls `body(outIndex, d0..<d1, h0..<h1, w0..<w1, divisor)` for every output cell of one plane.

@@ -32,8 +32,12 @@ extension TrainableGraph {
             savedArgmax[index] = arg
             y = out
         case .avgPool(let a):
-            let w = try PoolingGradients.windows(xShape: x.shape, a)
-            y = PoolingGradients.averageForward(x, w, outShape: Array(x.shape[..<2]) + Array(w.output.suffix(a.kernel.count)))
+            if let g = PoolingGradients.tiling(x.shape, a) {
+                y = PoolingGradients.tileAverageForward(x, g, rank: a.kernel.count)
+            } else {
+                let w = try PoolingGradients.windows(xShape: x.shape, a)
+                y = PoolingGradients.averageForward(x, w, outShape: Array(x.shape[..<2]) + Array(w.output.suffix(a.kernel.count)))
+            }
         case .adaptiveAvgPool(let size):
             let w = try PoolingGradients.adaptiveWindows(xShape: x.shape, outputSize: size)
             y = PoolingGradients.averageForward(x, w, outShape: Array(x.shape[..<2]) + size)
@@ -133,6 +137,7 @@ extension TrainableGraph {
             let w = try PoolingGradients.windows(xShape: x.shape, a)
             return [PoolingGradients.maxBackward(dy, argmax: savedArgmax[index] ?? [], w, inShape: x.shape)]
         case .avgPool(let a):
+            if let g = PoolingGradients.tiling(x.shape, a) { return [PoolingGradients.tileAverageBackward(dy, g, inShape: x.shape)] }
             return [PoolingGradients.averageBackward(dy, try PoolingGradients.windows(xShape: x.shape, a), inShape: x.shape)]
         case .adaptiveAvgPool(let size):
             let w = try PoolingGradients.adaptiveWindows(xShape: x.shape, outputSize: size)
