@@ -116,11 +116,16 @@ public final class TrainableGraph {
     /// Runs the graph. With `training` true, BatchNorm uses batch statistics (and updates its
     /// running statistics), dropout is active, and the tape for ``backward(_:inputGradients:)`` is kept.
     public func forward(_ inputs: [String: Tensor], training: Bool = true) throws -> [String: Tensor] {
+        try forward(activations: inputs.mapValues { Activation(shape: $0.shape, data: $0.floatValues()) }, training: training)
+    }
+
+    /// ``forward(_:training:)`` on inputs already in the tape's form (no conversion copy).
+    func forward(activations inputs: [String: Activation], training: Bool) throws -> [String: Tensor] {
         releaseTape()
         lastTraining = training
         for info in graph.inputs {
-            guard let t = inputs[info.name] else { throw TrainingError.missingValue(info.name) }
-            tape[info.name] = Activation(shape: t.shape, data: t.floatValues())
+            guard let a = inputs[info.name] else { throw TrainingError.missingValue(info.name) }
+            tape[info.name] = a
         }
         for (index, node) in graph.nodes.enumerated() {
             let outputs = try runForward(index: index, node: node, training: training)
