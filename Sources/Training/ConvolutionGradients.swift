@@ -57,7 +57,7 @@ enum ConvolutionGradients {
     static func convForward(_ x: Activation, _ w: Activation, _ b: Activation?, _ p: Plan, threads: Int,
                             scratch: ScratchBuffers) -> Activation {
         singleThreadedBLAS()
-        var y = Activation(zeros: p.outputShape)
+        var y = Activation(overwriting: p.outputShape)   // the kernel writes every element
         let kernel = FP32ConvKernel(p.geometry, weight: w.data)
         let s = scratch.prepare(count: FP32ConvKernel.scratchFloats(p.geometry, threads: threads))
         x.data.withUnsafeBufferPointer { xp in
@@ -76,7 +76,7 @@ enum ConvolutionGradients {
         singleThreadedBLAS()
         let g = p.geometry
         let dw = weightGradient(g, input: x, outputGradient: dy, shape: w.shape, threads: threads, scratch: scratch)
-        var dx = needInput ? Activation(zeros: x.shape) : nil
+        var dx = needInput ? Activation(overwriting: x.shape) : nil  // the kernel writes every element
         dy.data.withUnsafeBufferPointer { dyp in
             guard needInput else { return }
             w.data.withUnsafeBufferPointer { wp in
@@ -97,7 +97,7 @@ enum ConvolutionGradients {
                                  scratch: ScratchBuffers) -> Activation {
         singleThreadedBLAS()
         let g = p.geometry
-        var y = Activation(zeros: p.outputShape)
+        var y = Activation(overwriting: p.outputShape)   // bias-filled, then accumulated, by the kernel
         let s = scratch.prepare(count: max(1, min(threads, g.batch * g.groups)) * FP32Conv.transposeScratchFloats(g))
         x.data.withUnsafeBufferPointer { xp in
             w.data.withUnsafeBufferPointer { wp in
@@ -119,7 +119,7 @@ enum ConvolutionGradients {
         singleThreadedBLAS()
         let g = p.geometry
         let dw = weightGradient(g, input: dy, outputGradient: x, shape: w.shape, threads: threads, scratch: scratch)
-        var dx = needInput ? Activation(zeros: x.shape) : nil
+        var dx = needInput ? Activation(overwriting: x.shape) : nil  // the kernel writes every element
         dy.data.withUnsafeBufferPointer { dyp in
             guard needInput else { return }
             let kernel = FP32ConvKernel(g, weight: w.data)
@@ -137,7 +137,7 @@ enum ConvolutionGradients {
     /// The weight gradient of convolution `g` (shaped `shape`) from its input and output gradient.
     static func weightGradient(_ g: ConvGeometry, input: Activation, outputGradient: Activation, shape: [Int],
                                threads: Int, scratch: ScratchBuffers) -> Activation {
-        var dw = Activation(zeros: shape)
+        var dw = Activation(overwriting: shape)  // the kernel writes every element
         input.data.withUnsafeBufferPointer { xp in
             outputGradient.data.withUnsafeBufferPointer { dyp in
                 dw.data.withUnsafeMutableBufferPointer { dwp in

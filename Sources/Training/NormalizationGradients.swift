@@ -39,7 +39,7 @@ enum NormalizationGradients {
                           epsilon: Float, perSample: Bool) -> (Activation, [Float], [Float]) {
         let n = x.shape[0], c = x.shape[1]
         let vol = x.count / max(1, n * c)
-        var y = Activation(zeros: x.shape)
+        var y = Activation(overwriting: x.shape)
         var xhat = Activation(overwriting: x.shape).data
         var inv = [Float](repeating: 0, count: mean.count)
         for i in mean.indices { inv[i] = Float(1 / (variance[i] + Double(epsilon)).squareRoot()) }
@@ -88,7 +88,7 @@ enum NormalizationGradients {
                 }
             }
         }
-        var dx = Activation(zeros: dy.shape)
+        var dx = Activation(overwriting: dy.shape)
         let m = Double(saved.perSampleGroups ? vol : n * vol)
         dy.data.withUnsafeBufferPointer { dp in
             saved.normalized.withUnsafeBufferPointer { hp in
