@@ -23,7 +23,7 @@ struct FP32ConvGradientTests {
         Case(batch: 3, cin: 8, cout: 12, groups: 1, input: [31], kernel: [5], stride: [1],
              padsBegin: [2], padsEnd: [1], dilation: [1]),
         // More column blocks than work items (the fixed chunking of the partial sums).
-        Case(batch: 2, cin: 3, cout: 8, groups: 1, input: [6, 40, 40], kernel: [3, 3, 3], stride: [1, 1, 1],
+        Case(batch: 2, cin: 3, cout: 8, groups: 1, input: [20, 40, 40], kernel: [3, 3, 3], stride: [1, 1, 1],
              padsBegin: [1, 1, 1], padsEnd: [1, 1, 1], dilation: [1, 1, 1]),
         // PhysNet's upsampling (as the forward conv its ConvTranspose3d transposes).
         Case(batch: 2, cin: 8, cout: 8, groups: 1, input: [8, 3, 3], kernel: [4, 1, 1], stride: [2, 1, 1],
@@ -93,6 +93,12 @@ struct FP32ConvGradientTests {
     }
 
     /// The paths a CPU with a micro-kernel takes for the shapes of the zoo's stride-1 layers.
+    @Test func blockCaseHasMoreBlocksThanWorkItems() {
+        let g = Self.geometry(Self.cases[Self.cases.count - 2])
+        guard FP32ConvGradient.hasFastWeightGradient(g) else { return }
+        #expect(FP32ConvGradient.layout(g).length > FP32ConvGradient.chunks * FP32ConvGradient.blockFloats)
+    }
+
     @Test func stride1LayersTakeTheFastPaths() {
         let g = ConvGeometry(batch: 4, inChannels: 16, outChannels: 32, groups: 1, inputSpatial: [8, 9, 9],
                              kernel: [3, 3, 3], stride: [1, 1, 1], padsBegin: [1, 1, 1], padsEnd: [1, 1, 1], dilation: [1, 1, 1])
