@@ -27,8 +27,13 @@ extension TrainableGraph {
             savedNormalization[index] = .init(normalized: xhat, invStd: inv, perSampleGroups: true, batchStatistics: true)
             y = out
         case .maxPool(let a):
-            let w = try PoolingGradients.windows(xShape: x.shape, a)
-            let (out, arg) = PoolingGradients.maxForward(x, w, outShape: Array(x.shape[..<2]) + Array(w.output.suffix(a.kernel.count)))
+            let (out, arg): (Activation, [Int32])
+            if let g = PoolingGradients.tiling(x.shape, a) {
+                (out, arg) = PoolingGradients.tileMaxForward(x, g, rank: a.kernel.count)
+            } else {
+                let w = try PoolingGradients.windows(xShape: x.shape, a)
+                (out, arg) = PoolingGradients.maxForward(x, w, outShape: Array(x.shape[..<2]) + Array(w.output.suffix(a.kernel.count)))
+            }
             savedArgmax[index] = arg
             y = out
         case .avgPool(let a):
