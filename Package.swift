@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "Quantization", dependencies: ["NN", "Kernels", "Int8Runtime"]),
         // Training lives beside NN (not inside it) so that embedders of the inference runtime
         // do not compile autodiff and optimizers.
-        .target(name: "Training", dependencies: ["NN", "Int8Runtime"]),
+        .target(name: "Training", dependencies: ["NN", "Kernels", "Int8Runtime"]),
         .target(name: "RPPG", dependencies: ["NN", "TorchIO", "CZlib"]),
         .target(
             name: "Workflow",

@@ -15,6 +15,7 @@ echo "== loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ "${1:-}" == "--smoke" ]]; then
     "$BENCH" models --smoke --model all
     "$BENCH" layers --smoke
+    "$BENCH" train --model tinypulse --frames 16 --steps 2 --threads 1
     exit 0
 fi
 "$BENCH" kernels --threads 1 | tee $W/kernels_t1.txt
@@ -23,4 +24,6 @@ fi
 "$BENCH" layers --threads "$(nproc)" | tee $W/layers_tall.txt
 python3 Tools/bench_anchors.py --workdir "$W" --models tinypulse,physnet --json $W/anchors.json | tee $W/anchors.txt
 "$BENCH" models --model factorizephys --iterations 3 | tee $W/factorizephys.txt || echo "factorizephys did not run"
+"$BENCH" train --model tinypulse --steps 10 | tee $W/train_tinypulse.txt
+"$BENCH" train --model physnet --steps 3 | tee $W/train_physnet.txt
 python3 Tools/bench_workflow.py --workdir "$W/workflow" --json $W/workflow.json | tee $W/workflow.txt

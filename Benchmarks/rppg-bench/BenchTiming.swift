@@ -20,6 +20,13 @@ enum BenchTiming {
         return best
     }
 
+    /// Value following `name` in `args`, or nil when `name` is absent.
+    static func stringOption(_ name: String, in args: [String]) throws -> String? {
+        guard let i = args.firstIndex(of: name) else { return nil }
+        guard i + 1 < args.count else { throw BenchError("\(name) needs a value") }
+        return args[i + 1]
+    }
+
     /// Value of `--name N` in `args`, or `fallback`.
     static func intOption(_ name: String, in args: [String], default fallback: Int) throws -> Int {
         guard let i = args.firstIndex(of: name) else { return fallback }

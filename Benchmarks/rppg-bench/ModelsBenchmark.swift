@@ -37,11 +37,7 @@ enum ModelsBenchmark {
 
     static func parse(_ args: [String]) throws -> Config {
         var c = Config()
-        func value(_ name: String) throws -> String? {
-            guard let i = args.firstIndex(of: name) else { return nil }
-            guard i + 1 < args.count else { throw BenchError("\(name) needs a value") }
-            return args[i + 1]
-        }
+        func value(_ name: String) throws -> String? { try BenchTiming.stringOption(name, in: args) }
         if let m = try value("--model") {
             if m == "all" { c.models = ZooArchitecture.allCases } else {
                 c.models = try m.split(separator: ",").map {

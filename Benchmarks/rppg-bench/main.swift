@@ -2,6 +2,7 @@
 //   rppg-bench kernels [--threads N]     int8 kernels vs OpenBLAS sgemm
 //   rppg-bench layers [--threads N]      whole conv and pooling layers, FP32 vs int8
 //   rppg-bench models [--smoke] [...]    end-to-end FP32 / INT8 per-clip latency of the zoo models
+//   rppg-bench train [...]               training steps, Swift vs PyTorch on the same clips
 import Foundation
 import Kernels
 import TensorCore
@@ -15,6 +16,7 @@ let families: [String: ([String]) throws -> Void] = [
     "kernels": KernelsBenchmark.run,
     "layers": LayersBenchmark.run,
     "models": ModelsBenchmark.run,
+    "train": TrainBenchmark.run,
 ]
 
 guard let family = arguments.first, let body = families[family] else {

@@ -1,17 +1,19 @@
+import Kernels
 import NN
 import TensorCore
 
-/// Convolution and transposed convolution, forward and backward, through vol2col and BLAS
-/// sgemm. Samples of the batch are spread over `threads` workers, each with its own column
-/// buffer and weight-gradient accumulator; BLAS runs single-threaded inside that region so the
-/// two never oversubscribe the cores.
+/// Convolution and transposed convolution, forward and backward, on the FP32 kernels inference
+/// uses (`Kernels`): the forward through ``FP32ConvKernel`` (the FP32 executor's choice: direct
+/// kernel or im2col + sgemm) and `FP32Conv.convTranspose`; the backward through
+/// `FP32ConvGradient` (input gradient as a transposed convolution, weight gradient as a
+/// correlation). A transposed convolution is the adjoint of the convolution `geometry`
+/// describes, so its three passes are that convolution's backward-input, forward and
+/// weight-gradient kernels. The kernels split work over `threads` themselves; BLAS runs
+/// single-threaded inside them, as everywhere in the project.
 enum ConvolutionGradients {
     struct Plan {
+        /// The forward convolution (for a transposed convolution: the one it transposes).
         var geometry: ConvGeometry
-        var batch: Int
-        var groups: Int
-        var imageChannels: Int      // all groups: Cin for conv, Cout for transposed conv
-        var columnChannels: Int     // all groups: Cout for conv, Cin for transposed conv
         var outputShape: [Int]
     }
 
@@ -20,18 +22,12 @@ enum ConvolutionGradients {
         guard x.count == r + 2, w.count == r + 2, a.groups >= 1, x[1] % a.groups == 0, w[0] % a.groups == 0,
               w[1] * a.groups == x[1], Array(w[2...]) == a.kernel
         else { throw TrainingError.shapeMismatch("conv: input \(x) does not fit weight \(w) with groups \(a.groups)") }
-        var out: [Int] = []
-        for i in 0..<r {
-            out.append(ConvGeometry.convOutput(x[2 + i], kernel: a.kernel[i], stride: a.stride[i],
-                                               padBegin: a.padsBegin[i], padEnd: a.padsEnd[i], dilation: a.dilation[i]))
-        }
+        let g = ConvGeometry(batch: x[0], inChannels: x[1], outChannels: w[0], groups: a.groups,
+                             inputSpatial: Array(x[2...]), kernel: a.kernel, stride: a.stride,
+                             padsBegin: a.padsBegin, padsEnd: a.padsEnd, dilation: a.dilation)
+        let out = Array(g.output.suffix(r))
         guard out.allSatisfy({ $0 > 0 }) else { throw TrainingError.shapeMismatch("conv: empty output for input \(x)") }
-        let g = ConvGeometry(channels: x[1] / a.groups, input: ConvGeometry.lift(Array(x[2...]), fill: 1),
-                             output: ConvGeometry.lift(out, fill: 1), kernel: ConvGeometry.lift(a.kernel, fill: 1),
-                             stride: ConvGeometry.lift(a.stride, fill: 1), pad: ConvGeometry.lift(a.padsBegin, fill: 0),
-                             dilation: ConvGeometry.lift(a.dilation, fill: 1))
-        return Plan(geometry: g, batch: x[0], groups: a.groups, imageChannels: x[1], columnChannels: w[0],
-                    outputShape: [x[0], w[0]] + out)
+        return Plan(geometry: g, outputShape: [x[0], w[0]] + out)
     }
 
     static func transposePlan(x: [Int], w: [Int], _ t: ConvTransposeAttributes) throws -> Plan {
@@ -39,72 +35,35 @@ enum ConvolutionGradients {
         let r = a.spatialRank
         guard x.count == r + 2, w.count == r + 2, w[0] == x[1], x[1] % a.groups == 0, Array(w[2...]) == a.kernel
         else { throw TrainingError.shapeMismatch("convTranspose: input \(x) does not fit weight \(w)") }
-        var out: [Int] = []
-        for i in 0..<r {
-            out.append((x[2 + i] - 1) * a.stride[i] - a.padsBegin[i] - a.padsEnd[i]
-                       + a.dilation[i] * (a.kernel[i] - 1) + t.outputPadding[i] + 1)
+        let out = (0..<r).map { i -> Int in
+            let span: Int = (x[2 + i] - 1) * a.stride[i] + a.dilation[i] * (a.kernel[i] - 1)
+            return span - a.padsBegin[i] - a.padsEnd[i] + t.outputPadding[i] + 1
         }
-        let cout = w[1] * a.groups
-        let g = ConvGeometry(channels: w[1], input: ConvGeometry.lift(out, fill: 1),
-                             output: ConvGeometry.lift(Array(x[2...]), fill: 1), kernel: ConvGeometry.lift(a.kernel, fill: 1),
-                             stride: ConvGeometry.lift(a.stride, fill: 1), pad: ConvGeometry.lift(a.padsBegin, fill: 0),
-                             dilation: ConvGeometry.lift(a.dilation, fill: 1))
-        return Plan(geometry: g, batch: x[0], groups: a.groups, imageChannels: cout, columnChannels: x[1],
-                    outputShape: [x[0], cout] + out)
+        let y = [x[0], w[1] * a.groups] + out
+        return Plan(geometry: ConvGeometry(transposeFrom: x, to: y, groups: a.groups, kernel: a.kernel,
+                                                 stride: a.stride, padsBegin: a.padsBegin, padsEnd: a.padsEnd,
+                                                 dilation: a.dilation), outputShape: y)
     }
 
-    /// Runs `body(worker, sampleRange)` over the batch, with BLAS single-threaded as everywhere
-    /// in the project (FP32Executor does the same). Not saved and restored: the count is
+    /// BLAS single-threaded, as in FP32Executor. Not saved and restored: the count is
     /// process-wide, and a restore racing with another thread's executor made results depend on
     /// timing (training runs with identical seeds differed; TrainerTests saw it).
-    static func overBatch(_ batch: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) {
+    static func singleThreadedBLAS() {
         if BLAS.threadCount != 1 { BLAS.threadCount = 1 }
-        let workers = max(1, min(threads, batch))
-        if workers == 1 { body(0, 0..<batch); return }
-        Parallel.forEach(workers, threads: workers) { w in
-            body(w, (batch * w / workers)..<(batch * (w + 1) / workers))
-        }
     }
 
     // MARK: Conv
 
-    static func convForward(_ x: Activation, _ w: Activation, _ b: Activation?, _ p: Plan, threads: Int, scratch: ScratchBuffers) -> Activation {
-        var y = Activation(zeros: p.outputShape)
-        let g = p.geometry
-        let coutG = p.columnChannels / p.groups
-        let k = g.columnRows
-        let inPerSample = p.imageChannels * g.inputVolume
-        let outPerSample = p.columnChannels * g.outputVolume
-        let cols = scratch.prepare(workers: max(1, min(threads, p.batch)), count: p.geometry.columnRows * p.geometry.outputVolume)
+    static func convForward(_ x: Activation, _ w: Activation, _ b: Activation?, _ p: Plan, threads: Int,
+                            scratch: ScratchBuffers) -> Activation {
+        singleThreadedBLAS()
+        var y = Activation(overwriting: p.outputShape)   // the kernel writes every element
+        let kernel = FP32ConvKernel(p.geometry, weight: w.data)
+        let s = scratch.prepare(count: FP32ConvKernel.scratchFloats(p.geometry, threads: threads))
         x.data.withUnsafeBufferPointer { xp in
-            w.data.withUnsafeBufferPointer { wp in
-                y.data.withUnsafeMutableBufferPointer { yp in
-                    let yBase = yp.baseAddress!
-                    overBatch(p.batch, threads: threads) { worker, range in
-                        let colBase = cols[worker]
-                        do {
-                            for n in range {
-                                for grp in 0..<p.groups {
-                                    let image = xp.baseAddress! + n * inPerSample + grp * g.channels * g.inputVolume
-                                    let colPtr: UnsafePointer<Float>
-                                    if g.isPointwise { colPtr = image } else {
-                                        g.vol2col(image, colBase)
-                                        colPtr = UnsafePointer(colBase)
-                                    }
-                                    BLAS.sgemm(m: coutG, n: g.outputVolume, k: k, a: wp.baseAddress! + grp * coutG * k, lda: k,
-                                               b: colPtr, ldb: g.outputVolume,
-                                               c: yBase + n * outPerSample + grp * coutG * g.outputVolume, ldc: g.outputVolume)
-                                }
-                                if let b {
-                                    for c in 0..<p.columnChannels {
-                                        let v = b.data[c]
-                                        let row = yBase + n * outPerSample + c * g.outputVolume
-                                        for i in 0..<g.outputVolume { row[i] += v }
-                                    }
-                                }
-                            }
-                        }
-                    }
+            y.data.withUnsafeMutableBufferPointer { yp in
+                withOptionalPointer(b) { bp in
+                    kernel.run(x: xp.baseAddress!, bias: bp, y: yp.baseAddress!, scratch: s, threads: threads)
                 }
             }
         }
@@ -114,99 +73,38 @@ enum ConvolutionGradients {
     /// Gradients of a convolution: (dx, dw, db). `dx` is skipped when `needInput` is false.
     static func convBackward(_ x: Activation, _ w: Activation, hasBias: Bool, _ dy: Activation, _ p: Plan,
                              needInput: Bool, threads: Int, scratch: ScratchBuffers) -> (Activation?, Activation, Activation?) {
+        singleThreadedBLAS()
         let g = p.geometry
-        let coutG = p.columnChannels / p.groups
-        let k = g.columnRows
-        let inPerSample = p.imageChannels * g.inputVolume
-        let outPerSample = p.columnChannels * g.outputVolume
-        let workers = max(1, min(threads, p.batch))
-        var dx = needInput ? Activation(zeros: x.shape) : nil
-        // Distinct arrays per worker: `repeating:` would share one buffer and copy-on-write it from
-        // several threads at once.
-        var partialW = (0..<workers).map { _ in [Float](repeating: 0, count: w.count) }
-        let cols = scratch.prepare(workers: max(1, min(threads, p.batch)), count: p.geometry.columnRows * p.geometry.outputVolume)
-        x.data.withUnsafeBufferPointer { xp in
+        let dw = weightGradient(g, input: x, outputGradient: dy, shape: w.shape, threads: threads, scratch: scratch)
+        var dx = needInput ? Activation(overwriting: x.shape) : nil  // the kernel writes every element
+        dy.data.withUnsafeBufferPointer { dyp in
+            guard needInput else { return }
             w.data.withUnsafeBufferPointer { wp in
-                dy.data.withUnsafeBufferPointer { dyp in
-                    withOptionalMutablePointer(&dx) { dxp in
-                        partialW.withUnsafeMutableBufferPointer { parts in
-                            let partsBase = parts.baseAddress!
-                            overBatch(p.batch, threads: threads) { worker, range in
-                                let colBase = cols[worker]
-                                partsBase[worker].withUnsafeMutableBufferPointer { dwp in
-                                    do {
-                                        for n in range {
-                                            for grp in 0..<p.groups {
-                                                let off = n * inPerSample + grp * g.channels * g.inputVolume
-                                                let dyG = dyp.baseAddress! + n * outPerSample + grp * coutG * g.outputVolume
-                                                let colPtr: UnsafePointer<Float>
-                                                if g.isPointwise { colPtr = xp.baseAddress! + off } else {
-                                                    g.vol2col(xp.baseAddress! + off, colBase)
-                                                    colPtr = UnsafePointer(colBase)
-                                                }
-                                                BLAS.sgemm(transposeB: true, m: coutG, n: k, k: g.outputVolume, a: dyG,
-                                                           lda: g.outputVolume, b: colPtr, ldb: g.outputVolume, beta: 1,
-                                                           c: dwp.baseAddress! + grp * coutG * k, ldc: k)
-                                                guard let dxp else { continue }
-                                                if g.isPointwise {
-                                                    BLAS.sgemm(transposeA: true, m: k, n: g.outputVolume, k: coutG,
-                                                               a: wp.baseAddress! + grp * coutG * k, lda: k, b: dyG,
-                                                               ldb: g.outputVolume, beta: 1, c: dxp + off, ldc: g.outputVolume)
-                                                } else {
-                                                    BLAS.sgemm(transposeA: true, m: k, n: g.outputVolume, k: coutG,
-                                                               a: wp.baseAddress! + grp * coutG * k, lda: k, b: dyG,
-                                                               ldb: g.outputVolume, c: colBase, ldc: g.outputVolume)
-                                                    g.col2vol(colBase, dxp + off)
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
+                dx!.data.withUnsafeMutableBufferPointer { dxp in
+                    let s = scratch.prepare(count: FP32ConvGradient.inputGradientScratchFloats(g, threads: threads))
+                    FP32ConvGradient.inputGradient(g, dy: dyp.baseAddress!, weight: wp.baseAddress!, dx: dxp.baseAddress!,
+                                                   scratch: s, threads: threads)
                 }
             }
         }
-        let dw = Activation(shape: w.shape, data: sumParts(partialW))
-        let db = hasBias ? channelSums(dy, channels: p.columnChannels, volume: g.outputVolume) : nil
+        let db = hasBias ? channelSums(dy, channels: g.outChannels, volume: g.outputVolume) : nil
         return (dx, dw, db)
     }
 
     // MARK: ConvTranspose
 
-    static func transposeForward(_ x: Activation, _ w: Activation, _ b: Activation?, _ p: Plan, threads: Int, scratch: ScratchBuffers) -> Activation {
-        var y = Activation(zeros: p.outputShape)
+    static func transposeForward(_ x: Activation, _ w: Activation, _ b: Activation?, _ p: Plan, threads: Int,
+                                 scratch: ScratchBuffers) -> Activation {
+        singleThreadedBLAS()
         let g = p.geometry
-        let cinG = p.columnChannels / p.groups
-        let k = g.columnRows
-        let xPerSample = p.columnChannels * g.outputVolume
-        let yPerSample = p.imageChannels * g.inputVolume
-        let cols = scratch.prepare(workers: max(1, min(threads, p.batch)), count: p.geometry.columnRows * p.geometry.outputVolume)
+        var y = Activation(overwriting: p.outputShape)   // bias-filled, then accumulated, by the kernel
+        let s = scratch.prepare(count: max(1, min(threads, g.batch * g.groups)) * FP32Conv.transposeScratchFloats(g))
         x.data.withUnsafeBufferPointer { xp in
             w.data.withUnsafeBufferPointer { wp in
                 y.data.withUnsafeMutableBufferPointer { yp in
-                    let yBase = yp.baseAddress!
-                    overBatch(p.batch, threads: threads) { worker, range in
-                        let colBase = cols[worker]
-                        do {
-                            for n in range {
-                                for grp in 0..<p.groups {
-                                    BLAS.sgemm(transposeA: true, m: k, n: g.outputVolume, k: cinG,
-                                               a: wp.baseAddress! + grp * cinG * k, lda: k,
-                                               b: xp.baseAddress! + n * xPerSample + grp * cinG * g.outputVolume,
-                                               ldb: g.outputVolume, c: colBase, ldc: g.outputVolume)
-                                    g.col2vol(colBase, yBase + n * yPerSample + grp * g.channels * g.inputVolume)
-                                }
-                                if let b {
-                                    for c in 0..<p.imageChannels {
-                                        let v = b.data[c]
-                                        let row = yBase + n * yPerSample + c * g.inputVolume
-                                        for i in 0..<g.inputVolume { row[i] += v }
-                                    }
-                                }
-                            }
-                        }
+                    withOptionalPointer(b) { bp in
+                        FP32Conv.convTranspose(g, x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp, y: yp.baseAddress!,
+                                               scratch: s, threads: threads)
                     }
                 }
             }
@@ -214,65 +112,42 @@ enum ConvolutionGradients {
         return y
     }
 
+    /// Gradients of a transposed convolution `y = Gᵀx`: dx = G·dy (the forward convolution) and
+    /// dw = the weight gradient of G with `dy` as its input and `x` as its output gradient.
     static func transposeBackward(_ x: Activation, _ w: Activation, hasBias: Bool, _ dy: Activation, _ p: Plan,
                                   needInput: Bool, threads: Int, scratch: ScratchBuffers) -> (Activation?, Activation, Activation?) {
+        singleThreadedBLAS()
         let g = p.geometry
-        let cinG = p.columnChannels / p.groups
-        let k = g.columnRows
-        let xPerSample = p.columnChannels * g.outputVolume
-        let yPerSample = p.imageChannels * g.inputVolume
-        let workers = max(1, min(threads, p.batch))
-        var dx = needInput ? Activation(zeros: x.shape) : nil
-        // Distinct arrays per worker: `repeating:` would share one buffer and copy-on-write it from
-        // several threads at once.
-        var partialW = (0..<workers).map { _ in [Float](repeating: 0, count: w.count) }
-        let cols = scratch.prepare(workers: max(1, min(threads, p.batch)), count: p.geometry.columnRows * p.geometry.outputVolume)
-        x.data.withUnsafeBufferPointer { xp in
-            w.data.withUnsafeBufferPointer { wp in
-                dy.data.withUnsafeBufferPointer { dyp in
-                    withOptionalMutablePointer(&dx) { dxp in
-                        partialW.withUnsafeMutableBufferPointer { parts in
-                            let partsBase = parts.baseAddress!
-                            overBatch(p.batch, threads: threads) { worker, range in
-                                let colBase = cols[worker]
-                                partsBase[worker].withUnsafeMutableBufferPointer { dwp in
-                                    do {
-                                        for n in range {
-                                            for grp in 0..<p.groups {
-                                                g.vol2col(dyp.baseAddress! + n * yPerSample + grp * g.channels * g.inputVolume,
-                                                          colBase)
-                                                let xG = xp.baseAddress! + n * xPerSample + grp * cinG * g.outputVolume
-                                                BLAS.sgemm(transposeB: true, m: cinG, n: k, k: g.outputVolume, a: xG,
-                                                           lda: g.outputVolume, b: colBase, ldb: g.outputVolume,
-                                                           beta: 1, c: dwp.baseAddress! + grp * cinG * k, ldc: k)
-                                                if let dxp {
-                                                    BLAS.sgemm(m: cinG, n: g.outputVolume, k: k,
-                                                               a: wp.baseAddress! + grp * cinG * k, lda: k,
-                                                               b: colBase, ldb: g.outputVolume,
-                                                               c: dxp + n * xPerSample + grp * cinG * g.outputVolume,
-                                                               ldc: g.outputVolume)
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+        let dw = weightGradient(g, input: dy, outputGradient: x, shape: w.shape, threads: threads, scratch: scratch)
+        var dx = needInput ? Activation(overwriting: x.shape) : nil  // the kernel writes every element
+        dy.data.withUnsafeBufferPointer { dyp in
+            guard needInput else { return }
+            let kernel = FP32ConvKernel(g, weight: w.data)
+            dx!.data.withUnsafeMutableBufferPointer { dxp in
+                let s = scratch.prepare(count: FP32ConvKernel.scratchFloats(g, threads: threads))
+                kernel.run(x: dyp.baseAddress!, bias: nil, y: dxp.baseAddress!, scratch: s, threads: threads)
             }
         }
-        let dw = Activation(shape: w.shape, data: sumParts(partialW))
-        let db = hasBias ? channelSums(dy, channels: p.imageChannels, volume: g.inputVolume) : nil
+        let db = hasBias ? channelSums(dy, channels: g.inChannels, volume: g.inputVolume) : nil
         return (dx, dw, db)
     }
 
     // MARK: Shared
 
-    static func sumParts(_ parts: [[Float]]) -> [Float] {
-        var total = parts[0]
-        for p in parts.dropFirst() { for i in total.indices { total[i] += p[i] } }
-        return total
+    /// The weight gradient of convolution `g` (shaped `shape`) from its input and output gradient.
+    static func weightGradient(_ g: ConvGeometry, input: Activation, outputGradient: Activation, shape: [Int],
+                               threads: Int, scratch: ScratchBuffers) -> Activation {
+        var dw = Activation(overwriting: shape)  // the kernel writes every element
+        input.data.withUnsafeBufferPointer { xp in
+            outputGradient.data.withUnsafeBufferPointer { dyp in
+                dw.data.withUnsafeMutableBufferPointer { dwp in
+                    let s = scratch.prepare(count: FP32ConvGradient.weightGradientScratchFloats(g, threads: threads))
+                    FP32ConvGradient.weightGradient(g, x: xp.baseAddress!, dy: dyp.baseAddress!, dw: dwp.baseAddress!,
+                                                    scratch: s, threads: threads)
+                }
+            }
+        }
+        return dw
     }
 
     /// Sum of `[N, C, volume]` over N and volume, per channel (a bias gradient).
@@ -293,8 +168,8 @@ enum ConvolutionGradients {
     }
 }
 
-/// Gives `body` a mutable pointer into an optional activation's elements (nil when absent).
-func withOptionalMutablePointer<R>(_ a: inout Activation?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
-    guard a != nil else { return body(nil) }
-    return a!.data.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+/// Gives `body` a pointer to an optional activation's elements (nil when absent).
+func withOptionalPointer<R>(_ a: Activation?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let a else { return body(nil) }
+    return a.data.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

@@ -1,15 +1,20 @@
 import Foundation
+import Kernels
 
 /// Activations, broadcasting arithmetic and reductions, forward and backward.
 enum ElementwiseGradients {
     // MARK: Activations (backward written in terms of the saved input or output)
 
-    static func relu(_ x: Activation) -> Activation { map(x) { max($0, 0) } }
-    static func reluBackward(_ dy: Activation, x: Activation) -> Activation { zip(dy, x) { g, v in v > 0 ? g : 0 } }
+    static func relu(_ x: Activation, threads: Int = 1) -> Activation { map(x, threads: threads) { max($0, 0) } }
+    static func reluBackward(_ dy: Activation, x: Activation, threads: Int = 1) -> Activation {
+        zip(dy, x, threads: threads) { g, v in v > 0 ? g : 0 }
+    }
 
-    static func elu(_ x: Activation, alpha: Float) -> Activation { map(x) { $0 > 0 ? $0 : alpha * (expf($0) - 1) } }
-    static func eluBackward(_ dy: Activation, x: Activation, alpha: Float) -> Activation {
-        zip(dy, x) { g, v in v > 0 ? g : g * alpha * expf(v) }
+    static func elu(_ x: Activation, alpha: Float, threads: Int = 1) -> Activation {
+        map(x, threads: threads) { $0 > 0 ? $0 : alpha * (expf($0) - 1) }
+    }
+    static func eluBackward(_ dy: Activation, x: Activation, alpha: Float, threads: Int = 1) -> Activation {
+        zip(dy, x, threads: threads) { g, v in v > 0 ? g : g * alpha * expf(v) }
     }
 
     static func tanh(_ x: Activation) -> Activation { map(x) { tanhf($0) } }
@@ -23,18 +28,37 @@ enum ElementwiseGradients {
         zip(dy, x) { g, v in (v >= lo && v <= hi) ? g : 0 }
     }
 
-    @inline(__always) static func map(_ x: Activation, _ f: (Float) -> Float) -> Activation {
-        var y = x
-        y.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = f(p[i]) } }
+    @inline(__always) static func map(_ x: Activation, threads: Int = 1, _ f: (Float) -> Float) -> Activation {
+        var y = Activation(overwriting: x.shape)
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { p in
+                let yp = p.baseAddress!
+                inChunks(p.count, threads: threads) { r in for i in r { yp[i] = f(xp[i]) } }
+            }
+        }
         return y
     }
 
-    @inline(__always) static func zip(_ a: Activation, _ b: Activation, _ f: (Float, Float) -> Float) -> Activation {
-        var y = a
-        b.data.withUnsafeBufferPointer { bp in
-            y.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = f(p[i], bp[i]) } }
+    @inline(__always) static func zip(_ a: Activation, _ b: Activation, threads: Int = 1,
+                                      _ f: (Float, Float) -> Float) -> Activation {
+        var y = Activation(overwriting: a.shape)
+        a.data.withUnsafeBufferPointer { ap in
+            b.data.withUnsafeBufferPointer { bp in
+                y.data.withUnsafeMutableBufferPointer { p in
+                    let yp = p.baseAddress!
+                    inChunks(p.count, threads: threads) { r in for i in r { yp[i] = f(ap[i], bp[i]) } }
+                }
+            }
         }
         return y
+    }
+
+    /// Runs `body` over `[0, count)` in fixed chunks spread over `threads` workers (elementwise
+    /// work: every element is computed alone, so the split never changes a result).
+    @inline(__always) static func inChunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+        let chunk = 1 << 16
+        guard threads > 1, count > chunk else { return body(0..<count) }
+        FP32Conv.run((count + chunk - 1) / chunk, threads: threads) { i, _ in body((i * chunk)..<min(count, (i + 1) * chunk)) }
     }
 
     // MARK: Broadcasting binary ops

@@ -1,23 +1,19 @@
-/// Column buffers reused across convolution calls, one per worker: vol2col matrices reach tens
-/// of megabytes per sample, and allocating them afresh each call costs page faults and zeroing.
+/// A kernel scratch buffer reused across calls: vol2col tiles and padded volumes reach tens of
+/// megabytes, and allocating them afresh each call costs page faults and zeroing. The kernels
+/// split it among their workers themselves.
 final class ScratchBuffers {
-    private var pointers: [UnsafeMutablePointer<Float>] = []
+    private var pointer: UnsafeMutablePointer<Float>?
     private var capacity = 0
 
-    /// `workers` buffers of at least `count` floats each (contents unspecified).
-    func prepare(workers: Int, count: Int) -> [UnsafeMutablePointer<Float>] {
-        if count > capacity || workers > pointers.count {
-            release()
-            capacity = max(count, capacity)
-            pointers = (0..<workers).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: max(1, capacity)) }
+    /// At least `count` floats (contents unspecified), valid until the next call.
+    func prepare(count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity || pointer == nil {
+            pointer?.deallocate()
+            capacity = max(1, count, capacity)
+            pointer = .allocate(capacity: capacity)
         }
-        return Array(pointers.prefix(workers))
+        return pointer!
     }
 
-    private func release() {
-        for p in pointers { p.deallocate() }
-        pointers = []
-    }
-
-    deinit { release() }
+    deinit { pointer?.deallocate() }
 }

@@ -23,24 +23,33 @@ extension TrainableGraph {
             let bias = try optionalInput(node, 2)?.data ?? [Float](repeating: 0, count: c)
             let s = NormalizationGradients.instanceStatistics(x)
             let (out, xhat, inv) = NormalizationGradients.normalize(x, mean: s.mean, variance: s.variance, scale: scale,
-                                                                   bias: bias, epsilon: eps, perSample: true)
+                                                                   bias: bias, epsilon: eps, perSample: true, threads: threads)
             savedNormalization[index] = .init(normalized: xhat, invStd: inv, perSampleGroups: true, batchStatistics: true)
             y = out
         case .maxPool(let a):
-            let w = try PoolingGradients.windows(xShape: x.shape, a)
-            let (out, arg) = PoolingGradients.maxForward(x, w, outShape: Array(x.shape[..<2]) + Array(w.output.suffix(a.kernel.count)))
+            let (out, arg): (Activation, [Int32])
+            if let g = PoolingGradients.tiling(x.shape, a) {
+                (out, arg) = PoolingGradients.tileMaxForward(x, g, rank: a.kernel.count)
+            } else {
+                let w = try PoolingGradients.windows(xShape: x.shape, a)
+                (out, arg) = PoolingGradients.maxForward(x, w, outShape: Array(x.shape[..<2]) + Array(w.output.suffix(a.kernel.count)))
+            }
             savedArgmax[index] = arg
             y = out
         case .avgPool(let a):
-            let w = try PoolingGradients.windows(xShape: x.shape, a)
-            y = PoolingGradients.averageForward(x, w, outShape: Array(x.shape[..<2]) + Array(w.output.suffix(a.kernel.count)))
+            if let g = PoolingGradients.tiling(x.shape, a) {
+                y = PoolingGradients.tileAverageForward(x, g, rank: a.kernel.count)
+            } else {
+                let w = try PoolingGradients.windows(xShape: x.shape, a)
+                y = PoolingGradients.averageForward(x, w, outShape: Array(x.shape[..<2]) + Array(w.output.suffix(a.kernel.count)))
+            }
         case .adaptiveAvgPool(let size):
             let w = try PoolingGradients.adaptiveWindows(xShape: x.shape, outputSize: size)
             y = PoolingGradients.averageForward(x, w, outShape: Array(x.shape[..<2]) + size)
         case .globalAvgPool:
             y = ElementwiseGradients.reduceMean(x, axes: Array(2..<x.shape.count), keepDims: true)
-        case .relu: y = ElementwiseGradients.relu(x)
-        case .elu(let alpha): y = ElementwiseGradients.elu(x, alpha: alpha)
+        case .relu: y = ElementwiseGradients.relu(x, threads: threads)
+        case .elu(let alpha): y = ElementwiseGradients.elu(x, alpha: alpha, threads: threads)
         case .tanh: y = ElementwiseGradients.tanh(x)
         case .sigmoid: y = ElementwiseGradients.sigmoid(x)
         case .clip(let lo, let hi): y = ElementwiseGradients.clip(x, lo: lo, hi: hi)
@@ -85,9 +94,9 @@ extension TrainableGraph {
         let meanName = node.inputs[3], varName = node.inputs[4]
         guard var runMean = values[meanName], var runVar = values[varName] else { throw TrainingError.missingValue(meanName) }
         if training {
-            let s = NormalizationGradients.channelStatistics(x)
+            let s = NormalizationGradients.channelStatistics(x, threads: threads)
             let (y, xhat, inv) = NormalizationGradients.normalize(x, mean: s.mean, variance: s.biasedVariance, scale: scale,
-                                                                 bias: bias, epsilon: epsilon, perSample: false)
+                                                                 bias: bias, epsilon: epsilon, perSample: false, threads: threads)
             savedNormalization[index] = .init(normalized: xhat, invStd: inv, perSampleGroups: false, batchStatistics: true)
             let m = batchNormMomentum
             let unbias = s.count > 1 ? Double(s.count) / Double(s.count - 1) : 1
@@ -102,7 +111,7 @@ extension TrainableGraph {
         }
         let (y, xhat, inv) = NormalizationGradients.normalize(x, mean: runMean.data.map(Double.init),
                                                              variance: runVar.data.map(Double.init), scale: scale,
-                                                             bias: bias, epsilon: epsilon, perSample: false)
+                                                             bias: bias, epsilon: epsilon, perSample: false, threads: threads)
         savedNormalization[index] = .init(normalized: xhat, invStd: inv, perSampleGroups: false, batchStatistics: false)
         return y
     }
@@ -127,20 +136,21 @@ extension TrainableGraph {
         case .batchNorm, .instanceNorm:
             guard let saved = savedNormalization[index] else { throw TrainingError.missingValue(node.outputs[0]) }
             let scale = try optionalInput(node, 1)?.data ?? [Float](repeating: 1, count: x.shape[1])
-            let (dx, ds, db) = NormalizationGradients.backward(dy, saved: saved, scale: scale)
+            let (dx, ds, db) = NormalizationGradients.backward(dy, saved: saved, scale: scale, threads: threads)
             return [dx, Activation(shape: [ds.count], data: ds), Activation(shape: [db.count], data: db)]
         case .maxPool(let a):
             let w = try PoolingGradients.windows(xShape: x.shape, a)
             return [PoolingGradients.maxBackward(dy, argmax: savedArgmax[index] ?? [], w, inShape: x.shape)]
         case .avgPool(let a):
+            if let g = PoolingGradients.tiling(x.shape, a) { return [PoolingGradients.tileAverageBackward(dy, g, inShape: x.shape)] }
             return [PoolingGradients.averageBackward(dy, try PoolingGradients.windows(xShape: x.shape, a), inShape: x.shape)]
         case .adaptiveAvgPool(let size):
             let w = try PoolingGradients.adaptiveWindows(xShape: x.shape, outputSize: size)
             return [PoolingGradients.averageBackward(dy, w, inShape: x.shape)]
         case .globalAvgPool:
             return [ElementwiseGradients.reduceMeanBackward(dy, inShape: x.shape, axes: Array(2..<x.shape.count))]
-        case .relu: return [ElementwiseGradients.reluBackward(dy, x: x)]
-        case .elu(let alpha): return [ElementwiseGradients.eluBackward(dy, x: x, alpha: alpha)]
+        case .relu: return [ElementwiseGradients.reluBackward(dy, x: x, threads: threads)]
+        case .elu(let alpha): return [ElementwiseGradients.eluBackward(dy, x: x, alpha: alpha, threads: threads)]
         case .tanh: return [ElementwiseGradients.tanhBackward(dy, y: try value(node.outputs[0]))]
         case .sigmoid: return [ElementwiseGradients.sigmoidBackward(dy, y: try value(node.outputs[0]))]
         case .clip(let lo, let hi): return [ElementwiseGradients.clipBackward(dy, x: x, lo: lo, hi: hi)]

@@ -116,14 +116,16 @@ public final class TrainableGraph {
     /// Runs the graph. With `training` true, BatchNorm uses batch statistics (and updates its
     /// running statistics), dropout is active, and the tape for ``backward(_:inputGradients:)`` is kept.
     public func forward(_ inputs: [String: Tensor], training: Bool = true) throws -> [String: Tensor] {
-        tape = [:]
-        savedNormalization = [:]
-        savedArgmax = [:]
-        savedMasks = [:]
+        try forward(activations: inputs.mapValues { Activation(shape: $0.shape, data: $0.floatValues()) }, training: training)
+    }
+
+    /// ``forward(_:training:)`` on inputs already in the tape's form (no conversion copy).
+    func forward(activations inputs: [String: Activation], training: Bool) throws -> [String: Tensor] {
+        releaseTape()
         lastTraining = training
         for info in graph.inputs {
-            guard let t = inputs[info.name] else { throw TrainingError.missingValue(info.name) }
-            tape[info.name] = Activation(shape: t.shape, data: t.floatValues())
+            guard let a = inputs[info.name] else { throw TrainingError.missingValue(info.name) }
+            tape[info.name] = a
         }
         for (index, node) in graph.nodes.enumerated() {
             let outputs = try runForward(index: index, node: node, training: training)
@@ -134,8 +136,28 @@ public final class TrainableGraph {
             guard let a = tape[info.name] else { throw TrainingError.missingValue(info.name) }
             result[info.name] = Tensor(shape: a.shape, scalars: a.data)
         }
-        if !training { tape = [:] }
+        if !training { releaseTape() }
         return result
+    }
+
+    /// Empties the tape, handing its arrays to ``ActivationPool`` for the next step's values.
+    func releaseTape() {
+        let arrays = tape.values.map(\.data) + savedNormalization.values.map(\.normalized) + Array(savedMasks.values)
+        tape = [:]
+        savedNormalization = [:]
+        savedArgmax = [:]
+        savedMasks = [:]
+        Self.release(arrays)
+    }
+
+    /// Gives arrays to the pool, each buffer once (reshapes share their input's buffer).
+    static func release(_ arrays: [[Float]]) {
+        var seen = Set<UnsafeRawPointer>()
+        for a in arrays {
+            guard let base = a.withUnsafeBufferPointer({ $0.baseAddress.map(UnsafeRawPointer.init) }),
+                  seen.insert(base).inserted else { continue }
+            ActivationPool.shared.give(a)
+        }
     }
 
     func value(_ name: String) throws -> Activation {
@@ -172,13 +194,16 @@ public final class TrainableGraph {
             for (i, g) in inGrads.enumerated() {
                 guard let g, inputNeeds[i] else { continue }
                 let name = node.inputs[i]
-                if var acc = grads[name] {
+                if var acc = grads.removeValue(forKey: name) {
                     for j in 0..<acc.count { acc.data[j] += g.data[j] }
                     grads[name] = acc
+                    Self.release([g.data])
                 } else {
                     grads[name] = g
                 }
             }
+            // This node's output gradients are consumed: recycle them (see ActivationPool).
+            Self.release(node.outputs.filter { !wanted.contains($0) }.compactMap { grads.removeValue(forKey: $0)?.data })
         }
         var result: [String: Tensor] = [:]
         for name in wanted {
@@ -186,6 +211,7 @@ public final class TrainableGraph {
             let g = grads[name] ?? Activation(zeros: shape)
             result[name] = Tensor(shape: g.shape, scalars: g.data)
         }
+        Self.release(grads.values.map(\.data))
         return result
     }
 

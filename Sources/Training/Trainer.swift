@@ -110,11 +110,6 @@ public final class Trainer {
         for (key, n) in g.numBatchesTracked where state[key] != nil { state[key] = Tensor(scalar: n) }
     }
 
-    /// Gathers clips `indices` of a `[N, …]` tensor into one batch.
-    static func gather(_ t: Tensor, _ indices: [Int]) -> Tensor {
-        Tensor(concatenatingBatches: indices.map { t.batch($0..<($0 + 1)) })
-    }
-
     /// The seeded order of `indices` for `epoch` (Fisher–Yates with ``SeededGenerator``).
     public func shuffled(_ indices: [Int], epoch: Int) -> [Int] {
         var rng = SeededGenerator(seed: configuration.seed &* 1_000_003 &+ UInt64(epoch))
@@ -131,11 +126,14 @@ public final class Trainer {
     /// One optimizer step on a batch; returns the loss.
     @discardableResult
     public func step(clips: Tensor, labels: Tensor) throws -> Double {
-        let g = try graph(batch: clips.shape[0])
-        guard let y = try g.forward([g.graph.inputs[0].name: clips], training: true)[g.graph.outputs[0].name] else {
-            throw TrainingError.missingValue("output")
-        }
-        let target = labels.toFloat32().reshaped(y.shape)
+        try step(Batch(clips: clips, labels: labels, indices: Array(0..<clips.shape[0])))
+    }
+
+    func step(_ batch: Batch) throws -> Double {
+        let g = try graph(batch: batch.clips.shape[0])
+        guard let y = try g.forward(activations: [g.graph.inputs[0].name: batch.clips], training: true)[g.graph.outputs[0].name]
+        else { throw TrainingError.missingValue("output") }
+        let target = batch.labels.toFloat32().reshaped(y.shape)
         let (loss, dLoss) = configuration.loss == .negativePearson
             ? try Loss.negativePearson(predictions: y, labels: target)
             : try Loss.meanSquaredError(predictions: y, labels: target)
@@ -162,9 +160,15 @@ public final class Trainer {
         let b = max(1, configuration.batchSize)
         let batches = (order.count + b - 1) / b
         var total = 0.0
+        // Batch k + 1 is gathered on another thread while step k runs.
+        let prefetcher = BatchPrefetcher { k in
+            Batch(clips: clips, labels: labels, indices: Array(order[(k * b)..<min(order.count, (k + 1) * b)]))
+        }
+        if batches > 0 { prefetcher.start(0) }
         for k in 0..<batches {
-            let part = Array(order[(k * b)..<min(order.count, (k + 1) * b)])
-            total += try step(clips: Self.gather(clips, part), labels: Self.gather(labels, part))
+            let batch = prefetcher.take()
+            if k + 1 < batches { prefetcher.start(k + 1) }
+            total += try step(batch)
             progress(k + 1, batches, total / Double(k + 1))
         }
         return batches > 0 ? total / Double(batches) : 0
@@ -178,7 +182,7 @@ public final class Trainer {
         while k < indices.count {
             let part = Array(indices[k..<min(indices.count, k + b)])
             let g = try graph(batch: part.count)
-            guard let y = try g.forward([g.graph.inputs[0].name: Self.gather(clips, part)], training: false)[g.graph.outputs[0].name]
+            guard let y = try g.forward(activations: [g.graph.inputs[0].name: Batch.gather(clips, part)], training: false)[g.graph.outputs[0].name]
             else { throw TrainingError.missingValue("output") }
             let v = y.floatValues()
             let t = v.count / part.count

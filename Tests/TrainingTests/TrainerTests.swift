@@ -60,6 +60,24 @@ import Training
         #expect(predictions.count == 5 && predictions.allSatisfy { $0.count == 16 })
     }
 
+    /// Batches gathered on the prefetch thread are the clips of the shuffled order: an epoch gives
+    /// the same losses and weights as stepping through that order by hand.
+    @Test func prefetchedEpochEqualsStepsInShuffledOrder() throws {
+        let (clips, labels) = Self.data(count: 5, frames: 16)
+        let a = Self.trainer(seed: 3, epochs: 1), b = Self.trainer(seed: 3, epochs: 1)
+        let mean = try a.trainEpoch(clips: clips, labels: labels, indices: Array(0..<5), epoch: 0)
+        let order = b.shuffled(Array(0..<5), epoch: 0)
+        #expect(order != Array(0..<5))
+        var total = 0.0
+        for k in stride(from: 0, to: 5, by: 2) {
+            let part = Array(order[k..<min(5, k + 2)])
+            total += try b.step(clips: Tensor(concatenatingBatches: part.map { clips.batch($0..<($0 + 1)) }),
+                                labels: Tensor(concatenatingBatches: part.map { labels.batch($0..<($0 + 1)) }))
+        }
+        #expect(mean == total / 3)
+        for ((key, ta), (_, tb)) in zip(a.stateDict, b.stateDict) { #expect(ta == tb, "\(key)") }
+    }
+
     @Test func initialisationFollowsPyTorchBounds() {
         let state = ParameterInitialization.pytorchDefaults(TinyPulseGraph.shapes, seed: 0)
         let stem = state.first { $0.key == "stem.0.weight" }!.tensor.floatValues()

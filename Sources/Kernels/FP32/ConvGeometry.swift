@@ -32,6 +32,17 @@ public struct ConvGeometry: Hashable, Sendable {
         self.output = (0..<3).map { a in (i[a] + p[a] + end[a] - d[a] * (k[a] - 1) - 1) / s[a] + 1 }
     }
 
+    /// The forward convolution that a transposed convolution from `input` `[N, Cin_t, …]` to
+    /// `output` `[N, Cout_t, …]` transposes: its input is the transposed one's output and vice
+    /// versa (so output padding, already in `output`, needs no attribute of its own).
+    public init(transposeFrom input: [Int], to output: [Int], groups: Int, kernel: [Int], stride: [Int],
+                padsBegin: [Int], padsEnd: [Int], dilation: [Int]) {
+        self.init(batch: input[0], inChannels: output[1], outChannels: input[1], groups: groups,
+                  inputSpatial: Array(output.dropFirst(2)), kernel: kernel, stride: stride, padsBegin: padsBegin,
+                  padsEnd: padsEnd, dilation: dilation)
+        self.output = Array(repeating: 1, count: 3 - (input.count - 2)) + Array(input.dropFirst(2))
+    }
+
     public var inGroupChannels: Int { inChannels / groups }
     public var outGroupChannels: Int { outChannels / groups }
     public var kernelVolume: Int { kernel[0] * kernel[1] * kernel[2] }

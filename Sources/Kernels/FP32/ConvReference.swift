@@ -63,4 +63,34 @@ public enum ConvReference {
             }
         }
     }
+
+    /// The weight gradient of ``conv(_:x:weight:bias:y:)``: `dw[co][ci][k] = Σ_n Σ_p dy[n][co][p] ·
+    /// x[n][cin][p·stride − pad + k·dilation]`, overwriting `dw` (`[Cout, Cin/groups, k…]`).
+    public static func weightGradient(_ g: ConvGeometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                                      dw: UnsafeMutablePointer<Float>) {
+        let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
+        let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
+        let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
+        for co in 0..<g.outChannels {
+            let grp = co / g.outGroupChannels
+            for ci in 0..<g.inGroupChannels {
+                let cin = grp * g.inGroupChannels + ci
+                for a in 0..<kd { for b in 0..<kh { for c in 0..<kw {
+                    var acc: Double = 0
+                    for n in 0..<g.batch {
+                        for z in 0..<od { for yy in 0..<oh { for xx in 0..<ow {
+                            let sz = z * g.stride[0] - g.padsBegin[0] + a * g.dilation[0]
+                            let sy = yy * g.stride[1] - g.padsBegin[1] + b * g.dilation[1]
+                            let sx = xx * g.stride[2] - g.padsBegin[2] + c * g.dilation[2]
+                            if sz < 0 || sz >= id || sy < 0 || sy >= ih || sx < 0 || sx >= iw { continue }
+                            let xv = x[(((n * g.inChannels + cin) * id + sz) * ih + sy) * iw + sx]
+                            let gv = dy[(((n * g.outChannels + co) * od + z) * oh + yy) * ow + xx]
+                            acc += Double(xv) * Double(gv)
+                        } } }
+                    }
+                    dw[(((co * g.inGroupChannels + ci) * kd + a) * kh + b) * kw + c] = Float(acc)
+                } } }
+            }
+        }
+    }
 }

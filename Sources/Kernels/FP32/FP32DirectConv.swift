@@ -57,8 +57,13 @@ public final class FP32DirectConv {
     public static func supports(_ g: ConvGeometry) -> Bool {
         guard isAvailable, g.groups == 1, g.stride == [1, 1, 1], g.dilation == [1, 1, 1],
               g.outChannels % rowsPerTile == 0, !g.isPointwise, g.outputVolume > 0 else { return false }
-        // Every input element must land inside the padded volume (true for non-negative pads).
-        return (0..<3).allSatisfy { g.padsBegin[$0] >= 0 && g.input[$0] + g.padsBegin[$0] <= g.output[$0] + g.kernel[$0] - 1 }
+        return fitsPaddedVolume(g)
+    }
+
+    /// Whether every input element lands inside the padded volume of `padChannel` (true for
+    /// non-negative pads of a stride-1 convolution).
+    static func fitsPaddedVolume(_ g: ConvGeometry) -> Bool {
+        (0..<3).allSatisfy { g.padsBegin[$0] >= 0 && g.input[$0] + g.padsBegin[$0] <= g.output[$0] + g.kernel[$0] - 1 }
     }
 
     /// Packs `weight` (`[Cout, Cin, kd, kh, kw]`); `supports(g)` must hold.
@@ -142,7 +147,7 @@ public final class FP32DirectConv {
             (scratch + count * perItem).update(repeating: 0, count: Self.columnsPerTile)
             // Padding is memory-bound and cheap: split it only when it is large.
             FP32Conv.run(count * cin, threads: count * perItem >= 1 << 22 ? threads : 1) { i, _ in
-                padChannel(x + (n0 * cin + i) * g.inputVolume, into: scratch + i * paddedVolume)
+                Self.padChannel(g, x + (n0 * cin + i) * g.inputVolume, into: scratch + i * paddedVolume)
             }
             FP32Conv.run(count * items, threads: threads) { index, worker in
                 let n = index / items, item = index % items
@@ -179,13 +184,14 @@ public final class FP32DirectConv {
         }
     }
 
-    /// Copies one input channel into its zero-padded volume. One memset of the whole volume and
-    /// one memmove per row measured faster than zeroing only the borders with loops.
-    func padChannel(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
-        let g = geometry
+    /// Copies one input channel of `g` into its zero-padded volume `[OD+kd-1, OH+kh-1, OW+kw-1]`
+    /// (also the layout of the weight gradient, `FP32ConvGradient`). One memset of the whole
+    /// volume and one memmove per row measured faster than zeroing only the borders with loops.
+    static func padChannel(_ g: ConvGeometry, _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
         let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
         let (pd, ph, pw) = (g.padsBegin[0], g.padsBegin[1], g.padsBegin[2])
-        dst.update(repeating: 0, count: paddedVolume)
+        let paddedH = g.output[1] + g.kernel[1] - 1, paddedW = g.output[2] + g.kernel[2] - 1
+        dst.update(repeating: 0, count: (g.output[0] + g.kernel[0] - 1) * paddedH * paddedW)
         for z in 0..<id {
             for yy in 0..<ih {
                 (dst + ((z + pd) * paddedH + yy + ph) * paddedW + pw).update(from: src + (z * ih + yy) * iw, count: iw)

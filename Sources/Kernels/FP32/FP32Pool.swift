@@ -132,6 +132,29 @@ public enum FP32Pool {
         }
     }
 
+    /// The input gradient of average pooling over tiling windows (`isTiling(g)`): every input
+    /// element of a window receives `dy / window volume`; `dx` must be zero beforehand (inputs
+    /// past the last whole window get no gradient). Twin: the generic window loop of training.
+    public static func tileAverageGradient(_ g: PoolGeometry, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+        let (id, ih, iw) = (g.input[0], g.input[1], g.input[2])
+        let (od, oh, ow) = (g.output[0], g.output[1], g.output[2])
+        let (kd, kh, kw) = (g.kernel[0], g.kernel[1], g.kernel[2])
+        // Divided, not multiplied by the reciprocal: the same rounding as the window loop.
+        let volume = Float(kd * kh * kw)
+        for p in 0..<g.planes {
+            let src = dy + p * od * oh * ow, dst = dx + p * id * ih * iw
+            for z in 0..<od { for a in 0..<kd { for yy in 0..<oh { for b in 0..<kh {
+                let row = dst + ((z * kd + a) * ih + yy * kh + b) * iw, grad = src + (z * oh + yy) * ow
+                if kw == 2 {
+                    // The common case, as a loop LLVM vectorises (interleaved stores).
+                    for xx in 0..<ow { let v = grad[xx] / volume; row[2 * xx] = v; row[2 * xx + 1] = v }
+                } else {
+                    for xx in 0..<ow { let v = grad[xx] / volume; for c in 0..<kw { row[xx * kw + c] = v } }
+                }
+            } } } }
+        }
+    }
+
     /// PyTorch adaptive average pooling: output cell i covers `[floor(i·in/out), ceil((i+1)·in/out))`.
     public static func adaptiveAverage(planes: Int, input: [Int], output: [Int],
                                        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {

@@ -10,11 +10,8 @@ extension FP32Executor {
 
     /// The forward convolution whose transpose `node` computes (`y` is the node's output shape).
     static func transposeGeometry(_ t: ConvTransposeAttributes, x: [Int], y: [Int]) -> ConvGeometry {
-        var g = ConvGeometry(batch: x[0], inChannels: y[1], outChannels: x[1], groups: t.conv.groups,
-                             inputSpatial: Array(y.dropFirst(2)), kernel: t.conv.kernel, stride: t.conv.stride,
-                             padsBegin: t.conv.padsBegin, padsEnd: t.conv.padsEnd, dilation: t.conv.dilation)
-        g.output = Array(repeating: 1, count: 3 - (x.count - 2)) + Array(x.dropFirst(2))
-        return g
+        ConvGeometry(transposeFrom: x, to: y, groups: t.conv.groups, kernel: t.conv.kernel, stride: t.conv.stride,
+                     padsBegin: t.conv.padsBegin, padsEnd: t.conv.padsEnd, dilation: t.conv.dilation)
     }
 
     static func scratchNeed(_ node: Node, _ g: Graph, threads: Int) -> Int {
