@@ -143,6 +143,9 @@ struct ModelZooTests {
             sd = try Checkpoint.load(pure).stateDict
         case .tinyPulse: sd = try Self.weights("tinypulse_weights.pth")
         case .factorizePhys: sd = try Self.weights("factorizephys_weights.pth")
+        default:
+            Issue.record("\(model) has no full-size clip fixture")
+            return
         }
         try Self.check(a, sd, input: Self.formulaInput(shape), expected: Self.load(file)["output"]!.tensor!)
     }
