@@ -20,6 +20,7 @@ Tests/WorkflowTests/Fixtures/frame_models/:
   NAME_ort.bin      float32 ORT int8-model outputs per clip
   NAME_ort_q.bin    int8 values of every QuantizeLinear output, every STRIDE-th element (a full dump
                     would be ~10 MB), per clip, in the order of NAME.json "quantized"
+  tscan_calibration.pt  TS-CAN's 4 calibration inputs {'clips': [4, 10, 6, 36, 36]}
 """
 import json
 import os
@@ -72,6 +73,8 @@ def make(rppg, name, seed, tmp):
     g = torch.Generator().manual_seed(seed)
     clips = [pytorch_zoo.example_input(name, 1, FRAMES, SIZE, generator=g).numpy() for _ in range(6)]
     calib, tests = clips[:4], clips[4:]
+    if name == "tscan":  # for `rppg quantize`'s own calibration against ORT's (FrameModelQuantizationTests)
+        torch.save({"clips": torch.from_numpy(np.stack(calib))}, os.path.join(OUT, "tscan_calibration.pt"))
     sess = session(open(fp32, "rb").read())
     worst = 0.0
     for x in tests:

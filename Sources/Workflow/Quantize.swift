@@ -65,12 +65,17 @@ public enum QuantizeModel {
         if fp32.nodes.contains(where: { if case .quantizeLinear = $0.op { return true }; if case .dequantizeLinear = $0.op { return true }; return false }) {
             throw CalibrationData.FileError(path: o.model.path, reason: "is already quantized (it has QuantizeLinear/DequantizeLinear nodes); pass the FP32 model")
         }
-        let clips = try o.clips ?? CalibrationData.loadClips(o.calibration)
-        let n = clips.shape[0]
+        let input = fp32.inputs.first?.shape ?? []
+        let loaded = try o.clips ?? CalibrationData.loadClips(o.calibration, modelInput: input)
+        let n = loaded.shape[0]
+        // A frame model's samples are whole inputs [N·T, C, S, S]: drop the leading axis of each.
+        let frameSamples = input.count == 4 && loaded.rank == 5 && Array(loaded.shape.dropFirst()) == input
+        let clips = frameSamples ? loaded.reshaped([n * input[0]] + input.dropFirst()) : loaded
+        let sample = { (i: Int) in frameSamples ? clips.batch((i * input[0])..<((i + 1) * input[0])) : clips.batch(i..<(i + 1)) }
         let runner = makeRunner(n)
         let result: QuantizationResult
         do {
-            result = try QDQQuantizer.quantize(fp32, clipCount: n, clip: { clips.batch($0..<($0 + 1)) },
+            result = try QDQQuantizer.quantize(fp32, clipCount: n, clip: sample,
                                                options: o.quantization, runner: runner, reportClipLimit: o.reportClips,
                                                wholeGraph: wholeGraph ? runner : nil)
         } catch let e as QuantizationError {
@@ -86,7 +91,7 @@ public enum QuantizeModel {
             guard o.autoExclude <= layers else {
                 throw QuantizationError.unsupportedGraph("--auto-exclude \(o.autoExclude) asks for more layers than the \(layers) that are quantized; use at most \(layers)")
             }
-            let clip = { (i: Int) in clips.batch(i..<(i + 1)) }
+            let clip = sample
             // Clips run one after another, so one float engine gets all the threads.
             let full = makeRunner(1)
             var report = try QuantizeSensitivity.analyse(

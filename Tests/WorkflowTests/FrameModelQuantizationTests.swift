@@ -66,6 +66,44 @@ import Testing
         #expect(compared > 20)
     }
 
+    /// `rppg quantize` calibrating TS-CAN itself, on the clips ORT calibrated on ([K, N·T, 6, S, S]):
+    /// the same nodes, int8 weights and zero points as quantize_static, scales within 1e-6 relative
+    /// and int32 biases within 1.
+    @Test func quantizeOnFrameSamplesMatchesQuantizeStatic() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("frame-quant-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fp32 = dir.appendingPathComponent("tscan_fp32.onnx")
+        _ = try ExportModel.run(ExportOptions(checkpoint: Self.tests.appendingPathComponent("RPPGTests/Fixtures/zoo/deepphys_weights.pth"),
+                                              output: fp32, model: "tscan", frames: 10))
+        let result = try QuantizeModel.run(.init(model: fp32, calibration: try Self.fixture("tscan_calibration.pt"),
+                                                 output: dir.appendingPathComponent("tscan_qdq.onnx")))
+        #expect(result.clipCount == 4)
+        let (mine, theirs) = (result.graph, try ONNXReader.read(try Self.fixture("tscan_qdq.onnx")))
+        #expect(Self.records(mine) == Self.records(theirs))
+        var worstScale = 0.0, intMismatches: [String] = [], biasDiffering = 0, biasWorst = 0.0
+        for (name, ref) in theirs.initializers {
+            guard let t = mine.initializers[name], t.shape == ref.shape, t.dtype == ref.dtype else {
+                Issue.record("initializer \(name) missing or of another type")
+                continue
+            }
+            if t.dtype.isFloatingPoint {
+                for (a, b) in zip(t.doubleValues(), ref.doubleValues()) { worstScale = max(worstScale, abs(a - b) / max(abs(b), 1e-30)) }
+            } else if t.dtype == .int32 {
+                // Biases are round(b / (xScale·wScale)): a scale 4e-7 off moves a rounding now and then.
+                let d = zip(t.doubleValues(), ref.doubleValues()).map { abs($0 - $1) }
+                biasDiffering += d.filter { $0 > 0 }.count
+                biasWorst = max(biasWorst, d.max() ?? 0)
+            } else if t.doubleValues() != ref.doubleValues() {
+                intMismatches.append(name)
+            }
+        }
+        print("tscan own calibration vs ORT: scales within \(worstScale) relative, \(biasDiffering) int32 bias values off by at most \(biasWorst)")
+        #expect(worstScale <= 1e-6)
+        #expect(biasWorst <= 1)
+        #expect(intMismatches.isEmpty, "int8 weights / zero points differing: \(intMismatches)")
+    }
+
     @Test(arguments: models)
     func int8EngineMatchesORTWithinOneLSB(_ model: String) throws {
         let meta = try Self.meta(model)
