@@ -32,8 +32,9 @@ public enum CalibrationData {
         if let m = modelInput, m.count == 4, tensor.rank == 5, Array(tensor.shape.dropFirst()) == m, tensor.shape[0] > 0 {
             return tensor.toFloat32()
         }
-        guard tensor.rank == 5, tensor.shape[1] == 3 else {
-            throw FileError(path: url.path, reason: "clips have shape \(tensor.shape), expected [N, 3, T, H, W]")
+        // 6 channels: DeepPhys/TS-CAN clips (preprocess --input-type diffnormalized+standardized).
+        guard tensor.rank == 5, tensor.shape[1] == 3 || tensor.shape[1] == 6 else {
+            throw FileError(path: url.path, reason: "clips have shape \(tensor.shape), expected [N, 3, T, H, W] (or 6 channels)")
         }
         guard tensor.shape[0] > 0 else {
             throw FileError(path: url.path, reason: "holds 0 clips; calibration needs at least one")

@@ -2,6 +2,7 @@ import Foundation
 import NN
 import ONNX
 import Quantization
+import RPPG
 import TensorCore
 
 /// `rppg quantize`: FP32 ONNX + calibration clips → QDQ ONNX in ONNX Runtime's
@@ -71,7 +72,13 @@ public enum QuantizeModel {
         // A frame model's samples are whole inputs [N·T, C, S, S]: drop the leading axis of each.
         let frameSamples = input.count == 4 && loaded.rank == 5 && Array(loaded.shape.dropFirst()) == input
         let clips = frameSamples ? loaded.reshaped([n * input[0]] + input.dropFirst()) : loaded
-        let sample = { (i: Int) in frameSamples ? clips.batch((i * input[0])..<((i + 1) * input[0])) : clips.batch(i..<(i + 1)) }
+        // Clips [K, C, T, S, S] (rppg calibrate's) for a frame model: each clip's frames as rows.
+        let asFrames = FrameLayout.fits(modelInput: input, clipShape: [1] + clips.shape.dropFirst())
+        let sample = { (i: Int) -> Tensor in
+            if frameSamples { return clips.batch((i * input[0])..<((i + 1) * input[0])) }
+            let clip = clips.batch(i..<(i + 1))
+            return asFrames.fits ? FrameLayout.frames(fromClip: clip, extraFrame: asFrames.extraFrame) : clip
+        }
         let runner = makeRunner(n)
         let result: QuantizationResult
         do {

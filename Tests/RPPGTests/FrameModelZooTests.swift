@@ -59,6 +59,21 @@ struct FrameModelZooTests {
         #expect(y.shape == [10, 1] && err < 1e-4, "\(a.rawValue) at 72 px: relative error \(err)")
     }
 
+    /// Clip [1, C, T, S, S] → frames [T(+1), C, S, S]: element (c, t, p) lands at (t, c, p).
+    @Test func framesFromClipPermuteChannelsAndTime() {
+        let (c, t, side) = (2, 3, 2)
+        let clip = Tensor(shape: [1, c, t, side, side], scalars: (0..<(c * t * 4)).map(Float.init))
+        let f = FrameLayout.frames(fromClip: clip, extraFrame: false)
+        #expect(f.shape == [3, 2, 2, 2])
+        let x = clip.floatValues(), y = f.floatValues()
+        for ch in 0..<c { for fr in 0..<t { for p in 0..<4 { #expect(y[(fr * c + ch) * 4 + p] == x[(ch * t + fr) * 4 + p]) } } }
+        let e = FrameLayout.frames(fromClip: clip, extraFrame: true)
+        #expect(e.shape == [4, 2, 2, 2] && Array(e.floatValues()[24...]) == Array(y[16..<24]))
+        #expect(FrameLayout.fits(modelInput: [3, 2, 2, 2], clipShape: [1, 2, 3, 2, 2]) == (true, false))
+        #expect(FrameLayout.fits(modelInput: [4, 2, 2, 2], clipShape: [1, 2, 3, 2, 2]) == (true, true))
+        #expect(FrameLayout.fits(modelInput: [3, 6, 2, 2], clipShape: [1, 2, 3, 2, 2]).fits == false)
+    }
+
     @Test func keysAndOrderMatchPyTorch() throws {
         for (a, weights, _) in Self.cases {
             let sd = try ModelZooTests.weights(weights)

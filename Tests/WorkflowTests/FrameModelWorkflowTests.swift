@@ -46,3 +46,37 @@ import TorchIO
         #expect(ZooArchitecture.tinyPulse.clipStepRefusal("train") == nil)
     }
 }
+
+/// The clip workflow's calibrate → quantize → verify on TS-CAN: six-channel clips from
+/// `preprocess --input-type diffnormalized+standardized`, run by the frame model frame by frame.
+@Suite struct FrameModelVerifyTests {
+    @Test func tsCANCalibratesQuantizesAndVerifiesOnSixChannelClips() throws {
+        let dir = try PipelineEndToEndTests.temporaryDirectory("tscan-verify")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let raw = dir.appendingPathComponent("raw")
+        _ = try SyntheticDataset.write(to: raw, options: SyntheticDataset.Options(subjects: 2, seconds: 6, seed: 4, width: 96, height: 72))
+        var pre = PreprocessOptions(rawData: raw, output: dir.appendingPathComponent("data"))
+        pre.standardizedChannels = true
+        pre.chunkLength = 30
+        pre.threads = 2
+        let data = try Preprocess.run(pre).outputFile
+        let fp32 = dir.appendingPathComponent("tscan_fp32.onnx"), int8 = dir.appendingPathComponent("tscan_qdq.onnx")
+        _ = try ExportModel.run(ExportOptions(checkpoint: FrameModelWorkflowTests.zoo.appendingPathComponent("deepphys_weights.pth"),
+                                              output: fp32, model: "tscan", frames: 30))
+        let calibration = dir.appendingPathComponent("calibration.pt")
+        let summary = try CalibrationData.calibrate(data: data, output: calibration, numSamples: 4, seed: 0)
+        #expect(summary.clips.shape == [4, 6, 30, 36, 36])
+        let q = try QuantizeModel.run(.init(model: fp32, calibration: calibration, output: int8))
+        #expect(q.clipCount == 4 && q.quantizeNodes > 20)
+        var options = Verify.Options(data: data, fp32: fp32, int8: int8)
+        options.threads = 2
+        options.showProgress = false
+        let report = try Verify.run(options)
+        let clips = try ProcessedDataset.load(data).clips.shape[0]
+        #expect(report.clips == clips && clips >= 8)
+        // Random weights predict no heart rate; what is checked is that INT8 follows FP32.
+        let r = try #require(report.perClip?.int8FP32WaveformPearson)
+        print("tscan verify: \(report.clips) clips, INT8 vs FP32 waveform Pearson \(r), FP32 MAE \(report.fp32.mae), INT8 MAE \(report.int8.mae)")
+        #expect(r > 0.9)
+    }
+}
