@@ -7,6 +7,8 @@ For each model (Tools/pytorch_zoo.py, seeded random weights with randomised Batc
 exported in eval mode by the legacy exporter so BatchNorm is folded into the convs):
   - tinypulse: TinyPulse, input [1, 3, 16, 36, 36]
   - physnet:   PhysNet (frames 8), input [1, 3, 8, 16, 16] (its ConvTranspose3d + ELU upsampling)
+  - tinypulse2d: TinyPulse2D, input [1, 3, 16, 36, 36], with ForceQuantizeNoInputCheck (what
+    `rppg quantize` does by default for an input only layout ops read): its Transposes run in int8
 ORT quantize_static (QuantFormat.QDQ, per_channel=True, activations and weights QInt8,
 CalibrationMethod.MinMax) on 4 random calibration clips, then ONNX Runtime (CPU EP,
 ORT_ENABLE_ALL, which fuses DQ→Conv→Q into QLinearConv on x86) on 2 test clips.
@@ -34,7 +36,7 @@ from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "QuantizationTests", "Fixtures", "int8")
 sys.path.insert(0, os.path.join(ROOT, "Tools"))
-from pytorch_zoo import PhysNet, TinyPulse  # noqa: E402
+from pytorch_zoo import PhysNet, TinyPulse, TinyPulse2D  # noqa: E402
 
 
 def randomise(model, seed):
@@ -63,7 +65,7 @@ class Clips(CalibrationDataReader):
         return next(self.it, None)
 
 
-def make(name, model, shape, seed):
+def make(name, model, shape, seed, extra_options=None):
     rng = np.random.default_rng(seed)
     calib = [rng.standard_normal(shape).astype(np.float32) for _ in range(4)]
     tests = [rng.standard_normal(shape).astype(np.float32) for _ in range(2)]
@@ -73,7 +75,7 @@ def make(name, model, shape, seed):
                       opset_version=13, do_constant_folding=True, dynamo=False)
     quantize_static(fp32, qdq, Clips(calib), quant_format=QuantFormat.QDQ, per_channel=True,
                     activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
-                    calibrate_method=CalibrationMethod.MinMax)
+                    calibrate_method=CalibrationMethod.MinMax, extra_options=extra_options or {})
     os.remove(fp32)
     m = onnx.load(qdq)
     # The int8 tensor before the final DequantizeLinear that produces "output".
@@ -115,6 +117,14 @@ def main():
     torch.manual_seed(0)
     make("tinypulse", randomise(TinyPulse(), 1), (1, 3, 16, 36, 36), 11)
     make("physnet", randomise(PhysNet(frames=8), 2), (1, 3, 8, 16, 16), 12)
+    make_tinypulse2d()
+
+
+def make_tinypulse2d():
+    """Its own seeds, so that adding it left the other fixtures unchanged."""
+    torch.manual_seed(3)
+    make("tinypulse2d", randomise(TinyPulse2D(), 4), (1, 3, 16, 36, 36), 13,
+         extra_options={"ForceQuantizeNoInputCheck": True})
 
 
 if __name__ == "__main__":

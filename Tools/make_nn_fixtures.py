@@ -4,7 +4,7 @@ Rerun from the repository root:  python3 Tools/make_nn_fixtures.py
 Needs torch (CPU). Deterministic: seeded weights and inputs.
 
 Files (all torch.save, float32):
-- tinypulse_weights.pth, factorizephys_weights.pth: seeded random state dicts (BatchNorm
+- tinypulse_weights.pth, factorizephys_weights.pth, tinypulse2d_weights.pth: seeded random state dicts (BatchNorm
   statistics randomised too, so BN folding is exercised); FactorizePhys's carries the 4 FSAM keys.
 - <model>_b<B>_t<T>.pt: {'input': x, 'output': y} with small spatial sizes (8x8: TinyPulse and
   PhysNet accept any multiple of 8), batch 1 / T 128 and batch 2 / T 160.
@@ -28,7 +28,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_zoo import FRAME_MODELS, FactorizePhys, PhysNet, TinyPulse, build, randomize_buffers_  # noqa: E402
+from pytorch_zoo import FRAME_MODELS, FactorizePhys, PhysNet, TinyPulse, TinyPulse2D, build, randomize_buffers_  # noqa: E402
 
 OUT = 'Tests/RPPGTests/Fixtures/zoo'
 PURE = os.environ.get('PURE_PHYSNET', '/work/shared/checkpoints/PURE_PhysNet_DiffNormalized.pth')
@@ -76,6 +76,7 @@ def main():
                    f'{OUT}/factorizephys_formula_b{b}_t{t}_s72.pt')
     torch.save({'output': run(tiny, formula_input((1, 3, 128, 36, 36)))},
                f'{OUT}/tinypulse_formula_b1_t128_s36.pt')
+    make_tinypulse2d()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f'wrote {len(os.listdir(OUT))} files, {total / 1e6:.2f} MB')
 
@@ -133,6 +134,20 @@ def make_frame_models():
     for f in sorted(os.listdir(OUT)):
         if f.split('_')[0] in FRAME_MODELS:
             print(f, f'{os.path.getsize(os.path.join(OUT, f)) / 1e6:.2f} MB')
+
+
+def make_tinypulse2d():
+    """TinyPulse2D (issue 15): its own seeds, so adding it left the other fixtures unchanged.
+    Run alone with: python3 -c 'import sys; sys.path.insert(0, "Tools"); import make_nn_fixtures as m; m.make_tinypulse2d()'"""
+    torch.manual_seed(10)
+    model = randomize_buffers_(TinyPulse2D(), seed=11).eval()
+    torch.save(model.state_dict(), f'{OUT}/tinypulse2d_weights.pth')
+    g = torch.Generator().manual_seed(12)
+    for b, t in ((1, 128), (2, 160)):
+        x = torch.randn(b, 3, t, 8, 8, generator=g)
+        torch.save({'input': x, 'output': run(model, x)}, f'{OUT}/tinypulse2d_b{b}_t{t}.pt')
+    torch.save({'output': run(model, formula_input((1, 3, 128, 36, 36)))},
+               f'{OUT}/tinypulse2d_formula_b1_t128_s36.pt')
 
 
 # ---- Single-layer cases for Tests/NNTests (the layer library and executor against PyTorch) ----

@@ -8,7 +8,7 @@ seeded random weights (BatchNorm statistics randomised too, so that folding matt
 .pt file (torch.save) holding the input, PyTorch's output and ONNX Runtime's output.
 Models: `mini_physnet` (a PhysNet-shaped miniature: Conv3d/BN/ReLU/MaxPool3d/ConvTranspose3d/ELU/
 AdaptiveAvgPool3d/view) and, when Tools/pytorch_zoo.py exists (NN engineer), the zoo models
-that fit the size budget (tinypulse, factorizephys; `--large` adds physnet under
+that fit the size budget (tinypulse, factorizephys, tinypulse2d; `--large` adds physnet under
 .build/onnx-large-fixtures, not committed). Also `mini_qdq.onnx`: ONNX Runtime quantize_static (QDQ, int8/int8,
 per-channel, MinMax) of mini_physnet, with its ORT output.
 """
@@ -129,7 +129,7 @@ def main():
 
 
 # (zoo name, frames, height = width): few frames keep inputs small; the layers are the real ones.
-ZOO_FIXTURES = [("tinypulse", 8, 36), ("factorizephys", 8, 72)]
+ZOO_FIXTURES = [("tinypulse", 8, 36), ("factorizephys", 8, 72), ("tinypulse2d", 8, 36)]
 # PhysNet's 770k parameters (3 MB per file) are over the fixture budget: exported beside the
 # fixtures only with --large, into LARGE_OUT (not committed), for check runs.
 LARGE_OUT = os.path.join(ROOT, ".build", "onnx-large-fixtures")

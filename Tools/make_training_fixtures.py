@@ -203,12 +203,9 @@ def tinypulse_class():
         return LocalTinyPulse, "LocalTinyPulse (issue 3 definition)"
 
 
-def tinypulse_step():
-    TinyPulse, source = tinypulse_class()
-    torch.manual_seed(1)
-    model = TinyPulse().train()
-    init = {k: v.clone() for k, v in model.state_dict().items()}
-    x = torch.randn(2, 3, 16, 36, 36)
+def one_adam_step(model, x):
+    """Neg-Pearson + MSE on two 16-sample sine labels, one Adam step (lr 1e-3): labels, output,
+    loss and gradients; the model holds the updated weights."""
     t = torch.arange(16, dtype=torch.float32)
     labels = torch.stack([torch.sin(2 * math.pi * 1.2 * t / 30), torch.sin(2 * math.pi * 1.6 * t / 30 + 0.5)])
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -220,6 +217,16 @@ def tinypulse_step():
     loss.backward()
     grads = {k: p.grad.clone() for k, p in model.named_parameters()}
     opt.step()
+    return labels, y, loss, grads
+
+
+def tinypulse_step():
+    TinyPulse, source = tinypulse_class()
+    torch.manual_seed(1)
+    model = TinyPulse().train()
+    init = {k: v.clone() for k, v in model.state_dict().items()}
+    x = torch.randn(2, 3, 16, 36, 36)
+    labels, y, loss, grads = one_adam_step(model, x)
     after = model.state_dict()
     return {
         "definition": source, "input": put(x), "labels": put(labels), "output": put(y), "loss": float(loss.detach()),
@@ -231,6 +238,22 @@ def tinypulse_step():
     }
 
 
+def tinypulse2d_step(path):
+    """One Adam step of TinyPulse2D (Tools/pytorch_zoo.py) as tinypulse_step, saved with torch.save
+    for Tests/WorkflowTests (the Swift model lives in RPPG, which TrainingTests does not see)."""
+    sys.path.insert(0, HERE)
+    from pytorch_zoo import TinyPulse2D
+    torch.manual_seed(4)
+    model = TinyPulse2D().train()
+    init = {k: v.clone() for k, v in model.state_dict().items()}
+    x = torch.randn(2, 3, 16, 16, 16)  # 16x16 frames keep the fixture small; the layers are the same
+    labels, y, loss, grads = one_adam_step(model, x)
+    torch.save({"input": x, "labels": labels, "output": y.detach(), "loss": float(loss.detach()),
+                "parameterOrder": [k for k, _ in model.named_parameters()], "initial": init, "gradients": grads,
+                "updated": {k: v.clone() for k, v in model.state_dict().items()}}, path)
+    print("wrote", path)
+
+
 def main():
     doc = {"ops": op_cases(), "optimizers": optimizer_cases(), "schedules": schedule_cases(),
            "tinyPulseStep": tinypulse_step()}
@@ -240,6 +263,7 @@ def main():
     with open(os.path.join(OUT, "training.json"), "w") as f:
         json.dump(doc, f, indent=1)
     print(f"wrote {len(doc['ops'])} op cases, {len(blob)} bytes of tensors")
+    tinypulse2d_step(os.path.join(HERE, "..", "Tests", "WorkflowTests", "Fixtures", "tinypulse2d_step.pt"))
 
 
 if __name__ == "__main__":

@@ -3,13 +3,15 @@
 Usage from another script in Tools/:
 
     import sys; sys.path.insert(0, 'Tools')
-    from pytorch_zoo import TinyPulse, PhysNet, FactorizePhys, build, ZOO
+    from pytorch_zoo import TinyPulse, TinyPulse2D, PhysNet, FactorizePhys, build, ZOO
 
 Every model takes x: float32 [N, 3, T, H, W] and returns the rPPG signal [N, T] (one tensor, so
 that torch.onnx.export and tracing see a single output). State-dict keys are the ones the Swift
 zoo (Sources/RPPG/Models) binds, key for key:
 
 - TinyPulse: the project's MCU-sized default (issue 3 gives the exact definition). H = W = 36.
+- TinyPulse2D: TinyPulse's input and output with 2-D operators only (issue 15), for the STM32N6
+  NPU: frames in the batch, per-frame Conv2d blocks, global average pool, (5x1) Conv2d over time.
 - PhysNet: rPPG-Toolbox `PhysNet_padding_Encoder_Decoder_MAX` (REFERENCE.md §4); loads
   shared/checkpoints/PURE_PhysNet_DiffNormalized.pth. The toolbox forward returns a tuple whose
   first element is the signal; pass `return_tuple=True` to get the tuple. T is any multiple of 4;
@@ -48,6 +50,38 @@ class TinyPulse(nn.Module):
         n, _, t, _, _ = x.shape
         x = self.block3(self.pool2(self.block2(self.pool1(self.stem(x)))))
         x = self.head(x.mean(dim=(3, 4), keepdim=True))
+        return x.reshape(n, t)
+
+
+def _conv2d_bn_relu(cin, cout, kernel, padding):
+    return nn.Sequential(nn.Conv2d(cin, cout, kernel, padding=padding, bias=False),
+                         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class TinyPulse2D(nn.Module):
+    """TinyPulse's input/output with 2-D operators only (Sources/RPPG/Models/TinyPulse2D.swift):
+    frames into the batch, per-frame Conv2D stem and blocks, a global average pool, then time mixed
+    by (5x1) Conv2D kernels over [N, C, T, 1] and a 1x1 head. Input [N,3,T,36,36] -> [N,T]."""
+
+    def __init__(self, widths=(8, 16, 32), temporal_kernel=5):
+        super().__init__()
+        c, k = widths, temporal_kernel
+        self.stem = _conv2d_bn_relu(3, c[0], 5, 2)
+        self.pool1 = nn.AvgPool2d(2)
+        self.block2 = _conv2d_bn_relu(c[0], c[1], 3, 1)
+        self.pool2 = nn.AvgPool2d(2)
+        self.block3 = _conv2d_bn_relu(c[1], c[2], 3, 1)
+        self.time1 = _conv2d_bn_relu(c[2], c[2], (k, 1), (k // 2, 0))
+        self.time2 = _conv2d_bn_relu(c[2], c[2], (k, 1), (k // 2, 0))
+        self.head = nn.Conv2d(c[2], 1, 1)
+
+    def forward(self, x):
+        n, ch, t, h, w = x.shape
+        x = x.permute(0, 2, 1, 3, 4).reshape(n * t, ch, h, w)
+        x = self.block3(self.pool2(self.block2(self.pool1(self.stem(x)))))
+        x = nn.functional.adaptive_avg_pool2d(x, 1)
+        x = x.reshape(n, t, -1, 1).permute(0, 2, 1, 3)
+        x = self.head(self.time2(self.time1(x)))
         return x.reshape(n, t)
 
 
@@ -283,12 +317,12 @@ class EfficientPhys(_CANBase):
         return self.head(self.gate(self.apperance_att_conv2, d6, d6))
 
 
-ZOO = {'tinypulse': TinyPulse, 'physnet': PhysNet, 'factorizephys': FactorizePhys,
+ZOO = {'tinypulse': TinyPulse, 'physnet': PhysNet, 'factorizephys': FactorizePhys, 'tinypulse2d': TinyPulse2D,
        'deepphys': DeepPhys, 'tscan': TSCAN, 'efficientphys': EfficientPhys}
 # The frame models' T: the toolbox's CHUNK_LENGTH (180, a multiple of frame_depth 10).
-DEFAULT_FRAMES = {'tinypulse': 128, 'physnet': 128, 'factorizephys': 160,
+DEFAULT_FRAMES = {'tinypulse': 128, 'physnet': 128, 'factorizephys': 160, 'tinypulse2d': 128,
                   'deepphys': 180, 'tscan': 180, 'efficientphys': 180}
-INPUT_SIZE = {'tinypulse': 36, 'physnet': 72, 'factorizephys': 72,
+INPUT_SIZE = {'tinypulse': 36, 'physnet': 72, 'factorizephys': 72, 'tinypulse2d': 36,
               'deepphys': 72, 'tscan': 72, 'efficientphys': 72}
 FRAME_MODELS = ('deepphys', 'tscan', 'efficientphys')
 
@@ -303,12 +337,12 @@ def example_input(name, batch, frames, size, generator=None):
 
 
 def build(name, frames=None, img_size=None):
-    """A zoo model in eval mode by its CLI name (tinypulse | physnet | factorizephys | deepphys |
-    tscan | efficientphys). `img_size` only matters for the frame models (36 or 72)."""
+    """A zoo model in eval mode by its CLI name (tinypulse | physnet | factorizephys | tinypulse2d |
+    deepphys | tscan | efficientphys). `img_size` only matters for the frame models (36 or 72)."""
     frames = frames or DEFAULT_FRAMES[name]
     if name in FRAME_MODELS:
         return ZOO[name](img_size=img_size or INPUT_SIZE[name]).eval()
-    model = TinyPulse() if name == 'tinypulse' else ZOO[name](frames=frames)
+    model = ZOO[name]() if name in ('tinypulse', 'tinypulse2d') else ZOO[name](frames=frames)
     return model.eval()
 
 

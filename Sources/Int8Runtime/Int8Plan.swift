@@ -38,6 +38,9 @@ public enum Int8PlanOpcode: Int32 {
     case meanTrailing = 4
     /// x, y; count; 256-entry table (64 words).
     case lookup = 5
+    /// x, y; input bytes, offset; output shape and input strides, ``Int8Gather/rank`` words each
+    /// (Transpose, Slice).
+    case gather = 6
 }
 
 /// Why a plan was refused (negative return codes of `rppg_runtime_run`).
@@ -144,6 +147,15 @@ public enum Int8PlanRunner {
             guard words == 5 + Int8PlanFormat.tableWords else { return .truncated }
             let count = Int(r[4])
             return inArena(x, count) && inArena(y, count) ? .ok : .outOfArena
+        case .gather:
+            guard words == 6 + 2 * Int8Gather.rank else { return .truncated }
+            guard fieldsInRange(r + 6, Int8Gather.rank) else { return .truncated }
+            let inputBytes = Int(r[4])
+            guard let span = Int8Gather.inputSpan(offset: Int(r[5]), shape: r + 6, strides: r + 6 + Int8Gather.rank),
+                  span.low >= 0, span.high < inputBytes else { return .outOfArena }
+            var count = 1
+            for k in 0..<Int8Gather.rank { count = product(count, Int(r[6 + k])) }
+            return inArena(x, inputBytes) && inArena(y, count) ? .ok : .outOfArena
         }
     }
 
@@ -192,6 +204,8 @@ public enum Int8PlanRunner {
                                   yScale: float(r[8]), yZeroPoint: r[9], output: y)
         case .lookup:
             Int8Lookup.apply(table: UnsafeRawPointer(r + 5).assumingMemoryBound(to: Int8.self), input: x, output: y, count: Int(r[4]))
+        case .gather:
+            Int8Gather.run(input: x, offset: Int(r[5]), shape: r + 6, strides: r + 6 + Int8Gather.rank, output: y)
         }
     }
 

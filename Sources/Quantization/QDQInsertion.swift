@@ -37,7 +37,8 @@ public enum QDQInsertion {
         adjustRelu(fp32, &ranges, excluded: options.excludedNodes)
         let actParams = try activationParameters(ranges, options: options)
         var plan = QDQPlan(graph: fp32, perChannel: options.perChannel, calibrated: Set(ranges.keys),
-                           excluded: options.excludedNodes, keepActivations: options.symmetricActivations)
+                           excluded: options.excludedNodes, keepActivations: options.symmetricActivations,
+                           quantizeLayoutOnlyInputs: options.quantizeLayoutOnlyInputs)
         try plan.run()
         var g = plan.graph
 

@@ -25,6 +25,8 @@ struct QDQPlan {
     let excluded: Set<String>
     /// ORT keeps Relu/Clip when activations are symmetric (a symmetric range cannot stand in for them).
     let keepActivations: Bool
+    /// See ``QuantizationOptions/quantizeLayoutOnlyInputs``.
+    let quantizeLayoutOnlyInputs: Bool
     /// Insertion-ordered, like the Python dicts they mirror.
     private(set) var tensorOrder: [String] = []
     private(set) var tensors: [String: TensorInfo] = [:]
@@ -32,12 +34,14 @@ struct QDQPlan {
     private(set) var biases: [String: BiasInfo] = [:]
     private(set) var removedNodes: Set<String> = []
 
-    init(graph: Graph, perChannel: Bool, calibrated: Set<String>, excluded: Set<String> = [], keepActivations: Bool = false) {
+    init(graph: Graph, perChannel: Bool, calibrated: Set<String>, excluded: Set<String> = [], keepActivations: Bool = false,
+         quantizeLayoutOnlyInputs: Bool = false) {
         self.graph = graph
         self.perChannel = perChannel
         self.calibrated = calibrated
         self.excluded = excluded
         self.keepActivations = keepActivations
+        self.quantizeLayoutOnlyInputs = quantizeLayoutOnlyInputs
     }
 
     func isQuantized(_ name: String) -> Bool { tensors[name] != nil || biases[name] != nil }
@@ -82,6 +86,17 @@ struct QDQPlan {
     }
 
     mutating func run() throws {
+        if quantizeLayoutOnlyInputs {
+            for input in graph.inputs where graph.initializers[input.name] == nil && calibrated.contains(input.name) {
+                let readers = graph.consumers(of: input.name)
+                let layoutOnly = !readers.isEmpty && readers.allSatisfy { node in
+                    if excluded.contains(node.name) { return false }
+                    if case .sharesInputParameters? = QDQRule.rule(for: node.op) { return true }
+                    return false
+                }
+                if layoutOnly { markActivation(input.name) }
+            }
+        }
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
             guard !excluded.contains(node.name), let rule = QDQRule.rule(for: node.op) else { continue }

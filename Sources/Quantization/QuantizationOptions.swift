@@ -52,6 +52,13 @@ public struct QuantizationOptions: Hashable, Sendable {
     public var int16Activations: Set<String> = []
     /// Per-activation parameters or ranges given by the user (ORT's `TensorQuantOverrides`).
     public var overrides: [String: ActivationOverride] = [:]
+    /// A graph input read only by ops that share their input's parameters (Transpose, Reshape,
+    /// Slice, pooling: ``QDQRule/sharesInputParameters``) is quantized at the input, as ORT's
+    /// `ForceQuantizeNoInputCheck` does for those ops. ORT's default leaves them in float (no
+    /// producer marks a graph input), which puts the model's float → int8 boundary after them, on
+    /// the host. A model whose input goes straight into a Conv (TinyPulse, PhysNet) is
+    /// unaffected; false reproduces ORT's default for every graph.
+    public var quantizeLayoutOnlyInputs = true
 
     public init(method: CalibrationMethod = .minMax, perChannel: Bool = true, activationType: DType = .int8,
                 percentile: Double = 99.999, percentileBins: Int = 2048,

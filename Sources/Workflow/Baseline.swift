@@ -35,6 +35,9 @@ public struct BaselineReport: Codable, Sendable {
         public var faceDetected: Bool
         /// One entry per evaluation window (one for whole-video evaluation).
         public var windows: [WindowHeartRate]
+        /// What `truth` is: "sensor" (the mean of the ground truth's HR line over the window),
+        /// "label" (the HR of the PPG waveform, when the file has no HR line) or "mixed".
+        public var hrSource: String
     }
     public struct Skipped: Codable, Sendable {
         public var subject: Int
@@ -55,6 +58,10 @@ public struct BaselineReport: Codable, Sendable {
         var lines = [
             "\(method) on \(dataset): \(subjects.count) subject(s), HR by \(hrMethod) in \(band[0])–\(band[1]) Hz"
         ]
+        let sources = Set(subjects.map(\.hrSource))
+        lines.append("truth: " + (sources == ["sensor"] ? "the ground truth's HR line (mean over each window)"
+            : sources == ["label"] ? "the HR of the ground-truth PPG waveform (the files have no HR line)"
+            : "the ground truth's HR line where present, else the PPG waveform's HR"))
         lines.append("subject  frames    fps   face  predicted  truth   |error|  SNR(dB)")
         for s in subjects {
             for w in s.windows {
@@ -184,9 +191,24 @@ public enum Baseline {
         // The toolbox resamples the PPG to the frame count (np.interp over two linspaces).
         let label = GroundTruth.resample(truth.ppg, to: frames)
         let pulse = try options.method.pulse(rgb: rgb, fps: fps)
-        let windows = HeartRateEvaluation.evaluateVideo(
+        var windows = HeartRateEvaluation.evaluateVideo(
             video: subject.number, prediction: pulse, label: label, fps: fps, diffNormalized: false,
             options: options.evaluation)
+        // Scored against the sensor's HR line where the file has one (as preprocess records and
+        // verify scores): the label's own FFT peak shares the evaluation's spectral grid and
+        // errors, and on short videos lands on the prediction's bin, printing 0.00.
+        let hrLine = subject.frameSignals(truth, frames: frames, fps: fps).heartRate
+        let length = HeartRateEvaluation.windowLength(frames: pulse.count, fps: fps, options: options.evaluation)
+        var sensorWindows = 0
+        for i in windows.indices {
+            let start = windows[i].window * length
+            let range = start..<min(start + length, frames)
+            let reference = Chunking.referenceRate(heartRate: hrLine, rawPPG: [], frames: range, fps: fps)
+            if reference.fromSensor {
+                windows[i].truth = reference.bpm
+                sensorWindows += 1
+            }
+        }
         guard !windows.isEmpty else {
             throw SignalError.signalTooShort(
                 length: pulse.count, needed: 10, context: "Subject \(subject.number) heart-rate evaluation")
@@ -194,6 +216,7 @@ public enum Baseline {
         return BaselineReport.Subject(
             subject: subject.number, frames: frames, fps: fps,
             faceBox: [box.x, box.y, box.width, box.height],
-            faceDetected: trace.faceDetected, windows: windows)
+            faceDetected: trace.faceDetected, windows: windows,
+            hrSource: sensorWindows == windows.count ? "sensor" : sensorWindows == 0 ? "label" : "mixed")
     }
 }

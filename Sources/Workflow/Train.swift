@@ -8,7 +8,7 @@ import Training
 /// Options of `rppg train`.
 public struct TrainOptions: Sendable {
     public var data: URL
-    /// `tinypulse`, `physnet` or `factorizephys`.
+    /// A ``ZooArchitecture`` raw value (`tinypulse`, `tinypulse2d`, `physnet`, …).
     public var model: String
     /// Folder for best_model.pth and last_model.pth; the log goes to `logs/` beside it.
     public var output: URL

@@ -23,6 +23,7 @@ func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
         ("mini_physnet_opset13.onnx", "mini_physnet_io.pt"), ("mini_physnet_opset17.onnx", "mini_physnet_io.pt"),
         ("zoo_tinypulse_opset13.onnx", "zoo_tinypulse_io.pt"), ("zoo_tinypulse_opset17.onnx", "zoo_tinypulse_io.pt"),
         ("zoo_factorizephys_opset13.onnx", "zoo_factorizephys_io.pt"), ("zoo_factorizephys_opset17.onnx", "zoo_factorizephys_io.pt"),
+        ("zoo_tinypulse2d_opset13.onnx", "zoo_tinypulse2d_io.pt"), ("zoo_tinypulse2d_opset17.onnx", "zoo_tinypulse2d_io.pt"),
     ]
 
     @Test(arguments: cases)

@@ -27,6 +27,10 @@ import Quantization
         ("tinypulse", "weightasym_pc", ORTOptionFixtures.options { $0.weightSymmetric = false }),
         // 16-bit activations for chosen tensors (ORT's QInt16 override).
         ("tinypulse", "int16_act", ORTOptionFixtures.options { $0.int16Activations = Int16ActivationTests.tensors }),
+        // TinyPulse2D: ORT's default leaves the input's Transpose/Reshape in float; ours quantizes an
+        // input only layout ops read, which is ORT with ForceQuantizeNoInputCheck.
+        ("tinypulse2d", "minmax_pc_s8", ORTOptionFixtures.options { $0.quantizeLayoutOnlyInputs = false }),
+        ("tinypulse2d", "minmax_pc_s8_force", QuantizationOptions()),
     ]
 
     @Test(arguments: 0..<configs.count)

@@ -113,6 +113,32 @@ struct ModelZooTests {
                        expected: f["output"]!.tensor!)
     }
 
+    @Test(arguments: ["tinypulse2d_b1_t128.pt", "tinypulse2d_b2_t160.pt"])
+    func tinyPulse2DMatchesPyTorch(_ file: String) throws {
+        let f = try Self.load(file)
+        try Self.check(.tinyPulse2D, Self.weights("tinypulse2d_weights.pth"), input: f["input"]!.tensor!,
+                       expected: f["output"]!.tensor!)
+    }
+
+    /// Keys, order and shapes as PyTorch's state_dict; detect tells it from TinyPulse (same
+    /// prefixes stem/block2/block3/head, 2-D kernels) and reads its hyper-parameters.
+    @Test func tinyPulse2DKeysAndDetection() throws {
+        let sd = try Self.weights("tinypulse2d_weights.pth")
+        #expect(ModelZoo.parameterShapes(.tinyPulse2D).map(\.key) == sd.keys)
+        #expect(ModelZoo.parameterShapes(.tinyPulse2D).map(\.shape) == sd.entries.map(\.tensor.shape))
+        let match = try ModelZoo.detect(sd)
+        #expect(match.architecture == .tinyPulse2D)
+        #expect(match.hyperparameters["widths"] == "8,16,32")
+        #expect(match.hyperparameters["temporalKernel"] == "5")
+        #expect(try ModelZoo.detect(Self.weights("tinypulse_weights.pth")).architecture == .tinyPulse)
+        // Only 2-D operators: no 3-D conv or pool reaches the graph.
+        let g = try ModelZoo.graph(.tinyPulse2D, stateDict: sd)
+        for node in g.nodes {
+            if case .conv(let a) = node.op { #expect(a.spatialRank == 2, "\(node.name)") }
+            if case .avgPool(let a) = node.op { #expect(a.kernel.count == 2, "\(node.name)") }
+        }
+    }
+
     @Test(.enabled(if: pure != nil, "PURE PhysNet checkpoint not found beside the repository"),
           arguments: ["physnet_b1_t128.pt", "physnet_b2_t160.pt"])
     func physNetMatchesPyTorch(_ file: String) throws {
@@ -132,6 +158,7 @@ struct ModelZooTests {
         ("factorizephys", "factorizephys_formula_b1_t160_s72.pt", [1, 3, 160, 72, 72]),
         ("factorizephys", "factorizephys_formula_b2_t128_s72.pt", [2, 3, 128, 72, 72]),
         ("tinypulse", "tinypulse_formula_b1_t128_s36.pt", [1, 3, 128, 36, 36]),
+        ("tinypulse2d", "tinypulse2d_formula_b1_t128_s36.pt", [1, 3, 128, 36, 36]),
         ("physnet", "physnet_formula_b1_t128_s72.pt", [1, 3, 128, 72, 72]),
     ])
     func fullSizeClipsMatchPyTorch(_ model: String, _ file: String, _ shape: [Int]) throws {
@@ -143,6 +170,7 @@ struct ModelZooTests {
             sd = try Checkpoint.load(pure).stateDict
         case .tinyPulse: sd = try Self.weights("tinypulse_weights.pth")
         case .factorizePhys: sd = try Self.weights("factorizephys_weights.pth")
+        case .tinyPulse2D: sd = try Self.weights("tinypulse2d_weights.pth")
         default:
             Issue.record("\(model) has no full-size clip fixture")
             return

@@ -15,7 +15,8 @@ struct DeviceRunTests {
     static func pipelineOutputs(_ dir: URL, device: Bool) throws -> (model: URL, data: URL) {
         let work = dir.appendingPathComponent("work")
         var o = PipelineEndToEndTests.options(work, checkpoint: dir)
-        o.checkpoint = nil  // Models/tinypulse_default.pth
+        o.checkpoint = nil
+        o.model = .tinyPulse  // Models/tinypulse_default.pth (the default): the layer list and MACs below are TinyPulse's
         o.deviceClips = device ? 2 : 0
         let (summary, _, _) = try Pipeline.run(o) { _ in }
         if o.deviceClips > 0 {

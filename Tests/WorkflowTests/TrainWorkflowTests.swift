@@ -88,6 +88,25 @@ import Workflow
         }
     }
 
+    /// `rppg train --model tinypulse2d`: the training loss falls, and the checkpoint it writes is
+    /// recognised as TinyPulse2D with PyTorch's keys.
+    @Test func trainsTinyPulse2D() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rppg-train2d-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.dataset(at: dir.appendingPathComponent("data.pt"))
+        var o = Self.options(dir, epochs: 8, output: "t2d")
+        o.model = "tinypulse2d"
+        let result = try TrainStep.run(o)
+        let losses = result.records.map(\.trainLoss)
+        #expect(losses.count == 8 && losses.allSatisfy(\.isFinite))
+        #expect(losses.last! < losses.first! - 0.1, "training loss \(losses)")
+        let last = try Checkpoint.load(result.lastCheckpoint)
+        #expect(last.stateDict.keys == ModelZoo.parameterShapes(.tinyPulse2D).map(\.key))
+        #expect(try ModelZoo.detect(last.stateDict).architecture == .tinyPulse2D)
+        #expect(last.root["config"]?["model"]?.stringValue == "tinypulse2d")
+    }
+
     /// The same run stopped after `epochs` epochs (the schedule still spans the full run).
     static func interrupted(_ o: TrainOptions, after epochs: Int) -> TrainOptions {
         var x = o

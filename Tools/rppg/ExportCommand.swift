@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RPPG
 import Workflow
 
 struct ExportCommand: ParsableCommand {
@@ -10,7 +11,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "The PyTorch checkpoint (.pth/.pt).")
     var checkpoint: String
 
-    @Option(help: "auto (detect from the state-dict keys), tinypulse, physnet or factorizephys.")
+    @Option(help: "auto (detect from the state-dict keys) or one of \(ZooArchitecture.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model = "auto"
 
     @Option(help: "The ONNX file to write.")

@@ -16,7 +16,7 @@ struct InferCommand: ParsableCommand {
     @Option(help: "ONNX model (.onnx), FP32 or QDQ, to run instead of a checkpoint.")
     var onnx: String?
 
-    @Option(help: "auto | tinypulse | physnet | factorizephys")
+    @Option(help: "auto | \(ZooArchitecture.allCases.map(\.rawValue).joined(separator: " | "))")
     var model = "auto"
 
     @Option(help: "fp32 | int8 | fake-quant (default: int8 for a QDQ model, fp32 otherwise).")

@@ -13,7 +13,9 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "Work directory for every output.") var workdir: String = "rppg-workdir"
     @Option(help: "A processed dataset (skips synth and preprocess).") var data: String?
     @Option(help: "A raw UBFC-rPPG folder to preprocess.") var rawData: String?
-    @Option(help: "Checkpoint (default: workdir/checkpoints/best_model.pth, else the bundled TinyPulse).") var checkpoint: String?
+    @Option(help: "Checkpoint (default: workdir/checkpoints/best_model.pth, else the bundled checkpoint of --model).") var checkpoint: String?
+    @Option(help: "Zoo model whose bundled checkpoint runs when no --checkpoint is given: tinypulse (default) or tinypulse2d (2-D, all of it on the STM32N6's NPU).")
+    var model: String = BundledModel.defaultArchitecture.rawValue
     @Option(help: "Calibration clips.") var numSamples: Int = 200
     @Option(help: "Calibration method: auto (default), minmax, percentile, entropy.") var method: String = "auto"
     @Flag(inversion: .prefixedNo, help: "Per-channel weight quantization (the STM32N6 scheme).") var perChannel = true
@@ -30,6 +32,7 @@ struct PipelineCommand: ParsableCommand {
                 throw ValidationError("--method must be one of \(CalibrationMethod.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             var options = Pipeline.Options()
+            options.model = try Pipeline.architecture(named: model)
             options.workdir = URL(fileURLWithPath: workdir)
             options.data = data.map { URL(fileURLWithPath: $0) }
             options.rawData = rawData.map { URL(fileURLWithPath: $0) }

@@ -8,6 +8,7 @@ let allSubcommands: [ParsableCommand.Type] = [
     DeployBuildCommand.self,
     DeployRunCommand.self,
     InspectCommand.self,
+    ModelsCommand.self,
     ConvertCommand.self,
     BenchLoadCommand.self,
     BaselineCommand.self,

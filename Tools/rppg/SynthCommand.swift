@@ -17,17 +17,16 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Frame height.") var height = 120
     @Option(help: "Frames per second.") var fps = 30.0
     @Option(help: "Worker threads (default: all cores).") var threads = Parallel.availableCores
-    @Option(help: "standard, or motion: adds ballistic head movements with heavy-tailed amplitudes (motion edges far out in DiffNormalized frames).")
+    @Option(help: "standard, or a comma-separated mix of: motion (ballistic head movements, heavy-tailed), blocking (JPEG-like 8×8 DCT quantisation, quality 60), nonrigid (talking jaw, brow raises), dark-skin (the two darkest tones only), second-face (a smaller bystander with another HR).")
     var difficulty = "standard"
 
     func run() throws {
         try runReportingErrors {
             var options = SyntheticDataset.Options(subjects: subjects, seconds: seconds, seed: seed, width: width, height: height, fps: fps)
             options.threads = threads
-            guard let d = SyntheticDifficulty(rawValue: difficulty) else {
-                throw ValidationError("--difficulty must be one of \(SyntheticDifficulty.allCases.map(\.rawValue).joined(separator: ", "))")
+            do { options.difficulties = try SyntheticDifficulty.parseList(difficulty) } catch {
+                throw ValidationError("\(error)")
             }
-            options.difficulty = d
             let start = Date()
             let written = try Synthesize.run(output: URL(fileURLWithPath: output), options: options)
             for w in written { print(String(format: "subject%d: %d frames, mean HR %.1f BPM", w.subject, w.frames, w.meanHeartRate)) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RPPG
 import TensorCore
 import Training
 import Workflow
@@ -11,7 +12,7 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a zoo model on a processed dataset (subject-wise validation by heart rate; PyTorch-loadable checkpoints).")
 
     @Option(help: "Processed dataset (.pt) from rppg preprocess.") var data: String = "data/ubfc_processed.pt"
-    @Option(help: "Model: tinypulse, physnet or factorizephys.") var model: String = "tinypulse"
+    @Option(help: "Model: \(ZooArchitecture.allCases.map(\.rawValue).joined(separator: ", "))." ) var model: String = "tinypulse"
     @Option(help: "Folder for best_model.pth and last_model.pth (the log goes to logs/ beside it).") var output: String = "checkpoints"
     @Option(help: "Epochs (OneCycle schedule length).") var epochs: Int = 30
     @Option(name: .customLong("batch-size"), help: "Clips per optimizer step.") var batchSize: Int = 4

@@ -89,3 +89,10 @@ public struct Mean: Layer {
     public init(axes: [Int], keepDims: Bool = true) { self.axes = axes; self.keepDims = keepDims }
     public func trace(_ x: String, in b: GraphBuilder) throws -> String { b.mean(x, axes: axes, keepDims: keepDims) }
 }
+
+/// `nn.AdaptiveAvgPool2d(1)` / `F.adaptive_avg_pool2d(x, 1)`: the mean over every spatial axis,
+/// kept as size-1 axes. ONNX `GlobalAveragePool`, which ORT quantizes (ReduceMean it leaves in float).
+public struct GlobalAvgPool: Layer {
+    public init() {}
+    public func trace(_ x: String, in b: GraphBuilder) throws -> String { b.node(.globalAvgPool, [x]) }
+}

@@ -34,7 +34,7 @@ public struct DevicePlan {
         let program = executor.device
         guard program.blockers.isEmpty else {
             throw Int8ExecutorError("the model cannot run on the device runtime:\n" + program.blockers.map { "  - " + $0 }.joined(separator: "\n")
-                                    + "\nEvery node must lower to an int8 kernel (conv, pool, mean over trailing axes, table activation).")
+                                    + "\nEvery node must lower to an int8 kernel (conv, pool, mean over trailing axes, table activation, gather).")
         }
         guard let input = program.input, let output = program.output else {
             throw Int8ExecutorError("the device runtime needs one float graph input that is quantized first and one int8 (dequantized) output")
@@ -130,7 +130,7 @@ public struct DevicePlan {
         case .conv(let g, _, _, _, _, _, _, _): return g.scratchBytes
         case .maxPool(let g, _): return g.windowsInside ? g.rowSpan : 0
         case .averagePool(let g, _, _, _, _, _): return g.windowsInside ? g.rowSpan * 4 : 0
-        case .meanTrailing, .lookup: return 0
+        case .meanTrailing, .lookup, .gather: return 0
         }
     }
 
@@ -165,6 +165,11 @@ public struct DevicePlan {
                 Int32(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(UInt8(bitPattern: table[j + $1])) << (8 * UInt32($1)) })
             }
             return (framed(.lookup, [i(x), i(y), i(count)] + packed), "lookup", 0)
+        case let .gather(inputBytes, offset, shape, strides):
+            // Leading axes of size 1 (stride 0) pad the record to Int8Gather.rank axes.
+            let pad = Int8Gather.rank - shape.count
+            let axes = [Int](repeating: 1, count: pad) + shape, steps = [Int](repeating: 0, count: pad) + strides
+            return (framed(.gather, [i(x), i(y), i(inputBytes), i(offset)] + axes.map(i) + steps.map(i)), "gather", 0)
         }
     }
 }

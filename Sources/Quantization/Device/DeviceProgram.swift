@@ -11,6 +11,8 @@ struct DeviceProgram {
         case averagePool(Int8PoolGeometry, countIncludePad: Bool, xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32)
         case meanTrailing(outputs: Int, count: Int, xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32)
         case lookup(count: Int, table: [Int8])
+        /// Transpose / Slice: output shape and input strides (any rank up to ``Int8Gather/rank``).
+        case gather(inputBytes: Int, offset: Int, shape: [Int], strides: [Int])
     }
 
     struct Step {

@@ -138,15 +138,50 @@ struct Int8Lowering {
                 let (offset, strides) = Int8Slice.layout(input: x.shape, output: shape, starts: starts, axes: axes, steps: steps)
                 let (xp, yp) = (UnsafePointer(arena.int8(x.buffer)), arena.int8(y.buffer))
                 executor.steps.append { Int8Slice.gather(xp, offset: offset, strides: strides, shape: shape, into: yp) }
-                executor.device.blockers.append("Slice \(node.name): the device runtime has no gather yet")
+                try appendDeviceGather("Slice \(node.name)", x: x, y: y, offset: offset, strides: strides)
                 dqOf[node.outputs[0]] = node.outputs[0] + "#int8"
                 executor.plan.append("Slice \(node.name): int8 gather \(x.shape) → \(shape)")
             } else {
                 try fallback(node)
             }
+        case .transpose(let perm):
+            try lowerTranspose(node, perm: perm)
         default:
             try fallback(node)
         }
+    }
+
+    /// The device's gather op, or a blocker when the tensor has more axes than its record holds.
+    mutating func appendDeviceGather(_ label: String, x: Int8Value, y: Int8Value, offset: Int, strides: [Int]) throws {
+        guard y.shape.count <= Int8Gather.rank else {
+            executor.device.blockers.append("\(label): \(y.shape.count) axes (the device gathers up to \(Int8Gather.rank))")
+            return
+        }
+        executor.device.append(label, .gather(inputBytes: x.count, offset: offset, shape: y.shape, strides: strides), input: x, output: y)
+    }
+
+    /// Transpose as a strided gather: on int8 values (the scale and zero point carry over, as
+    /// ORT's QDQ Transpose shares them), or on floats when its input is float (a graph input
+    /// ORT left unquantized).
+    mutating func lowerTranspose(_ node: Node, perm: [Int]) throws {
+        if let x = int8Input(node.inputs[0]) {
+            let (shape, strides) = Int8Slice.transposeLayout(input: x.shape, perm: perm)
+            let y = newInt8(node.outputs[0] + "#int8", shape: shape, scale: x.scale, zeroPoint: x.zeroPoint)
+            let (xp, yp) = (UnsafePointer(arena.int8(x.buffer)), arena.int8(y.buffer))
+            executor.steps.append { Int8Slice.gather(xp, offset: 0, strides: strides, shape: shape, into: yp) }
+            try appendDeviceGather("Transpose \(node.name)", x: x, y: y, offset: 0, strides: strides)
+            dqOf[node.outputs[0]] = node.outputs[0] + "#int8"
+            executor.plan.append("Transpose \(node.name): int8 gather \(x.shape) → \(shape)")
+            return
+        }
+        let x = try materializeFloat(node.inputs[0], for: node)
+        let (shape, strides) = Int8Slice.transposeLayout(input: x.shape, perm: perm)
+        let y = FloatValue(buffer: arena.allocate(bytes: shape.reduce(1, *) * 4), shape: shape)
+        let (xp, yp) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer))
+        floats[node.outputs[0]] = y
+        executor.steps.append { Int8Slice.gather(xp, offset: 0, strides: strides, shape: shape, into: yp) }
+        executor.device.blockers.append("Transpose \(node.name): runs on a float value on the host")
+        executor.plan.append("Transpose \(node.name): float gather \(x.shape) → \(shape)")
     }
 
 

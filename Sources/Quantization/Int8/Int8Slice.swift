@@ -1,7 +1,7 @@
 import Kernels
 import NN
 
-/// ONNX Slice for the int8 plan: a strided gather, on int8 values (data movement keeps the scale
+/// ONNX Slice and Transpose for the int8 plan: a strided gather, on int8 values (data movement keeps the scale
 /// and zero point, as ORT's QDQ Slice does) or on floats in the float fallback.
 enum Int8Slice {
     /// Output shape (ONNX clamping rules, as the graph's shape inference applies them).
@@ -20,6 +20,13 @@ enum Int8Slice {
     /// Offset and per-axis strides into the input that read the slice of shape `output`.
     static func layout(input: [Int], output: [Int], starts: [Int], axes: [Int], steps: [Int]) -> (offset: Int, strides: [Int]) {
         FP32Layout.sliceLayout(input: input, output: output, starts: starts, axes: axes, steps: steps)
+    }
+
+    /// Output shape and the input strides that read a Transpose by `perm` (empty: reversed axes).
+    static func transposeLayout(input: [Int], perm: [Int]) -> (shape: [Int], strides: [Int]) {
+        let p = perm.isEmpty ? Array(input.indices.reversed()) : perm
+        let contiguous = FP32Layout.contiguousStrides(input)
+        return (p.map { input[$0] }, p.map { contiguous[$0] })
     }
 
     /// Copies the elements of `x` at `offset + Σ index·strides` into contiguous `y` of `shape`;

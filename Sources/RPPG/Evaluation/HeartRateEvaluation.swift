@@ -91,15 +91,18 @@ public enum HeartRateEvaluation {
         return results
     }
 
+    /// Frames per evaluation window: `windowSeconds` at `fps`, or the whole video.
+    public static func windowLength(frames: Int, fps: Double, options: HeartRateEvaluationOptions) -> Int {
+        guard let seconds = options.windowSeconds else { return frames }
+        return min(max(1, Int((seconds * fps).rounded())), frames)
+    }
+
     /// One video's signals, split into evaluation windows as the toolbox does.
     public static func evaluateVideo(
         video: Int, prediction: [Double], label: [Double], fps: Double, diffNormalized: Bool,
         options: HeartRateEvaluationOptions = HeartRateEvaluationOptions()
     ) -> [WindowHeartRate] {
-        var windowLength = prediction.count
-        if let seconds = options.windowSeconds {
-            windowLength = min(max(1, Int((seconds * fps).rounded())), prediction.count)
-        }
+        let windowLength = windowLength(frames: prediction.count, fps: fps, options: options)
         guard windowLength > 0 else { return [] }
         var results: [WindowHeartRate] = []
         var start = 0

@@ -7,6 +7,7 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
     case tinyPulse = "tinypulse"
     case physNet = "physnet"
     case factorizePhys = "factorizephys"
+    case tinyPulse2D = "tinypulse2d"
     // TS-CAN before DeepPhys: their state dicts are key-for-key identical, and `detect` names
     // the first that fits (TS-CAN, the toolbox's more used one) with the other in `alsoFits`.
     case tsCAN = "tscan"
@@ -19,6 +20,7 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
         case .tinyPulse: return "TinyPulse"
         case .physNet: return "PhysNet (rPPG-Toolbox PhysNet_padding_Encoder_Decoder_MAX)"
         case .factorizePhys: return "FactorizePhys (rPPG-Toolbox, FSAM off)"
+        case .tinyPulse2D: return "TinyPulse2D (2-D operators only, for the STM32N6 NPU)"
         case .deepPhys: return "DeepPhys (rPPG-Toolbox)"
         case .tsCAN: return "TS-CAN (rPPG-Toolbox TSCAN, frame_depth 10)"
         case .efficientPhys: return "EfficientPhys (rPPG-Toolbox, frame_depth 10)"
@@ -28,7 +30,7 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
     /// How the model takes a clip of N × T frames.
     public var inputLayout: ZooInputLayout {
         switch self {
-        case .tinyPulse, .physNet, .factorizePhys: return .clips
+        case .tinyPulse, .physNet, .factorizePhys, .tinyPulse2D: return .clips
         case .deepPhys, .tsCAN: return .frames(channels: 6, extraFrame: false)
         case .efficientPhys: return .frames(channels: 3, extraFrame: true)
         }
@@ -37,7 +39,7 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
 
 /// A zoo model's input and output layout.
 public enum ZooInputLayout: Sendable, Equatable {
-    /// Clips `[N, 3, T, H, W]` in, `[N, T]` out (TinyPulse, PhysNet, FactorizePhys).
+    /// Clips `[N, 3, T, H, W]` in, `[N, T]` out (TinyPulse, PhysNet, FactorizePhys, TinyPulse2D).
     case clips
     /// Frames as rows, `[N·T, channels, H, W]` in, `[N·T, 1]` out, as rPPG-Toolbox feeds its 2-D
     /// models. DeepPhys and TS-CAN: 6 channels, DiffNormalized (0–2) then Standardized (3–5).
@@ -76,15 +78,15 @@ public enum ModelZoo {
     /// toolbox's chunk length, a multiple of the TSM's 10) for DeepPhys, TS-CAN and EfficientPhys.
     public static func defaultFrames(_ a: ZooArchitecture) -> Int {
         switch a {
-        case .tinyPulse, .physNet: return 128
+        case .tinyPulse, .physNet, .tinyPulse2D: return 128
         case .factorizePhys: return 160
         case .deepPhys, .tsCAN, .efficientPhys: return 180
         }
     }
 
-    /// Frame side in pixels: 36 for TinyPulse, 72 for the others (DeepPhys, TS-CAN and
-    /// EfficientPhys checkpoints may also be 36: `detect` reads it off `final_dense_1`).
-    public static func inputSize(_ a: ZooArchitecture) -> Int { a == .tinyPulse ? 36 : 72 }
+    /// Frame side in pixels: 36 for TinyPulse and TinyPulse2D, 72 for the others (DeepPhys, TS-CAN
+    /// and EfficientPhys checkpoints may also be 36: `detect` reads it off `final_dense_1`).
+    public static func inputSize(_ a: ZooArchitecture) -> Int { a == .tinyPulse || a == .tinyPulse2D ? 36 : 72 }
 
     /// TS-CAN's and EfficientPhys's temporal-shift segment (the toolbox configs' FRAME_DEPTH):
     /// N·T must be a multiple of it.
@@ -133,6 +135,7 @@ public enum ModelZoo {
         case .tinyPulse: return TinyPulseModel()
         case .physNet: return PhysNetModel(frames: frames)
         case .factorizePhys: return FactorizePhysModel()
+        case .tinyPulse2D: return TinyPulse2DModel()
         case .deepPhys: return CANModel(variant: .deepPhys, size: size, frameDepth: frameDepth)
         case .tsCAN: return CANModel(variant: .tsCAN, size: size, frameDepth: frameDepth)
         case .efficientPhys: return CANModel(variant: .efficientPhys, size: size, frameDepth: frameDepth)
@@ -193,6 +196,9 @@ public enum ModelZoo {
         switch a {
         case .tinyPulse:
             h["widths"] = [out("stem.0.weight"), out("block2.0.weight"), out("block3.0.weight")].joined(separator: ",")
+        case .tinyPulse2D:
+            h["widths"] = [out("stem.0.weight"), out("block2.0.weight"), out("block3.0.weight")].joined(separator: ",")
+            h["temporalKernel"] = s["time1.0.weight"].map { String($0[2]) } ?? "?"
         case .physNet:
             h["widths"] = [out("ConvBlock1.0.weight"), out("ConvBlock2.0.weight"), out("ConvBlock3.0.weight")]
                 .joined(separator: ",")

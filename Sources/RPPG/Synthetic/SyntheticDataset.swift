@@ -13,7 +13,13 @@ public enum SyntheticDataset {
         public var height: Int = 120
         public var fps: Double = 30
         public var threads: Int = Parallel.availableCores
-        public var difficulty: SyntheticDifficulty = .standard
+        /// The effects that make the data hard (empty: standard); see ``SyntheticDifficulty``.
+        public var difficulties: Set<SyntheticDifficulty> = []
+        /// One difficulty alone (`.standard` clears them).
+        public var difficulty: SyntheticDifficulty {
+            get { difficulties.count == 1 ? difficulties.first! : .standard }
+            set { difficulties = newValue == .standard ? [] : [newValue] }
+        }
         public init(subjects: Int = 8, seconds: Double = 20, seed: UInt64 = 0, width: Int = 160, height: Int = 120, fps: Double = 30) {
             self.subjects = subjects
             self.seconds = seconds
@@ -48,17 +54,25 @@ public enum SyntheticDataset {
     }
 
     static func writeSubject(_ i: Int, folder: URL, options: Options, frames: Int) throws -> Written {
-        let subject = SyntheticSubject(seed: options.seed, index: i)
+        let hard = options.difficulties
+        let subject = SyntheticSubject(seed: options.seed, index: i, darkSkin: hard.contains(.darkSkin))
         let pulse = SyntheticPulse(subject: subject, frames: frames, fps: options.fps)
-        let bursts = options.difficulty == .motion
-            ? SyntheticMotionBursts(subjectSeed: subject.seed, seconds: Double(frames) / options.fps) : nil
-        let renderer = SyntheticFaceRenderer(subject: subject, width: options.width, height: options.height, bursts: bursts)
+        let seconds = Double(frames) / options.fps
+        let bursts = hard.contains(.motion) ? SyntheticMotionBursts(subjectSeed: subject.seed, seconds: seconds) : nil
+        let talking = hard.contains(.nonrigid) ? SyntheticTalking(subjectSeed: subject.seed, seconds: seconds) : nil
+        let second = hard.contains(.secondFace) ? secondFace(of: subject, seed: options.seed, index: i) : nil
+        let secondPulse = second.map { SyntheticPulse(subject: $0, frames: frames, fps: options.fps) }
+        let blocking = hard.contains(.blocking) ? CompressionBlocking(quality: 60) : nil
+        let renderer = SyntheticFaceRenderer(subject: subject, width: options.width, height: options.height, bursts: bursts,
+                                             talking: talking, secondFace: second)
         let dir = folder.appendingPathComponent("subject\(i + 1)")
         let writer = try AVIWriter(url: dir.appendingPathComponent("vid.avi"), width: options.width, height: options.height, frameRate: options.fps)
         var frame = VideoFrame(width: options.width, height: options.height)
         var noise = SeededGenerator(seed: subject.seed ^ 0xA5A5)
         for k in 0..<frames {
-            renderer.render(frame: &frame, index: k, fps: options.fps, pulse: pulse.waveform[k], noise: &noise)
+            renderer.render(frame: &frame, index: k, fps: options.fps, pulse: pulse.waveform[k],
+                            secondPulse: secondPulse?.waveform[k] ?? 0, noise: &noise)
+            blocking?.apply(to: &frame)
             try writer.append(frame)
         }
         try writer.finish()
@@ -66,6 +80,18 @@ public enum SyntheticDataset {
         let text = line(pulse.reference) + "\n" + line(pulse.heartRate) + "\n" + line((0..<frames).map { Double($0) / options.fps }) + "\n"
         try AtomicFile.write(Data(text.utf8), to: dir.appendingPathComponent("ground_truth.txt"))
         return Written(subject: i + 1, meanHeartRate: pulse.heartRate.reduce(0, +) / Double(max(frames, 1)), frames: frames)
+    }
+}
+
+extension SyntheticDataset {
+    /// The bystander of `--difficulty second-face`: a subject of its own, whose mean HR is kept at
+    /// least 25 BPM from the subject's so that cropping the wrong face shows in the HR.
+    static func secondFace(of subject: SyntheticSubject, seed: UInt64, index: Int) -> SyntheticSubject {
+        var s = SyntheticSubject(seed: seed ^ 0x5EC0_4D0F_ACE0_0002, index: index)
+        if abs(s.heartRate - subject.heartRate) < 25 {
+            s.heartRate = subject.heartRate + (subject.heartRate < 95 ? 35 : -35)
+        }
+        return s
     }
 }
 

@@ -1,15 +1,5 @@
 import Foundation
 
-/// How hard synthetic data is (`rppg synth --difficulty`).
-public enum SyntheticDifficulty: String, CaseIterable, Sendable {
-    /// Smooth head motion, small in-band jitter: what the bundled model was trained on.
-    case standard
-    /// Adds ballistic head movements (looking away, nodding) at random times with heavy-tailed
-    /// amplitudes: DiffNormalized frames then hold motion edges tens of standard deviations out,
-    /// as real recordings do, which is what breaks MinMax calibration.
-    case motion
-}
-
 /// Ballistic head movements of one subject: the head moves quickly, holds, and comes back.
 ///
 /// Event times are a Poisson process (about one every 5 s); each amplitude is Pareto-distributed

@@ -54,4 +54,16 @@ public struct DeployReport: Codable, Sendable {
 
     /// True when no deviation is an error.
     public var deployable: Bool { !deviations.contains { $0.severity == "error" } }
+
+    /// Fraction (0…1) of the MACs on operators placed on the NPU.
+    public var npuMACShare: Double {
+        let npu = operators.filter { $0.placement == .npu }.reduce(0) { $0 + $1.macs }
+        return macs > 0 ? Double(npu) / Double(macs) : 0
+    }
+
+    /// Operators left to the Cortex-M55 other than the float ↔ int8 boundary (Q/DQ of the model's
+    /// input and output): what keeps a model from running wholly on the NPU.
+    public var cpuOperators: [OperatorRow] {
+        operators.filter { $0.placement == .cpu && !["QuantizeLinear", "DequantizeLinear"].contains($0.op) }
+    }
 }

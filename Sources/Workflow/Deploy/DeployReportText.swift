@@ -11,8 +11,7 @@ extension DeployReport {
         lines.append("  MACs per inference: \(Self.grouped(macs))")
         let npu = operators.filter { $0.placement == .npu }
         let cpu = operators.filter { $0.placement == .cpu }
-        let npuMACs = npu.reduce(0) { $0 + $1.macs }
-        let share = macs > 0 ? 100 * Double(npuMACs) / Double(macs) : 0
+        let share = 100 * npuMACShare
         lines.append(String(format: "  Operators: %d on the NPU, %d on the CPU, %d fused; %.1f %% of MACs on the NPU",
                             npu.count, cpu.count, operators.count - npu.count - cpu.count, share))
         lines.append("")

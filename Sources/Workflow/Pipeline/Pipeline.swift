@@ -7,7 +7,7 @@ import TensorCore
 /// `rppg pipeline`: the whole INT8 deployment workflow in one command — (synth →) preprocess
 /// (→ train) → calibrate → export → quantize → verify → deploy-check — on a work directory.
 /// Without arguments it runs on the embedded default: the bundled TinyPulse checkpoint and a
-/// synthetic UBFC-style dataset generated in the work directory.
+/// synthetic UBFC-style dataset generated in the work directory (`model` picks another bundled one).
 public enum Pipeline {
     /// Calibration clips the per-layer SQNR report is measured on (enough for a stable estimate).
     static let reportClips = 16
@@ -18,8 +18,12 @@ public enum Pipeline {
         public var data: URL?
         /// A raw UBFC-rPPG folder to preprocess.
         public var rawData: URL?
-        /// A checkpoint; when nil: `workdir/checkpoints/best_model.pth` if present, else the bundled default.
+        /// A checkpoint; when nil: `workdir/checkpoints/best_model.pth` if present, else the bundled
+        /// checkpoint of `model`.
         public var checkpoint: URL?
+        /// The zoo model whose bundled checkpoint runs when no checkpoint is given (or that is
+        /// trained when none is bundled).
+        public var model: ZooArchitecture = BundledModel.defaultArchitecture
         public var force = false
         public var threads = Parallel.availableCores
         public var numSamples = 200
@@ -61,6 +65,16 @@ public enum Pipeline {
     public struct PipelineError: UserFacingError {
         public let message: String
         public var description: String { message }
+    }
+
+    /// The zoo model `name` (`--model`), or an error listing the names.
+    public static func architecture(named name: String) throws -> ZooArchitecture {
+        guard let a = ZooArchitecture(rawValue: name.lowercased()) else {
+            let names = ZooArchitecture.allCases.map(\.rawValue).joined(separator: ", ")
+            throw PipelineError(message: "--model \(name) is not a zoo model; use one of \(names) (bundled checkpoints: "
+                                + BundledModel.architectures.map(\.rawValue).joined(separator: ", ") + ").")
+        }
+        return a
     }
 
     /// Runs the workflow. `log` receives the banner and status lines (standard output in the CLI).
@@ -105,20 +119,20 @@ public enum Pipeline {
         let checkpoint: URL
         if let given = options.checkpoint {
             guard FileManager.default.fileExists(atPath: given.path) else {
-                throw PipelineError(message: "Checkpoint \(given.path) not found. Train one with: rppg train --data \(dataFile.path) --model tinypulse --output \(paths.checkpoints.path)")
+                throw PipelineError(message: "Checkpoint \(given.path) not found. Train one with: rppg train --data \(dataFile.path) --model \(options.model.rawValue) --output \(paths.checkpoints.path)")
             }
             checkpoint = given
         } else if FileManager.default.fileExists(atPath: paths.trained.path) {
             checkpoint = paths.trained
-        } else if let bundled = BundledModel.url {
+        } else if let bundled = BundledModel.url(options.model) {
             checkpoint = bundled
         } else {
             checkpoint = paths.trained
             steps.append(.init(
-                name: "train", detail: "no checkpoint given and none bundled: train TinyPulse → \(paths.trained.path)",
+                name: "train", detail: "no checkpoint given and none bundled: train \(options.model.displayName) → \(paths.trained.path)",
                 inputs: { [dataFile] }, outputs: { [paths.trained, paths.lastCheckpoint] },
                 run: {
-                    var t = TrainOptions(data: dataFile, model: "tinypulse", output: paths.checkpoints)
+                    var t = TrainOptions(data: dataFile, model: options.model.rawValue, output: paths.checkpoints)
                     t.threads = options.threads
                     _ = try TrainStep.run(t)
                 }))
