@@ -11,14 +11,24 @@ Files (all torch.save, float32):
   PhysNet uses the real PURE checkpoint (shared/checkpoints/PURE_PhysNet_DiffNormalized.pth).
 - <model>_formula_b<B>_t<T>_s<S>.pt: {'output': y} for an input too large to store, generated
   identically in Swift: x.flatten()[i] = sin(0.37 i) + 0.5 sin(0.011 i) (float64, then float32).
+- deepphys_weights.pth, efficientphys_weights.pth: the toolbox's frame models at img_size 36 (the
+  72-pixel dense layer alone is 8 MB), seeded default init, EfficientPhys's BatchNorm2d statistics
+  randomised. TS-CAN's state dict has exactly DeepPhys's keys and shapes, so its fixture runs
+  TSCAN with deepphys_weights.pth. <model>_frames_b2_t10_s36.pt: {'input', 'output'}, N = 2 clips of T = 10 frames
+  (one TSM segment each): [20, 6, 36, 36] → [20, 1]; EfficientPhys [21, 3, 36, 36] (the last
+  frame repeated, as the toolbox trainer does) → [20, 1].
+  <model>_formula_t10_s72.pt: {'output'} at the toolbox's 72 pixels, one clip of 10 frames, weights
+  (formula_state_) and input (formula_input) by formula.
+  Only these: python3 Tools/make_nn_fixtures.py --frame-models
 """
+import math
 import os
 import sys
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_zoo import FactorizePhys, PhysNet, TinyPulse, TinyPulse2D, randomize_buffers_  # noqa: E402
+from pytorch_zoo import FRAME_MODELS, FactorizePhys, PhysNet, TinyPulse, TinyPulse2D, build, randomize_buffers_  # noqa: E402
 
 OUT = 'Tests/RPPGTests/Fixtures/zoo'
 PURE = os.environ.get('PURE_PHYSNET', '/work/shared/checkpoints/PURE_PhysNet_DiffNormalized.pth')
@@ -69,6 +79,61 @@ def main():
     make_tinypulse2d()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f'wrote {len(os.listdir(OUT))} files, {total / 1e6:.2f} MB')
+
+
+def frame_model_fixtures(name, seed, weights=None):
+    """Weights and one N=2, T=10 input/output pair for a toolbox frame model at 36 pixels."""
+    torch.manual_seed(seed)
+    model = randomize_buffers_(build(name, img_size=36), seed=seed + 1).eval()
+    if weights is None:
+        torch.save(model.state_dict(), f'{OUT}/{name}_weights.pth')
+    else:
+        model.load_state_dict(torch.load(f'{OUT}/{weights}_weights.pth'), strict=True)
+    g = torch.Generator().manual_seed(seed + 2)
+    if name == 'efficientphys':
+        x = torch.randn(20, 3, 36, 36, generator=g)
+        x = torch.cat((x, x[-1:]), 0)
+    else:
+        x = torch.randn(20, 6, 36, 36, generator=g)
+    torch.save({'input': x, 'output': run(model, x)}, f'{OUT}/{name}_frames_b2_t10_s36.pt')
+
+
+def formula_state_(model):
+    """Weights by formula, so that the 72-pixel models (8 MB each) need no stored weights. Key j
+    (state-dict order), element i: s(j, i) = sin(0.37 i + 0.1 j) in float64, then float32 of
+    conv/linear weights s / sqrt(fan_in); biases 0.1 s; BatchNorm weight 1 + 0.2 s, bias 0.1 s,
+    running_mean 0.1 s, running_var 1 + 0.25 (1 + s). The Swift test computes the same."""
+    with torch.no_grad():
+        for j, (key, t) in enumerate(model.state_dict().items()):
+            if not t.dtype.is_floating_point:
+                continue
+            i = torch.arange(t.numel(), dtype=torch.float64)
+            s = torch.sin(0.37 * i + 0.1 * j)
+            if key.endswith('running_var'):
+                v = 1 + 0.25 * (1 + s)
+            elif key.startswith('batch_norm.') and key.endswith('weight'):
+                v = 1 + 0.2 * s
+            elif t.dim() > 1:
+                v = s / math.sqrt(t[0].numel())
+            else:
+                v = 0.1 * s
+            t.copy_(v.to(torch.float32).reshape(t.shape))
+    return model
+
+
+def make_frame_models():
+    os.makedirs(OUT, exist_ok=True)
+    # The toolbox's default 72-pixel frame side, weights and input by formula, one TSM segment.
+    for name in FRAME_MODELS:
+        model = formula_state_(build(name, img_size=72)).eval()
+        shape = (11, 3, 72, 72) if name == 'efficientphys' else (10, 6, 72, 72)
+        torch.save({'output': run(model, formula_input(shape))}, f'{OUT}/{name}_formula_t10_s72.pt')
+    frame_model_fixtures('deepphys', seed=20)
+    frame_model_fixtures('tscan', seed=30, weights='deepphys')
+    frame_model_fixtures('efficientphys', seed=40)
+    for f in sorted(os.listdir(OUT)):
+        if f.split('_')[0] in FRAME_MODELS:
+            print(f, f'{os.path.getsize(os.path.join(OUT, f)) / 1e6:.2f} MB')
 
 
 def make_tinypulse2d():
@@ -147,5 +212,9 @@ def make_ops():
 
 
 if __name__ == '__main__':
-    main()
-    make_ops()
+    if '--frame-models' in sys.argv:
+        make_frame_models()
+    else:
+        main()
+        make_frame_models()
+        make_ops()

@@ -210,14 +210,138 @@ class FactorizePhys(nn.Module):
         return self.rppg_head(self.rppg_feature_extractor(x), length - 1)
 
 
-ZOO = {'tinypulse': TinyPulse, 'physnet': PhysNet, 'factorizephys': FactorizePhys, 'tinypulse2d': TinyPulse2D}
-DEFAULT_FRAMES = {'tinypulse': 128, 'physnet': 128, 'factorizephys': 160, 'tinypulse2d': 128}
-INPUT_SIZE = {'tinypulse': 36, 'physnet': 72, 'factorizephys': 72, 'tinypulse2d': 36}
+# ---- rPPG-Toolbox's 2-D convolutional-attention family: DeepPhys, TS-CAN, EfficientPhys ----
+# Frame models: input [N*T, C, H, W] (one row per frame), output [N*T, 1]. Keys as the toolbox's
+# neural_methods/model/{DeepPhys,TS_CAN,EfficientPhys}.py (including its "apperance" spelling).
+# The dense layer's width fixes the frame side: 3136 -> 36, 16384 -> 72 (the toolbox's sizes).
+CAN_DENSE_IN = {36: 3136, 72: 16384, 96: 30976, 128: 57600}
+CAN_FRAME_DEPTH = 10  # the toolbox configs' FRAME_DEPTH for TS-CAN and EfficientPhys
 
 
-def build(name, frames=None):
-    """A zoo model in eval mode by its CLI name (tinypulse | physnet | factorizephys | tinypulse2d)."""
+def attention_mask(g):
+    """The toolbox's soft-attention L1 normalisation: g / sum_{H,W}(g) * H * W * 0.5."""
+    s = g.sum(dim=(2, 3), keepdim=True)
+    return g / s * g.shape[2] * g.shape[3] * 0.5
+
+
+def temporal_shift(x, segments, fold_div=3):
+    """TSM: within each segment of `segments` frames, the first C/3 channels come from the next
+    frame, the next C/3 from the previous one (zeros at the segment's ends), the rest stay."""
+    nt, c, h, w = x.shape
+    v = x.view(nt // segments, segments, c, h, w)
+    fold = c // fold_div
+    out = torch.zeros_like(v)
+    out[:, :-1, :fold] = v[:, 1:, :fold]
+    out[:, 1:, fold:2 * fold] = v[:, :-1, fold:2 * fold]
+    out[:, :, 2 * fold:] = v[:, :, 2 * fold:]
+    return out.view(nt, c, h, w)
+
+
+class _CANBase(nn.Module):
+    """The layers DeepPhys, TS-CAN and EfficientPhys share; `appearance` adds the second branch."""
+
+    def __init__(self, img_size, appearance):
+        super().__init__()
+        f1, f2 = 32, 64
+        self.motion_conv1 = nn.Conv2d(3, f1, 3, padding=1)
+        self.motion_conv2 = nn.Conv2d(f1, f1, 3)
+        self.motion_conv3 = nn.Conv2d(f1, f2, 3, padding=1)
+        self.motion_conv4 = nn.Conv2d(f2, f2, 3)
+        if appearance:
+            self.apperance_conv1 = nn.Conv2d(3, f1, 3, padding=1)
+            self.apperance_conv2 = nn.Conv2d(f1, f1, 3)
+            self.apperance_conv3 = nn.Conv2d(f1, f2, 3, padding=1)
+            self.apperance_conv4 = nn.Conv2d(f2, f2, 3)
+        self.apperance_att_conv1 = nn.Conv2d(f1, 1, 1)
+        self.apperance_att_conv2 = nn.Conv2d(f2, 1, 1)
+        self.pool = nn.AvgPool2d(2)
+        self.dropout_1, self.dropout_4 = nn.Dropout(0.25), nn.Dropout(0.5)
+        self.final_dense_1 = nn.Linear(CAN_DENSE_IN[img_size], 128)
+        self.final_dense_2 = nn.Linear(128, 1)
+
+    def gate(self, conv, d, r):
+        return d * attention_mask(torch.sigmoid(conv(r)))
+
+    def head(self, gated2):
+        d = self.dropout_1(self.pool(gated2)).flatten(1)
+        return self.final_dense_2(self.dropout_4(torch.tanh(self.final_dense_1(d))))
+
+
+class DeepPhys(_CANBase):
+    """rPPG-Toolbox DeepPhys: input [N*T, 6, H, W], channels 0-2 DiffNormalized (motion),
+    3-5 Standardized (appearance); output [N*T, 1]."""
+
+    def __init__(self, img_size=72, frame_depth=None):
+        super().__init__(img_size, appearance=True)
+        self.shift = None
+
+    def tsm(self, x):
+        return x if self.shift is None else temporal_shift(x, self.shift)
+
+    def forward(self, x):
+        d, r = x[:, :3], x[:, 3:]
+        d2 = torch.tanh(self.motion_conv2(self.tsm(torch.tanh(self.motion_conv1(self.tsm(d))))))
+        r2 = torch.tanh(self.apperance_conv2(torch.tanh(self.apperance_conv1(r))))
+        d4 = self.dropout_1(self.pool(self.gate(self.apperance_att_conv1, d2, r2)))
+        r4 = self.dropout_1(self.pool(r2))
+        d6 = torch.tanh(self.motion_conv4(self.tsm(torch.tanh(self.motion_conv3(self.tsm(d4))))))
+        r6 = torch.tanh(self.apperance_conv4(torch.tanh(self.apperance_conv3(r4))))
+        return self.head(self.gate(self.apperance_att_conv2, d6, r6))
+
+
+class TSCAN(DeepPhys):
+    """rPPG-Toolbox TSCAN: DeepPhys with a temporal shift (segments of frame_depth frames)
+    before each motion conv. N*T must be a multiple of frame_depth."""
+
+    def __init__(self, img_size=72, frame_depth=CAN_FRAME_DEPTH):
+        super().__init__(img_size)
+        self.shift = frame_depth
+
+
+class EfficientPhys(_CANBase):
+    """rPPG-Toolbox EfficientPhys: input [N*T + 1, 3, H, W] raw (Standardized) frames; the model
+    takes torch.diff over the frame axis (the toolbox trainer appends a copy of the last frame),
+    then BatchNorm2d(3), TS-CAN's motion branch with self-attention; output [N*T, 1]."""
+
+    def __init__(self, img_size=72, frame_depth=CAN_FRAME_DEPTH):
+        super().__init__(img_size, appearance=False)
+        self.shift = frame_depth
+        self.batch_norm = nn.BatchNorm2d(3)
+
+    def forward(self, x):
+        s = self.shift
+        x = self.batch_norm(torch.diff(x, dim=0))
+        d2 = torch.tanh(self.motion_conv2(temporal_shift(torch.tanh(self.motion_conv1(temporal_shift(x, s))), s)))
+        d4 = self.dropout_1(self.pool(self.gate(self.apperance_att_conv1, d2, d2)))
+        d6 = torch.tanh(self.motion_conv4(temporal_shift(torch.tanh(self.motion_conv3(temporal_shift(d4, s))), s)))
+        return self.head(self.gate(self.apperance_att_conv2, d6, d6))
+
+
+ZOO = {'tinypulse': TinyPulse, 'physnet': PhysNet, 'factorizephys': FactorizePhys, 'tinypulse2d': TinyPulse2D,
+       'deepphys': DeepPhys, 'tscan': TSCAN, 'efficientphys': EfficientPhys}
+# The frame models' T: the toolbox's CHUNK_LENGTH (180, a multiple of frame_depth 10).
+DEFAULT_FRAMES = {'tinypulse': 128, 'physnet': 128, 'factorizephys': 160, 'tinypulse2d': 128,
+                  'deepphys': 180, 'tscan': 180, 'efficientphys': 180}
+INPUT_SIZE = {'tinypulse': 36, 'physnet': 72, 'factorizephys': 72, 'tinypulse2d': 36,
+              'deepphys': 72, 'tscan': 72, 'efficientphys': 72}
+FRAME_MODELS = ('deepphys', 'tscan', 'efficientphys')
+
+
+def example_input(name, batch, frames, size, generator=None):
+    """A random input of the model's layout: clips [N,3,T,S,S], or frames [N*T(+1), C, S, S]."""
+    if name not in FRAME_MODELS:
+        return torch.randn(batch, 3, frames, size, size, generator=generator)
+    if name == 'efficientphys':
+        return torch.randn(batch * frames + 1, 3, size, size, generator=generator)
+    return torch.randn(batch * frames, 6, size, size, generator=generator)
+
+
+def build(name, frames=None, img_size=None):
+    """A zoo model in eval mode by its CLI name (tinypulse | physnet | factorizephys | tinypulse2d |
+    deepphys | tscan | efficientphys). `img_size` only matters for the frame models (36 or 72)."""
     frames = frames or DEFAULT_FRAMES[name]
+    if name in FRAME_MODELS:
+        return ZOO[name](img_size=img_size or INPUT_SIZE[name]).eval()
     model = ZOO[name]() if name in ('tinypulse', 'tinypulse2d') else ZOO[name](frames=frames)
     return model.eval()
 
@@ -241,7 +365,7 @@ if __name__ == '__main__':
         s = INPUT_SIZE[name]
         t = DEFAULT_FRAMES[name]
         with torch.no_grad():
-            y = m(torch.randn(1, 3, t, s, s))
+            y = m(example_input(name, 1, t, s))
         print(name, tuple(y.shape), sum(p.numel() for p in m.parameters()), 'params,',
               len(m.state_dict()), 'keys')
     sd = torch.load('/work/shared/checkpoints/PURE_PhysNet_DiffNormalized.pth', map_location='cpu')

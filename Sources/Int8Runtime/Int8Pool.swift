@@ -34,9 +34,9 @@ public struct Int8PoolGeometry: Equatable {
 /// `Int8Pooling`) and the device runtime. Semantics are ONNX Runtime's QDQ forms:
 /// - max: the largest int8 value of the window (padding ignored), requantized as
 ///   dequantize → quantize when input and output parameters differ;
-/// - average: the exact integer sum of `x − xZeroPoint` over the window times one float32
-///   multiplier, `sat(round_half_even(Float(sum) · (xScale / Float(count) / yScale)) + yZp)`, as
-///   MLAS's QLinearGlobalAveragePool computes it (`countIncludePad` decides whether padded taps count);
+/// - average: as ORT's QLinearAveragePool, `sat(round_half_even(Σ xScale·(x − xZp) / count / yScale
+///   + yZp))` in float32 with taps summed in window order (`countIncludePad` decides whether padded
+///   taps count); a window over the whole input takes the global-average form below, as ORT does;
 /// - mean over trailing axes: the same formula over each contiguous run.
 public enum Int8Pool {
     /// Requantization of a max pool whose output parameters differ from its input's.
@@ -87,39 +87,26 @@ public enum Int8Pool {
                                xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32,
                                output: UnsafeMutablePointer<Int8>, scratch: UnsafeMutablePointer<Int32>) {
         let full = g.kd * g.kh * g.kw
-        if g.windowsInside {
-            // Every window is full, so the divisor is the kernel volume either way.
-            let multiplier = xScale / Int8Math.float(Int32(full)) / yScale
-            let offset = Int32(full) &* xZeroPoint
-            let (kw, sw, ow) = (g.kw, g.sw, g.ow)
-            rows(g, input: input, row: scratch, initial: Int32(0), output: output, combine: { $0 &+ Int32($1) }) { out, row in
-                if kw == 2 && sw == 2 {
-                    // The zoo's 2-wide pools: without the inner tap loop the loop vectorises.
-                    for x in 0..<ow {
-                        out[x] = Int8Math.round(Int8Math.float(row[2 &* x] &+ row[2 &* x &+ 1] &- offset) * multiplier,
-                                                zeroPoint: yZeroPoint)
-                    }
-                    return
-                }
-                for x in 0..<ow {
-                    var sum: Int32 = 0
-                    for e in 0..<kw { sum &+= row[x &* sw &+ e] }
-                    out[x] = Int8Math.round(Int8Math.float(sum &- offset) * multiplier, zeroPoint: yZeroPoint)
-                }
-            }
+        if g.windowsInside && g.kd == g.id && g.kh == g.ih && g.kw == g.iw {
+            // One window over the whole unpadded input: ORT runs it as QLinearGlobalAveragePool.
+            meanTrailing(outputs: g.channels, count: full, input: input, xScale: xScale, xZeroPoint: xZeroPoint,
+                         yScale: yScale, yZeroPoint: yZeroPoint, output: output)
             return
         }
+        // ORT's QLinearAveragePool: each tap dequantized in float32, summed in window order,
+        // divided by the count, then nearbyint(y / yScale + yZp). An integer sum times one
+        // multiplier breaks the many exact ties (a 2×2 mean is k/4) differently in ~20 % of outputs.
+        let zp = Int8Math.float(yZeroPoint)
         var out = output
         walk(g, input: input) { plane, dLo, dHi, hLo, hHi, wLo, wHi in
-            var sum: Int32 = 0
+            var sum: Float = 0
             var valid = 0
             for d in dLo..<dHi { for h in hLo..<hHi {
                 let line = plane + (d &* g.ih &+ h) &* g.iw
-                for w in wLo..<wHi { sum &+= Int32(line[w]) &- xZeroPoint; valid &+= 1 }
+                for w in wLo..<wHi { sum += xScale * Int8Math.float(Int32(line[w]) &- xZeroPoint); valid &+= 1 }
             } }
             let count = countIncludePad ? full : Swift.max(valid, 1)
-            out.pointee = Int8Math.round(Int8Math.float(sum) * (xScale / Int8Math.float(Int32(count)) / yScale),
-                                         zeroPoint: yZeroPoint)
+            out.pointee = Int8Math.round(sum / Int8Math.float(Int32(count)) / yScale + zp, zeroPoint: 0)
             out += 1
         }
     }

@@ -77,6 +77,8 @@ extension TrainableGraph {
         case .concat(let axis):
             let parts = try node.inputs.map { try value($0) }
             y = try Self.concat(parts, axis: axis)
+        case .slice(let starts, let ends, let axes, let steps):
+            y = SliceGradients.forward(x, starts: starts, ends: ends, axes: axes, steps: steps)
         case .quantizeLinear(let axis):
             let (levels, mask) = FakeQuantGradients.quantize(x, try quantParameters(node, axis: axis, rank: x.shape.count))
             savedMasks[index] = mask
@@ -174,6 +176,8 @@ extension TrainableGraph {
         case .concat(let axis):
             let shapes = try node.inputs.map { try value($0).shape }
             return Self.split(dy, shapes: shapes, axis: axis)
+        case .slice(let starts, let ends, let axes, let steps):
+            return [SliceGradients.backward(dy, inShape: x.shape, starts: starts, ends: ends, axes: axes, steps: steps)]
         case .quantizeLinear:
             // Straight-through: dy/scale inside the int8 range, 0 where the level saturates.
             guard let mask = savedMasks[index] else { throw TrainingError.missingValue(node.outputs[0]) }

@@ -14,7 +14,9 @@ public enum CalibrationData {
 
     /// The clips `[N, 3, T, H, W]` (float32) of `url`: a tensor, or a dict holding one under
     /// `clips` or `input` (`calibration_data.pt`, `data/ubfc_processed.pt`). Zero clips is an error.
-    public static func loadClips(_ url: URL) throws -> Tensor {
+    /// With `modelInput` a frame model's 4-D input `[N·T, C, S, S]`, the file may instead hold
+    /// K such inputs, `[K, N·T, C, S, S]` (what `rppg quantize` calibrates a frame model on).
+    public static func loadClips(_ url: URL, modelInput: [Int]? = nil) throws -> Tensor {
         let value = try TorchFile.load(url)
         let candidate: PickleValue?
         if case .tensor = value { candidate = value } else { candidate = value["clips"] ?? value["input"] }
@@ -27,8 +29,12 @@ public enum CalibrationData {
         guard tensor.dtype.isFloatingPoint else {
             throw FileError(path: url.path, reason: "clips are \(tensor.dtype.rawValue), expected float32")
         }
-        guard tensor.rank == 5, tensor.shape[1] == 3 else {
-            throw FileError(path: url.path, reason: "clips have shape \(tensor.shape), expected [N, 3, T, H, W]")
+        if let m = modelInput, m.count == 4, tensor.rank == 5, Array(tensor.shape.dropFirst()) == m, tensor.shape[0] > 0 {
+            return tensor.toFloat32()
+        }
+        // 6 channels: DeepPhys/TS-CAN clips (preprocess --input-type diffnormalized+standardized).
+        guard tensor.rank == 5, tensor.shape[1] == 3 || tensor.shape[1] == 6 else {
+            throw FileError(path: url.path, reason: "clips have shape \(tensor.shape), expected [N, 3, T, H, W] (or 6 channels)")
         }
         guard tensor.shape[0] > 0 else {
             throw FileError(path: url.path, reason: "holds 0 clips; calibration needs at least one")

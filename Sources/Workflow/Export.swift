@@ -100,7 +100,7 @@ public enum ExportModel {
         metadata["architecture"] = architecture.rawValue
         metadata["source_checkpoint"] = options.checkpoint.lastPathComponent
         metadata["frames"] = String(frames)
-        metadata["input_size"] = String(ModelZoo.inputSize(architecture))
+        metadata["input_size"] = String(graph.inputs.first?.shape.last ?? ModelZoo.inputSize(architecture))
         if let epoch = checkpoint.epoch { metadata["epoch"] = String(epoch) }
         if let mae = checkpoint.valMAE { metadata["val_mae"] = String(mae) }
         metadata.merge(TrainingRecord.metadata(checkpoint.root["config"])) { _, new in new }

@@ -159,6 +159,16 @@ public enum Infer {
     /// The clip shape a zoo model takes: `[N, 3, T, S, S]` with S its frame size (T a multiple
     /// of 4 for PhysNet, whose encoder halves time twice).
     public static func checkShape(_ shape: [Int], for a: ZooArchitecture, file: String) throws {
+        if case .frames(let c, let extra) = a.inputLayout {
+            let shift = a == .deepPhys ? 1 : ModelZoo.frameDepth, rows = shape.first ?? 0
+            let fits = shape.count == 4 && shape[1] == c && shape[2] == shape[3] && rows > (extra ? 1 : 0)
+                && (rows - (extra ? 1 : 0)) % shift == 0
+            guard fits else {
+                throw InferError(message: "\(file): the input has shape \(shape) but \(a.rawValue) expects frames [N·T\(extra ? " + 1" : ""), \(c), S, S]"
+                                 + (shift > 1 ? " with N·T a multiple of \(shift)" : "") + " (rPPG-Toolbox's layout).")
+            }
+            return
+        }
         let s = ModelZoo.inputSize(a)
         let expected = "[N, 3, T, \(s), \(s)] (N clips of T frames\(a == .physNet ? ", T a multiple of 4" : ""); "
             + "T is \(ModelZoo.defaultFrames(a)) in training)"

@@ -50,6 +50,7 @@ enum LoadedModel {
     func clipGeometry() throws -> (frames: Int, size: Int) {
         switch self {
         case .checkpoint(_, _, let a, _):
+            if let why = a.clipStepRefusal("infer --video") { throw InferError(message: why) }
             return (ModelZoo.defaultFrames(a), ModelZoo.inputSize(a))
         case .onnx(let graph, let url):
             let shape = graph.inputs[0].shape
@@ -65,6 +66,13 @@ enum LoadedModel {
         switch self {
         case .checkpoint(let checkpoint, let url, let architecture, let match):
             try Infer.checkShape(inputShape, for: architecture, file: inputFile)
+            if case .frames(_, let extra) = architecture.inputLayout {
+                // Frame models take all rows in one run: one "clip" of rows (− 1 for EfficientPhys) frames.
+                let graph = try ModelZoo.graph(architecture, stateDict: checkpoint.stateDict, batch: 1,
+                                               frames: inputShape[0] - (extra ? 1 : 0), inputSize: inputShape[3])
+                return Prepared(graph: graph, description: architecture.rawValue + (match != nil ? " (detected)" : ""),
+                                match: match, batch: inputShape[0], file: url.path)
+            }
             let graph = try ModelZoo.graph(architecture, stateDict: checkpoint.stateDict, batch: inputShape[0],
                                            frames: inputShape[2])
             return Prepared(graph: graph, description: architecture.rawValue + (match != nil ? " (detected)" : ""),

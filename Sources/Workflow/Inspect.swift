@@ -56,6 +56,8 @@ public struct InspectReport: Codable, Sendable {
         public var unusedKeys: [String]?
         /// Why no zoo model fits (closest model and differing keys), when none does.
         public var architectureMismatch: String?
+        /// Other zoo models with the same keys and shapes (TS-CAN and DeepPhys); `--model` chooses.
+        public var alsoFits: [String]?
     }
 
     public struct Metadata: Codable, Sendable {
@@ -129,6 +131,7 @@ public enum Inspect {
                 summary.architecture = match.architecture.rawValue
                 summary.hyperparameters = match.hyperparameters
                 summary.unusedKeys = match.unusedKeys
+                if !match.alsoFits.isEmpty { summary.alsoFits = match.alsoFits.map(\.rawValue) }
             } catch {
                 summary.architectureMismatch = "\(error)"
             }
@@ -245,6 +248,9 @@ extension InspectReport {
                 lines.append("Model:       \(arch)" + (hp.isEmpty ? "" : " (\(hp.joined(separator: ", ")))"))
                 if let unused = sd.unusedKeys, !unused.isEmpty {
                     lines.append("             unused at inference: \(unused.joined(separator: ", "))")
+                }
+                if let others = sd.alsoFits {
+                    lines.append("             the same keys fit \(others.joined(separator: ", ")): pass --model to choose")
                 }
             } else if let why = sd.architectureMismatch {
                 lines.append("Model:       no zoo model fits. \(why)")

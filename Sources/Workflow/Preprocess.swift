@@ -15,6 +15,14 @@ public struct PreprocessOptions: Sendable {
     /// Frames per chunk.
     public var chunkLength: Int = 128
     public var inputType: InputType = .diffNormalized
+    /// DeepPhys's and TS-CAN's input (rPPG-Toolbox DATA_TYPE [DiffNormalized, Standardized]): with
+    /// `inputType` DiffNormalized, each clip also holds the Standardized frames as channels 3–5
+    /// (`[N, 6, T, S, S]`, labels DiffNormalized); the file's input_type is `diffnormalized+standardized`.
+    public var standardizedChannels = false
+    /// The input_type name written into the processed file.
+    public var datasetInputType: String {
+        standardizedChannels ? ProcessedDataset.diffNormalizedStandardized : inputType.rawValue
+    }
     /// Worker threads (subjects run in parallel).
     public var threads: Int = Parallel.availableCores
     /// Re-detect the face every N frames (0: first frame only).
@@ -179,10 +187,26 @@ public enum Preprocess {
                        ppg: [Double], hr: [Double], options: PreprocessOptions) throws -> SubjectOutcome {
         var video = cropped
         let t = video.frameCount
+        var standardized = options.standardizedChannels ? video.frames : []
         InputTransform.apply(options.inputType, frames: &video.frames, frameCount: t)
         let labels = InputTransform.label(options.inputType, ppg)
-        let chunks = Chunking.chunks(subject: number, frames: video.frames, frameCount: t, size: video.size,
+        var chunks = Chunking.chunks(subject: number, frames: video.frames, frameCount: t, size: video.size,
                                      labels: labels, heartRate: hr, rawPPG: ppg, fps: video.fps, length: options.chunkLength)
+        if options.standardizedChannels {
+            // Channels 3–5: the same chunks of the Standardized frames, after each clip's 3 channels.
+            InputTransform.apply(.standardized, frames: &standardized, frameCount: t)
+            let extra = Chunking.chunks(subject: number, frames: standardized, frameCount: t, size: video.size,
+                                        labels: labels, heartRate: hr, rawPPG: ppg, fps: video.fps, length: options.chunkLength)
+            let per = chunks.count > 0 ? chunks.clips.count / chunks.count : 0
+            var stacked: [Float] = []
+            stacked.reserveCapacity(2 * chunks.clips.count)
+            for c in 0..<chunks.count {
+                let range = (c * per)..<((c + 1) * per)
+                stacked.append(contentsOf: chunks.clips[range])
+                stacked.append(contentsOf: extra.clips[range])
+            }
+            chunks.clips = stacked
+        }
         let meta = PreprocessMeta(name: name, video: path, width: reader.width,
                                   height: reader.height, cropped: video, clips: chunks.count)
         var faceImage: VideoFrame?
@@ -200,7 +224,7 @@ public enum Preprocess {
     static func assemble(_ parts: [SubjectChunks], fps: Double, options: PreprocessOptions) -> ProcessedDataset {
         let n = parts.reduce(0) { $0 + $1.count }
         let l = options.chunkLength, s = options.size
-        var clips = Tensor(zeros: [n, 3, l, s, s])
+        var clips = Tensor(zeros: [n, options.standardizedChannels ? 6 : 3, l, s, s])
         var labels = Tensor(zeros: [n, l])
         var hr: [Float] = [], subject: [Int64] = [], chunk: [Int64] = [], fromSensor: [Bool] = []
         clips.withUnsafeMutableBufferPointer(of: Float.self) { dst in
@@ -225,7 +249,7 @@ public enum Preprocess {
         }
         return ProcessedDataset(clips: clips, labels: labels, hr: Tensor(shape: [n], scalars: hr),
                                 subject: Tensor(shape: [n], scalars: subject), chunk: Tensor(shape: [n], scalars: chunk),
-                                fps: fps, inputType: options.inputType.rawValue, size: s, hrFromSensor: fromSensor)
+                                fps: fps, inputType: options.datasetInputType, size: s, hrFromSensor: fromSensor)
     }
 }
 

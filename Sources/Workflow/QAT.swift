@@ -106,6 +106,9 @@ public enum QATStep {
         }
         let dataset = try ProcessedDataset.load(o.data)
         let t = dataset.clips.rank == 5 ? dataset.clips.shape[2] : 0
+        if let a = try? ModelZoo.detect(Checkpoint.load(o.checkpoint).stateDict).architecture, let why = a.clipStepRefusal("qat") {
+            throw QATError(why)
+        }
         let (exported, architecture, _) = try ExportModel.inferenceGraph(
             ExportOptions(checkpoint: o.checkpoint, output: o.output, frames: t > 0 ? t : nil))
         let split = try TrainingSplit(dataset: dataset, source: o.data.path, architecture: architecture.rawValue,

@@ -2,6 +2,7 @@ import Foundation
 import NN
 import ONNX
 import Quantization
+import RPPG
 import TensorCore
 
 /// `rppg quantize`: FP32 ONNX + calibration clips → QDQ ONNX in ONNX Runtime's
@@ -65,12 +66,23 @@ public enum QuantizeModel {
         if fp32.nodes.contains(where: { if case .quantizeLinear = $0.op { return true }; if case .dequantizeLinear = $0.op { return true }; return false }) {
             throw CalibrationData.FileError(path: o.model.path, reason: "is already quantized (it has QuantizeLinear/DequantizeLinear nodes); pass the FP32 model")
         }
-        let clips = try o.clips ?? CalibrationData.loadClips(o.calibration)
-        let n = clips.shape[0]
+        let input = fp32.inputs.first?.shape ?? []
+        let loaded = try o.clips ?? CalibrationData.loadClips(o.calibration, modelInput: input)
+        let n = loaded.shape[0]
+        // A frame model's samples are whole inputs [N·T, C, S, S]: drop the leading axis of each.
+        let frameSamples = input.count == 4 && loaded.rank == 5 && Array(loaded.shape.dropFirst()) == input
+        let clips = frameSamples ? loaded.reshaped([n * input[0]] + input.dropFirst()) : loaded
+        // Clips [K, C, T, S, S] (rppg calibrate's) for a frame model: each clip's frames as rows.
+        let asFrames = FrameLayout.fits(modelInput: input, clipShape: [1] + clips.shape.dropFirst())
+        let sample = { (i: Int) -> Tensor in
+            if frameSamples { return clips.batch((i * input[0])..<((i + 1) * input[0])) }
+            let clip = clips.batch(i..<(i + 1))
+            return asFrames.fits ? FrameLayout.frames(fromClip: clip, extraFrame: asFrames.extraFrame) : clip
+        }
         let runner = makeRunner(n)
         let result: QuantizationResult
         do {
-            result = try QDQQuantizer.quantize(fp32, clipCount: n, clip: { clips.batch($0..<($0 + 1)) },
+            result = try QDQQuantizer.quantize(fp32, clipCount: n, clip: sample,
                                                options: o.quantization, runner: runner, reportClipLimit: o.reportClips,
                                                wholeGraph: wholeGraph ? runner : nil)
         } catch let e as QuantizationError {
@@ -86,7 +98,7 @@ public enum QuantizeModel {
             guard o.autoExclude <= layers else {
                 throw QuantizationError.unsupportedGraph("--auto-exclude \(o.autoExclude) asks for more layers than the \(layers) that are quantized; use at most \(layers)")
             }
-            let clip = { (i: Int) in clips.batch(i..<(i + 1)) }
+            let clip = sample
             // Clips run one after another, so one float engine gets all the threads.
             let full = makeRunner(1)
             var report = try QuantizeSensitivity.analyse(

@@ -10,6 +10,7 @@ enum TrainModels {
         guard let a = ZooArchitecture(rawValue: name) else {
             throw TrainError("--model \(name) is not one of \(ZooArchitecture.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if let why = a.clipStepRefusal("train") { throw TrainError(why) }
         return a
     }
 

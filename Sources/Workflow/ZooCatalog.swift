@@ -59,7 +59,15 @@ public enum ZooCatalog {
 
     /// FactorizePhys takes frames and differences them itself (Tools/pytorch_zoo.py); the others
     /// take what `rppg preprocess` writes by default.
-    static func inputType(_ a: ZooArchitecture) -> String { a == .factorizePhys ? "Raw" : "DiffNormalized" }
+    static func inputType(_ a: ZooArchitecture) -> String {
+        switch a {
+        case .factorizePhys: return "Raw"
+        // rPPG-Toolbox's DATA_TYPE for them: [DiffNormalized, Standardized] and [Standardized].
+        case .tsCAN, .deepPhys: return "DiffNormalized+Standardized"
+        case .efficientPhys: return "Standardized"
+        default: return "DiffNormalized"
+        }
+    }
 
     /// The table `rppg models` prints.
     public static func text(_ entries: [Entry]) -> String {

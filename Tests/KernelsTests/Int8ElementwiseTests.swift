@@ -144,13 +144,14 @@ struct Int8ElementwiseTests {
             var p = 0
             for c in 0..<channels {
                 for z in 0..<output[0] { for y in 0..<output[1] { for w in 0..<output[2] {
-                    var best = Int8.min, sum: Int32 = 0
+                    // ONNX Runtime's QLinearAveragePool: float32 taps summed in window order.
+                    var best = Int8.min, sum: Float = 0
                     for a in 0..<kernel[0] { for b in 0..<kernel[1] { for e in 0..<kernel[2] {
                         let v = x[((c * input[0] + z * stride[0] + a) * input[1] + y * stride[1] + b) * input[2]
                                   + w * stride[2] + e]
-                        best = max(best, v); sum += Int32(v) - xz
+                        best = max(best, v); sum += xs * Float(Int32(v) - xz)
                     } } }
-                    let r = (Float(sum) * (xs / Float(full) / ys)).rounded(.toNearestOrEven) + Float(yz)
+                    let r = (sum / Float(full) / ys + Float(yz)).rounded(.toNearestOrEven)
                     #expect(maxOut[p] == best)
                     #expect(maxRequantized[p] == Int8Quantize.quantize(Float(Int32(best) - xz) * xs, scale: ys, zeroPoint: yz))
                     #expect(avgOut[p] == Int8(min(max(r, -128), 127)))

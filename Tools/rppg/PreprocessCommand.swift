@@ -15,7 +15,7 @@ struct PreprocessCommand: ParsableCommand {
     @Option(help: "Output folder.") var output = "data"
     @Option(help: "Clip side in pixels (36 or 72).") var size = 36
     @Option(help: "Frames per chunk.") var chunk = 128
-    @Option(name: .customLong("input-type"), help: "diffnormalized, standardized or raw.") var inputType = "diffnormalized"
+    @Option(name: .customLong("input-type"), help: "diffnormalized, standardized, raw, or diffnormalized+standardized (DeepPhys/TS-CAN: 6 channels).") var inputType = "diffnormalized"
     @Option(help: "Worker threads (default: all cores).") var threads = Parallel.availableCores
     @Option(name: .customLong("redetect-every"), help: "Re-detect the face every N frames (0: first frame only).")
     var redetectEvery = 0
@@ -25,14 +25,16 @@ struct PreprocessCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard let type = InputType(name: inputType) else {
-                throw TensorError.invalidArgument("--input-type must be diffnormalized, standardized or raw, got '\(inputType)'")
+            let combined = inputType.lowercased() == ProcessedDataset.diffNormalizedStandardized
+            guard let type = combined ? .diffNormalized : InputType(name: inputType) else {
+                throw TensorError.invalidArgument("--input-type must be diffnormalized, standardized, raw or diffnormalized+standardized, got '\(inputType)'")
             }
             var options = PreprocessOptions(rawData: URL(fileURLWithPath: rawData), output: URL(fileURLWithPath: output))
             options.dataset = dataset
             options.size = size
             options.chunkLength = chunk
             options.inputType = type
+            options.standardizedChannels = combined
             options.threads = threads
             options.redetectEvery = redetectEvery
             options.cascadePath = cascade

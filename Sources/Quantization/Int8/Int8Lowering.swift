@@ -115,6 +115,8 @@ struct Int8Lowering {
         case .conv(let a):
             if try !lowerConv(node, a) { try fallback(node) }
         case .qLinearConv(let a): try lowerQLinearConv(node, a)
+        case .gemm:
+            if try !lowerGemm(node) { try fallbackGemm(node) }
         case .maxPool, .avgPool, .adaptiveAvgPool, .globalAvgPool, .reduceMean:
             if try !lowerPool(node) { try fallback(node) }
         case .reshape, .flatten, .squeeze, .unsqueeze, .identity, .dropout:

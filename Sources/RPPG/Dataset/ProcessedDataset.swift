@@ -74,7 +74,10 @@ public struct ProcessedDataset: Sendable {
     /// Checks shapes, dtypes and values; throws a ``DatasetError`` naming `path`.
     public func validate(path: String) throws {
         func fail(_ why: String) -> DatasetError { .invalidProcessedFile(path: path, reason: why) }
-        guard clips.rank == 5, clips.shape[1] == 3 else { throw fail("'clips' has shape \(clips.shape), expected [N, 3, T, H, W]") }
+        let channels = inputType == Self.diffNormalizedStandardized ? 6 : 3
+        guard clips.rank == 5, clips.shape[1] == channels else {
+            throw fail("'clips' has shape \(clips.shape), expected [N, \(channels), T, H, W] for input_type '\(inputType)'")
+        }
         let n = clips.shape[0], t = clips.shape[2]
         guard clips.shape[3] == clips.shape[4] else { throw fail("clips are \(clips.shape[3])×\(clips.shape[4]), expected square frames") }
         guard labels.shape == [n, t] else { throw fail("'labels' has shape \(labels.shape), expected [\(n), \(t)]") }
@@ -83,7 +86,9 @@ public struct ProcessedDataset: Sendable {
         guard subject.shape == [n], chunk.shape == [n] else { throw fail("'subject'/'chunk' must have shape [\(n)]") }
         guard size == clips.shape[3] else { throw fail("'size' is \(size) but clips are \(clips.shape[3]) pixels wide") }
         guard fps > 0, fps.isFinite else { throw fail("'fps' is \(fps)") }
-        guard InputType(name: inputType) != nil else { throw fail("unknown input_type '\(inputType)'") }
+        guard InputType(name: inputType) != nil || inputType == Self.diffNormalizedStandardized else {
+            throw fail("unknown input_type '\(inputType)'")
+        }
         for (name, t) in [("clips", clips), ("labels", labels), ("hr", hr)] {
             let bad = t.withUnsafeBufferPointer(of: Float.self) { p in p.firstIndex { !$0.isFinite } }
             if let bad { throw fail("'\(name)' holds a NaN or infinite value at flat index \(bad)") }
@@ -106,4 +111,9 @@ public struct ProcessedDataset: Sendable {
         try validate(path: url.path)
         try TorchFile.save(pickleValue, to: url)
     }
+}
+
+extension ProcessedDataset {
+    /// input_type of DeepPhys/TS-CAN data: DiffNormalized channels 0–2, Standardized 3–5.
+    public static let diffNormalizedStandardized = "diffnormalized+standardized"
 }

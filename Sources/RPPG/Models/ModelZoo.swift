@@ -8,6 +8,11 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
     case physNet = "physnet"
     case factorizePhys = "factorizephys"
     case tinyPulse2D = "tinypulse2d"
+    // TS-CAN before DeepPhys: their state dicts are key-for-key identical, and `detect` names
+    // the first that fits (TS-CAN, the toolbox's more used one) with the other in `alsoFits`.
+    case tsCAN = "tscan"
+    case deepPhys = "deepphys"
+    case efficientPhys = "efficientphys"
 
     /// Display name.
     public var displayName: String {
@@ -16,8 +21,31 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
         case .physNet: return "PhysNet (rPPG-Toolbox PhysNet_padding_Encoder_Decoder_MAX)"
         case .factorizePhys: return "FactorizePhys (rPPG-Toolbox, FSAM off)"
         case .tinyPulse2D: return "TinyPulse2D (2-D operators only, for the STM32N6 NPU)"
+        case .deepPhys: return "DeepPhys (rPPG-Toolbox)"
+        case .tsCAN: return "TS-CAN (rPPG-Toolbox TSCAN, frame_depth 10)"
+        case .efficientPhys: return "EfficientPhys (rPPG-Toolbox, frame_depth 10)"
         }
     }
+
+    /// How the model takes a clip of N × T frames.
+    public var inputLayout: ZooInputLayout {
+        switch self {
+        case .tinyPulse, .physNet, .factorizePhys, .tinyPulse2D: return .clips
+        case .deepPhys, .tsCAN: return .frames(channels: 6, extraFrame: false)
+        case .efficientPhys: return .frames(channels: 3, extraFrame: true)
+        }
+    }
+}
+
+/// A zoo model's input and output layout.
+public enum ZooInputLayout: Sendable, Equatable {
+    /// Clips `[N, 3, T, H, W]` in, `[N, T]` out (TinyPulse, PhysNet, FactorizePhys, TinyPulse2D).
+    case clips
+    /// Frames as rows, `[N·T, channels, H, W]` in, `[N·T, 1]` out, as rPPG-Toolbox feeds its 2-D
+    /// models. DeepPhys and TS-CAN: 6 channels, DiffNormalized (0–2) then Standardized (3–5).
+    /// EfficientPhys (`extraFrame`): N·T + 1 Standardized frames, the last one a copy of the one
+    /// before (the toolbox trainer appends it), because the model differences them itself.
+    case frames(channels: Int, extraFrame: Bool)
 }
 
 /// What `ModelZoo.detect` found: the architecture, the hyper-parameters the weights imply, and
@@ -26,6 +54,9 @@ public struct ArchitectureMatch: Sendable, Equatable {
     public var architecture: ZooArchitecture
     public var hyperparameters: [String: String]
     public var unusedKeys: [String]
+    /// Other zoo models with exactly the same keys and shapes (DeepPhys for a TS-CAN state dict
+    /// and vice versa): the weights alone cannot tell them apart; `--model` chooses.
+    public var alsoFits: [ZooArchitecture] = []
 }
 
 /// A checkpoint that fits no zoo model, with the closest one and how it differs.
@@ -33,7 +64,8 @@ public struct ArchitectureMismatch: UserFacingError {
     public var closest: ZooArchitecture
     public var difference: ParameterDifference
     public var description: String {
-        "The checkpoint fits no known model (\(ZooArchitecture.allCases.map(\.rawValue).joined(separator: ", "))). Closest: \(closest.rawValue), "
+        "The checkpoint fits no known model (\(ZooArchitecture.allCases.map(\.rawValue).joined(separator: ", "))). "
+            + "Closest: \(closest.rawValue), "
             + "with \(difference.count) differing keys — " + difference.description.dropFirst("The weights do not fit the model: ".count)
             + " Pass --model to force one, or check that the file is a checkpoint of a zoo model."
     }
@@ -42,18 +74,55 @@ public struct ArchitectureMismatch: UserFacingError {
 /// The model zoo: definitions key for key with their PyTorch originals (Tools/pytorch_zoo.py),
 /// architecture detection and strict weight binding.
 public enum ModelZoo {
-    /// T of one clip by default: 128 for TinyPulse and PhysNet, 160 for FactorizePhys.
-    public static func defaultFrames(_ a: ZooArchitecture) -> Int { a == .factorizePhys ? 160 : 128 }
+    /// T of one clip by default: 128 for TinyPulse and PhysNet, 160 for FactorizePhys, 180 (the
+    /// toolbox's chunk length, a multiple of the TSM's 10) for DeepPhys, TS-CAN and EfficientPhys.
+    public static func defaultFrames(_ a: ZooArchitecture) -> Int {
+        switch a {
+        case .tinyPulse, .physNet, .tinyPulse2D: return 128
+        case .factorizePhys: return 160
+        case .deepPhys, .tsCAN, .efficientPhys: return 180
+        }
+    }
 
-    /// Frame side in pixels: 36 for TinyPulse and TinyPulse2D, 72 for PhysNet and FactorizePhys.
+    /// Frame side in pixels: 36 for TinyPulse and TinyPulse2D, 72 for the others (DeepPhys, TS-CAN
+    /// and EfficientPhys checkpoints may also be 36: `detect` reads it off `final_dense_1`).
     public static func inputSize(_ a: ZooArchitecture) -> Int { a == .tinyPulse || a == .tinyPulse2D ? 36 : 72 }
+
+    /// TS-CAN's and EfficientPhys's temporal-shift segment (the toolbox configs' FRAME_DEPTH):
+    /// N·T must be a multiple of it.
+    public static let frameDepth = 10
+
+    /// The graph input's shape for N clips of T frames of side `size`.
+    public static func inputShape(_ a: ZooArchitecture, batch: Int, frames: Int, size: Int) -> [Int] {
+        switch a.inputLayout {
+        case .clips: return [batch, 3, frames, size, size]
+        case .frames(let c, let extra): return [batch * frames + (extra ? 1 : 0), c, size, size]
+        }
+    }
+
+    /// The frame side a checkpoint implies: read off `final_dense_1` for the frame models.
+    static func inputSize(_ a: ZooArchitecture, _ shapes: [String: [Int]]) -> Int {
+        guard a.inputLayout != .clips, let w = shapes["final_dense_1.weight"], w.count == 2,
+              let s = CANModel.size(denseInputs: w[1]) else { return inputSize(a) }
+        return s
+    }
 
     /// Every key the state dict holds (parameters and BatchNorm buffers, with
     /// `num_batches_tracked` as `[]`), in PyTorch's order. FactorizePhys's FSAM keys are not
     /// included: they are optional and reported as unused.
     public static func parameterShapes(_ a: ZooArchitecture) -> [(key: String, shape: [Int])] {
-        let b = (try? trace(a, batch: 1, frames: defaultFrames(a), size: inputSize(a)).builder) ?? GraphBuilder()
-        return b.parameters.map { ($0.key, $0.shape) }
+        parameterShapes(a, inputSize: inputSize(a))
+    }
+
+    /// The state dict's keys for frames of side `size` (only the frame models' dense layer depends on it).
+    public static func parameterShapes(_ a: ZooArchitecture, inputSize size: Int) -> [(key: String, shape: [Int])] {
+        let frames = a.inputLayout == .clips ? defaultFrames(a) : frameDepth
+        let b = (try? trace(a, batch: 1, frames: frames, size: size).builder) ?? GraphBuilder()
+        let shapes = b.parameters.map { ($0.key, $0.shape) }
+        guard a.inputLayout != .clips else { return shapes }
+        let order = CANModel.pytorchOrder(shapes.map(\.0))
+        let byKey = Dictionary(uniqueKeysWithValues: shapes)
+        return order.map { ($0, byKey[$0]!) }
     }
 
     /// Keys a checkpoint may hold that inference does not use.
@@ -61,19 +130,26 @@ public enum ModelZoo {
         a == .factorizePhys ? FactorizePhysModel.fsamKeys : []
     }
 
-    static func layer(_ a: ZooArchitecture, frames: Int) -> Layer {
+    static func layer(_ a: ZooArchitecture, frames: Int, size: Int) -> Layer {
         switch a {
         case .tinyPulse: return TinyPulseModel()
         case .physNet: return PhysNetModel(frames: frames)
         case .factorizePhys: return FactorizePhysModel()
         case .tinyPulse2D: return TinyPulse2DModel()
+        case .deepPhys: return CANModel(variant: .deepPhys, size: size, frameDepth: frameDepth)
+        case .tsCAN: return CANModel(variant: .tsCAN, size: size, frameDepth: frameDepth)
+        case .efficientPhys: return CANModel(variant: .efficientPhys, size: size, frameDepth: frameDepth)
         }
     }
 
     static func trace(_ a: ZooArchitecture, batch: Int, frames: Int, size: Int) throws -> (builder: GraphBuilder, output: String) {
+        if a == .tsCAN || a == .efficientPhys, (batch * frames) % frameDepth != 0 {
+            throw ZooShapeError(message: "\(a.rawValue) shifts features within segments of \(frameDepth) frames: "
+                                + "N·T = \(batch)·\(frames) must be a multiple of \(frameDepth).")
+        }
         let b = GraphBuilder()
-        let x = b.input("input", shape: [batch, 3, frames, size, size])
-        let y = try layer(a, frames: frames).trace(x, in: b)
+        let x = b.input("input", shape: inputShape(a, batch: batch, frames: frames, size: size))
+        let y = try layer(a, frames: frames, size: size).trace(x, in: b)
         return (b, y)
     }
 
@@ -86,7 +162,7 @@ public enum ModelZoo {
     }
 
     static func difference(_ a: ZooArchitecture, _ shapes: [String: [Int]]) -> ParameterDifference {
-        let declared = parameterShapes(a).map { GraphBuilder.Parameter(key: $0.key, shape: $0.shape, used: true) }
+        let declared = parameterShapes(a, inputSize: inputSize(a, shapes)).map { GraphBuilder.Parameter(key: $0.key, shape: $0.shape, used: true) }
         var diff = ParameterDifference(declared: declared, weights: shapes,
                                        allowedExtra: Set(optionalKeys(a).map(\.key)))
         for (k, s) in optionalKeys(a) where shapes[k] != nil && shapes[k] != s {
@@ -102,21 +178,21 @@ public enum ModelZoo {
         let w = weights(stateDict)
         let shapes = w.mapValues(\.shape)
         var best: (ZooArchitecture, ParameterDifference)?
+        var fits: [ZooArchitecture] = []
         for a in ZooArchitecture.allCases {
             let d = difference(a, shapes)
-            if d.isEmpty {
-                let unused = optionalKeys(a).map(\.key).filter { shapes[$0] != nil }
-                return ArchitectureMatch(architecture: a, hyperparameters: hyperparameters(a, shapes, unused: unused),
-                                         unusedKeys: unused)
-            }
+            if d.isEmpty { fits.append(a) }
             if best == nil || d.count < best!.1.count { best = (a, d) }
         }
-        throw ArchitectureMismatch(closest: best!.0, difference: best!.1)
+        guard let a = fits.first else { throw ArchitectureMismatch(closest: best!.0, difference: best!.1) }
+        let unused = optionalKeys(a).map(\.key).filter { shapes[$0] != nil }
+        return ArchitectureMatch(architecture: a, hyperparameters: hyperparameters(a, shapes, unused: unused),
+                                 unusedKeys: unused, alsoFits: Array(fits.dropFirst()))
     }
 
     static func hyperparameters(_ a: ZooArchitecture, _ s: [String: [Int]], unused: [String]) -> [String: String] {
         func out(_ k: String) -> String { s[k].map { String($0[0]) } ?? "?" }
-        var h = ["frames": String(defaultFrames(a)), "inputSize": String(inputSize(a)), "inChannels": "3"]
+        var h = ["frames": String(defaultFrames(a)), "inputSize": String(inputSize(a, s)), "inChannels": "3"]
         switch a {
         case .tinyPulse:
             h["widths"] = [out("stem.0.weight"), out("block2.0.weight"), out("block3.0.weight")].joined(separator: ",")
@@ -131,17 +207,29 @@ public enum ModelZoo {
             h["nf"] = FactorizePhysModel.nf.map(String.init).joined(separator: ",")
             h["fsam"] = unused.isEmpty ? "absent" : "trained (keys present, unused at inference)"
             h["inputTransform"] = "diff over time of the last-frame-padded clip, then InstanceNorm3d"
+        case .deepPhys, .tsCAN:
+            h["inChannels"] = "6"
+            h["layout"] = "frames [N·T, 6, S, S] → [N·T, 1]"
+            h["inputType"] = "DiffNormalized (channels 0–2) + Standardized (3–5)"
+            if a == .tsCAN { h["frameDepth"] = String(frameDepth) }
+        case .efficientPhys:
+            h["layout"] = "frames [N·T + 1, 3, S, S] → [N·T, 1]"
+            h["inputType"] = "Standardized; diff over frames and BatchNorm2d inside the model"
+            h["frameDepth"] = String(frameDepth)
         }
         return h
     }
 
-    /// Graph with input "input" `[batch, 3, T, H, W]` and output "output" `[batch, T]`; weights
-    /// bound strictly by key (missing, unexpected or mis-shaped keys → one error listing all).
+    /// Graph with input "input" and output "output": `[batch, 3, T, H, W]` → `[batch, T]` for
+    /// clip models, `[batch·T (+1), C, H, W]` → `[batch·T, 1]` for frame models (`inputLayout`);
+    /// weights bound strictly by key (missing, unexpected or mis-shaped keys → one error listing
+    /// all). The frame side defaults to the one the checkpoint implies.
     public static func graph(_ architecture: ZooArchitecture, stateDict: StateDict, batch: Int = 1,
                              frames: Int? = nil, inputSize size: Int? = nil) throws -> Graph {
         let t = frames ?? defaultFrames(architecture)
-        let (b, y) = try trace(architecture, batch: batch, frames: t, size: size ?? inputSize(architecture))
         let w = weights(stateDict)
+        let side = size ?? inputSize(architecture, w.mapValues(\.shape))
+        let (b, y) = try trace(architecture, batch: batch, frames: t, size: side)
         let optional = optionalKeys(architecture)
         for (k, s) in optional where w[k] != nil && w[k]!.shape != s {
             var d = ParameterDifference(declared: [], weights: [:])
@@ -153,4 +241,10 @@ public enum ModelZoo {
         g.metadata["architecture"] = architecture.rawValue
         return g
     }
+}
+
+/// A clip shape a zoo model cannot take.
+public struct ZooShapeError: UserFacingError {
+    public var message: String
+    public var description: String { message }
 }

@@ -68,7 +68,8 @@ public enum Verify {
         }
         let expected = fp32Graph.inputs.first?.shape ?? []
         let clipShape = [1] + dataset.clips.shape.dropFirst()
-        guard expected == clipShape else {
+        // A frame model (DeepPhys, TS-CAN, EfficientPhys) takes each clip's frames as rows.
+        guard expected == clipShape || FrameLayout.fits(modelInput: expected, clipShape: clipShape).fits else {
             throw VerifyError(message: "\(options.fp32.path) expects input \(expected) but \(options.data.path) holds clips of \(clipShape); re-export with --frames \(clipShape.count > 2 ? clipShape[2] : 0) or preprocess with the model's size.")
         }
         let comparison = try methodModels(options, fp32Graph: fp32Graph)

@@ -14,7 +14,21 @@ extension Verify {
     static func fp32Engine(_ graph: Graph) -> EngineFactory {
         { threads in
             let e = try FP32Executor(graph: graph, threads: threads)
-            return { try e.run($0) }
+            return clipsAsFrames(graph) { try e.run($0) }
+        }
+    }
+
+    /// A frame model (input `[T(+1), C, S, S]`) run on the dataset's clips `[1, C, T, S, S]`; its
+    /// output `[T, 1]` is the clip's waveform.
+    static func clipsAsFrames(_ graph: Graph, _ run: @escaping (Tensor) throws -> Tensor) -> (Tensor) throws -> Tensor {
+        let input = graph.inputs.first?.shape ?? []
+        guard input.count == 4 else { return run }
+        return { clip in
+            let layout = FrameLayout.fits(modelInput: input, clipShape: clip.shape)
+            guard layout.fits else {
+                throw VerifyError(message: "The model takes frames \(input) but the clips are \(clip.shape); preprocess with the model's frame size, chunk length and input type.")
+            }
+            return try run(FrameLayout.frames(fromClip: clip, extraFrame: layout.extraFrame))
         }
     }
 
@@ -26,12 +40,12 @@ extension Verify {
         if engine == "int8" {
             return { threads in
                 let e = try Int8Executor(graph: graph, threads: threads)
-                return { try e.run($0) }
+                return clipsAsFrames(graph) { try e.run($0) }
             }
         }
         return { threads in
             let e = try FakeQuantExecutor(graph: graph, runner: FP32Runner.factory(threads: threads))
-            return { try e.run($0) }
+            return clipsAsFrames(graph) { try e.run($0) }
         }
     }
 

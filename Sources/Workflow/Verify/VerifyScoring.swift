@@ -21,7 +21,8 @@ extension Verify {
         /// label's own FFT peak shares the evaluation's errors; the label waveform's HR otherwise.
         init(dataset: ProcessedDataset, clips selected: [Int]) {
             fps = dataset.fps
-            diffNormalized = dataset.inputType.lowercased() == "diffnormalized"
+            // diffnormalized+standardized (DeepPhys/TS-CAN) has DiffNormalized labels too.
+            diffNormalized = dataset.inputType.lowercased().hasPrefix("diffnormalized")
             let labelsT = dataset.labels
             labels = selected.map { labelsT.batch($0..<($0 + 1)).floatValues() }
             let subjects = dataset.subject.scalars(as: Int64.self).map(Int.init)

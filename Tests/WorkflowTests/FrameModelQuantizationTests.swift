@@ -1,0 +1,159 @@
+import Foundation
+import Kernels
+import NN
+import ONNX
+import Quantization
+import RPPG
+import TensorCore
+import Testing
+@testable import Workflow
+
+/// DeepPhys, TS-CAN and EfficientPhys through export and quantization, against what ONNX
+/// Runtime's quantize_static and int8 kernels made of the same export
+/// (Tools/make_frame_model_quant_fixtures.py, which also checks onnx.checker and ORT FP32 vs PyTorch).
+@Suite struct FrameModelQuantizationTests {
+    struct Meta: Decodable {
+        struct Quantized: Decodable { let name: String; let shape: [Int]; let offset: Int; let count: Int }
+        let input_shape: [Int], output_shape: [Int], clips: Int, stride: Int
+        let quantized: [Quantized], quantized_per_clip: Int
+        let output_scale: Float
+        let ranges: [String: [Float]]
+    }
+
+    static let models = ["deepphys", "tscan", "efficientphys"]
+    static let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static func fixture(_ name: String) throws -> URL {
+        try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+            .appendingPathComponent("frame_models").appendingPathComponent(name)
+    }
+    static func meta(_ model: String) throws -> Meta {
+        try JSONDecoder().decode(Meta.self, from: Data(contentsOf: fixture("\(model).json")))
+    }
+
+    /// The FP32 graph `rppg export --model M --frames 10` writes, as ONNX Runtime read it.
+    static func exportedGraph(_ model: String) throws -> Graph {
+        let weights = model == "efficientphys" ? "efficientphys_weights.pth" : "deepphys_weights.pth"
+        let checkpoint = tests.appendingPathComponent("RPPGTests/Fixtures/zoo").appendingPathComponent(weights)
+        let options = ExportOptions(checkpoint: checkpoint, output: URL(fileURLWithPath: "/dev/null"), model: model, frames: 10)
+        let (graph, _, _) = try ExportModel.inferenceGraph(options)
+        return try ONNXReader.decode(try ONNXWriter.encode(graph, opset: 13), source: "\(model)_fp32.onnx")
+    }
+
+    struct NodeRecord: Hashable { var name: String, op: String, inputs: [String], outputs: [String] }
+    /// quantize_static's defaults: the frame models' input is read by Slices only, which our
+    /// default (`quantizeLayoutOnlyInputs`, ORT's ForceQuantizeNoInputCheck) would quantize.
+    static var ortDefaults: QuantizationOptions {
+        var o = QuantizationOptions()
+        o.quantizeLayoutOnlyInputs = false
+        return o
+    }
+
+    static func records(_ g: Graph) -> Set<NodeRecord> {
+        Set(g.nodes.map { NodeRecord(name: $0.name, op: $0.op.name, inputs: $0.inputs, outputs: $0.outputs) })
+    }
+
+    @Test(arguments: models)
+    func qdqInsertionWithORTRangesEqualsQuantizeStatic(_ model: String) throws {
+        let meta = try Self.meta(model)
+        let ranges = meta.ranges.mapValues { TensorRange(min: $0[0], max: $0[1]) }
+        let mine = try QDQInsertion.apply(try Self.exportedGraph(model), ranges: ranges, options: Self.ortDefaults)
+        let theirs = try ONNXReader.read(try Self.fixture("\(model)_qdq.onnx"))
+        let (a, b) = (Self.records(mine), Self.records(theirs))
+        #expect(a.subtracting(b).isEmpty, "\(model): extra \(a.subtracting(b).map(\.name).sorted())")
+        #expect(b.subtracting(a).isEmpty, "\(model): missing \(b.subtracting(a).map(\.name).sorted())")
+        #expect(Set(mine.initializers.keys) == Set(theirs.initializers.keys),
+                "\(model): initializers \(Set(mine.initializers.keys).symmetricDifference(theirs.initializers.keys).sorted())")
+        var compared = 0
+        for (name, ref) in theirs.initializers {
+            guard let t = mine.initializers[name] else { continue }
+            #expect(t.dtype == ref.dtype && t.shape == ref.shape, "\(model): \(name) \(t.dtype) \(t.shape) vs \(ref.dtype) \(ref.shape)")
+            // Bit-identical: scales, zero points, int8 weights and int32 biases alike.
+            #expect(t.doubleValues() == ref.doubleValues(), "\(model): \(name) differs")
+            compared += 1
+        }
+        #expect(compared > 20)
+    }
+
+    /// `rppg quantize` calibrating TS-CAN itself, on the clips ORT calibrated on ([K, N·T, 6, S, S]):
+    /// the same nodes, int8 weights and zero points as quantize_static, scales within 1e-6 relative
+    /// and int32 biases within 1.
+    @Test func quantizeOnFrameSamplesMatchesQuantizeStatic() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("frame-quant-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fp32 = dir.appendingPathComponent("tscan_fp32.onnx")
+        _ = try ExportModel.run(ExportOptions(checkpoint: Self.tests.appendingPathComponent("RPPGTests/Fixtures/zoo/deepphys_weights.pth"),
+                                              output: fp32, model: "tscan", frames: 10))
+        let result = try QuantizeModel.run(.init(model: fp32, calibration: try Self.fixture("tscan_calibration.pt"),
+                                                 output: dir.appendingPathComponent("tscan_qdq.onnx"), quantization: Self.ortDefaults))
+        #expect(result.clipCount == 4)
+        let (mine, theirs) = (result.graph, try ONNXReader.read(try Self.fixture("tscan_qdq.onnx")))
+        #expect(Self.records(mine) == Self.records(theirs))
+        var worstScale = 0.0, intMismatches: [String] = [], biasDiffering = 0, biasWorst = 0.0
+        for (name, ref) in theirs.initializers {
+            guard let t = mine.initializers[name], t.shape == ref.shape, t.dtype == ref.dtype else {
+                Issue.record("initializer \(name) missing or of another type")
+                continue
+            }
+            if t.dtype.isFloatingPoint {
+                for (a, b) in zip(t.doubleValues(), ref.doubleValues()) { worstScale = max(worstScale, abs(a - b) / max(abs(b), 1e-30)) }
+            } else if t.dtype == .int32 {
+                // Biases are round(b / (xScale·wScale)): a scale 4e-7 off moves a rounding now and then.
+                let d = zip(t.doubleValues(), ref.doubleValues()).map { abs($0 - $1) }
+                biasDiffering += d.filter { $0 > 0 }.count
+                biasWorst = max(biasWorst, d.max() ?? 0)
+            } else if t.doubleValues() != ref.doubleValues() {
+                intMismatches.append(name)
+            }
+        }
+        print("tscan own calibration vs ORT: scales within \(worstScale) relative, \(biasDiffering) int32 bias values off by at most \(biasWorst)")
+        #expect(worstScale <= 1e-6)
+        #expect(biasWorst <= 1)
+        #expect(intMismatches.isEmpty, "int8 weights / zero points differing: \(intMismatches)")
+    }
+
+    @Test(arguments: models)
+    func int8EngineMatchesORTWithinOneLSB(_ model: String) throws {
+        let meta = try Self.meta(model)
+        let graph = try ONNXReader.read(try Self.fixture("\(model)_qdq.onnx"))
+        let inputs = try Data(contentsOf: Self.fixture("\(model)_inputs.bin"))
+        let ortQ = try Data(contentsOf: Self.fixture("\(model)_ort_q.bin"))
+        let ortF = try Data(contentsOf: Self.fixture("\(model)_ort.bin"))
+        let inCount = meta.input_shape.reduce(1, *), outCount = meta.output_shape.reduce(1, *)
+        #expect(inputs.count == meta.clips * inCount * 4 && ortQ.count == meta.clips * meta.quantized_per_clip)
+        for path in [Int8Dispatch.best, .portable] {
+            let exec = try Int8Executor(graph: graph, threads: 2, path: path)
+            var total = 0, withinOne = 0, exact = 0, worst = 0, missing: [String] = [], outputMaxLSB: Float = 0
+            for clip in 0..<meta.clips {
+                let x: [Float] = inputs.withUnsafeBytes { Array($0.bindMemory(to: Float.self)[(clip * inCount)..<((clip + 1) * inCount)]) }
+                let y = try exec.run(Tensor(shape: meta.input_shape, scalars: x))
+                #expect(y.shape == meta.output_shape)
+                let expected: [Float] = ortF.withUnsafeBytes { Array($0.bindMemory(to: Float.self)[(clip * outCount)..<((clip + 1) * outCount)]) }
+                for (a, b) in zip(y.floatValues(), expected) { outputMaxLSB = max(outputMaxLSB, abs(a - b) / meta.output_scale) }
+                for q in meta.quantized {
+                    guard let value = exec.quantizedValue(q.name) else { missing.append(q.name); continue }
+                    let mine = value.values.scalars(as: Int8.self)
+                    #expect(mine.count == q.shape.reduce(1, *), "\(q.name)")
+                    let base = clip * meta.quantized_per_clip + q.offset
+                    let theirs = ortQ.withUnsafeBytes { Array($0.bindMemory(to: Int8.self)[base..<(base + q.count)]) }
+                    for (k, b) in theirs.enumerated() where k * meta.stride < mine.count {
+                        let d = abs(Int(mine[k * meta.stride]) - Int(b))
+                        total += 1
+                        worst = max(worst, d)
+                        if d <= 1 { withinOne += 1 }
+                        if d == 0 { exact += 1 }
+                    }
+                }
+            }
+            print("\(model) [\(path)]: \(exact)/\(total) sampled int8 values equal to ORT, \(withinOne)/\(total) within 1 LSB, "
+                  + "worst \(worst) LSB; output max \(outputMaxLSB) LSB")
+            #expect(missing.isEmpty, "\(model): values not in the int8 plan: \(missing)")
+            #expect(total > 1000)
+            // Int8ORTParityTests' rule (within 1 LSB) for 99.999 % rather than 99.9 % of the values:
+            // a 1-LSB difference that enters a steep tanh/sigmoid (input scale above its output
+            // scale) leaves it as 2–3 LSB, which a few values in a million of these chains show.
+            #expect(Double(withinOne) >= 0.99999 * Double(total), "\(model) [\(path)]: \(total - withinOne) of \(total) sampled values beyond 1 LSB")
+            #expect(outputMaxLSB <= 1.001, "\(model) [\(path)]: output \(outputMaxLSB) LSB from ORT")
+        }
+    }
+}
