@@ -40,15 +40,19 @@ public struct TrainEpochRecord: Sendable, Equatable {
     public var trainLoss: Double
     /// The training loss on the validation clips (evaluation mode).
     public var validationLoss: Double
+    /// Per-clip HR MAE and RMSE against the sensor's HR (the label's estimate without one), as
+    /// `rppg verify` scores; the best epoch is the lowest `validationMAE`.
     public var validationMAE: Double
     public var validationRMSE: Double
+    /// Per-video HR MAE (against the video's mean sensor HR when every clip has it).
+    public var validationVideoMAE: Double
     public var seconds: Double
     public var isBest: Bool
 
-    /// `epoch 3/30  loss 0.4123  val loss 0.3810  val MAE 2.31 BPM  RMSE 3.02 BPM  12.4 s  *best`
+    /// `epoch 3/30  loss 0.4123  val loss 0.3810  val MAE 2.31 BPM  RMSE 3.02 BPM  per-video 1.80 BPM  12.4 s  *best`
     public func line(of total: Int) -> String {
-        String(format: "epoch %d/%d  loss %.4f  val loss %.4f  val MAE %.2f BPM  RMSE %.2f BPM  %.1f s%@", epoch, total,
-               trainLoss, validationLoss, validationMAE, validationRMSE, seconds, isBest ? "  *best" : "")
+        String(format: "epoch %d/%d  loss %.4f  val loss %.4f  val MAE %.2f BPM  RMSE %.2f BPM  per-video %.2f BPM  %.1f s%@", epoch, total,
+               trainLoss, validationLoss, validationMAE, validationRMSE, validationVideoMAE, seconds, isBest ? "  *best" : "")
     }
 }
 
@@ -81,8 +85,8 @@ public struct TrainError: UserFacingError, Equatable {
     public var description: String { message }
 }
 
-/// `rppg train`: trains a zoo model on a processed dataset, validating by per-video heart rate
-/// (rPPG-Toolbox's evaluation) after every epoch, and writes PyTorch-loadable checkpoints.
+/// `rppg train`: trains a zoo model on a processed dataset, validating by per-clip heart rate
+/// against the sensor's HR (as `rppg verify`; the label's estimate without one) after every epoch, and writes PyTorch-loadable checkpoints.
 public enum TrainStep {
     public static func run(_ options: TrainOptions, onEvent: (TrainEvent) -> Void = { _ in }) throws -> TrainResult {
         try TrainModels.check(options.model)
@@ -130,7 +134,8 @@ public enum TrainStep {
         }
         let baseline = data.meanPredictorMAE()
         emit(.message("\(options.model): \(data.training.count) training clips (subjects \(data.trainingSubjects.map(String.init).joined(separator: ","))), \(data.validation.count) validation clips (subjects \(data.validationSubjects.map(String.init).joined(separator: ","))), T \(frames), batch \(options.batchSize), lr \(options.learningRate), seed \(options.seed)"))
-        emit(.message(String(format: "mean-HR predictor (training mean) val MAE %.2f BPM", baseline)))
+        emit(.message("validation: per-clip HR MAE against the \(data.truthDescription), as rppg verify scores; best epoch by per-clip MAE (ties → val loss); per-video MAE beside it"))
+        emit(.message(String(format: "mean-HR predictor (training mean) val MAE %.2f BPM per clip", baseline)))
 
         var records: [TrainEpochRecord] = []
         var sinceBest = 0
@@ -149,13 +154,14 @@ public enum TrainStep {
                     emit(.batch(epoch: epoch, done: done, total: total, loss: l))
                 }
             }
-            let (mae, rmse, valLoss) = try wrap {
+            let score = try wrap {
                 try data.validate(trainer.predict(clips: data.clips, indices: data.validation), loss: options.loss)
             }
-            // Lower MAE wins; equal MAEs (common: the periodogram bins HR) go to the lower validation loss.
+            let (mae, valLoss) = (score.clipMAE, score.loss)
+            // Lower per-clip MAE wins; equal MAEs (the periodogram bins HR) go to the lower validation loss.
             let improved = mae < bestMAE || (mae == bestMAE && valLoss < bestLoss)
             let record = TrainEpochRecord(epoch: epoch, trainLoss: loss, validationLoss: valLoss, validationMAE: mae,
-                                          validationRMSE: rmse,
+                                          validationRMSE: score.clipRMSE, validationVideoMAE: score.videoMAE,
                                           seconds: Date().timeIntervalSince(started), isBest: improved)
             let optimizerState = TrainCheckpoint.optimizerStateDict(trainer.optimizer, shapes: parameterShapes,
                                                                    schedule: trainer.schedule)

@@ -18,6 +18,11 @@ struct TrainingSplit {
     var validation: [Int]
     var trainingSubjects: [Int]
     var validationSubjects: [Int]
+    /// The validation clips' ground truth as `rppg verify` scores it: the sensor's HR per clip
+    /// where the file has it, the label waveform's estimate otherwise (``source`` says which).
+    var reference: Verify.Reference
+    /// The training clips' true HR, for the mean-HR predictor baseline.
+    var trainingTruth: [Double]
 
     init(dataset: ProcessedDataset, source: String, architecture: String, validationSubjects requested: [Int]?) throws {
         let c = dataset.clips, l = dataset.labels
@@ -69,6 +74,8 @@ struct TrainingSplit {
         training = (0..<n).filter { !heldSet.contains(subjects[$0]) }
         validation = (0..<n).filter { heldSet.contains(subjects[$0]) }
             .sorted { (subjects[$0], chunks[$0]) < (subjects[$1], chunks[$1]) }
+        reference = Verify.Reference(dataset: dataset, clips: validation)
+        trainingTruth = Verify.Reference(dataset: dataset, clips: training).clipTruth
     }
 
     var diffNormalized: Bool { inputType.lowercased().contains("diff") }
@@ -78,33 +85,41 @@ struct TrainingSplit {
         return indices.map { Array(v[($0 * frames)..<(($0 + 1) * frames)]) }
     }
 
-    /// Per-video HR MAE and RMSE of validation predictions (given in ``validation`` order), and the
-    /// mean training loss over the validation clips (the tie-breaker between equal MAEs, which the
-    /// periodogram's bin width makes common on short videos).
-    func validate(_ predictions: [[Float]], loss kind: LossKind) throws -> (mae: Double, rmse: Double, loss: Double) {
-        let results = HeartRateEvaluation.perVideo(predictions: predictions, labels: labelRows(validation),
-                                                   videoIDs: validation.map { subjects[$0] }, fps: fps,
-                                                   diffNormalized: diffNormalized)
-        let m = HRMetrics.compute(predicted: results.map(\.predicted), truth: results.map(\.truth))
+    /// Validation scores of predictions (given in ``validation`` order), as `rppg verify` computes
+    /// them: per-clip HR MAE and RMSE against the sensor's HR (the label's estimate without one),
+    /// per-video MAE beside it, and the mean training loss over the validation clips (the
+    /// tie-breaker between equal MAEs).
+    func validate(_ predictions: [[Float]], loss kind: LossKind) throws -> ValidationScore {
+        let scores = Verify.score(predictions, against: reference)
+        let video = HRMetrics.compute(predicted: scores.videoHR, truth: scores.videoTruth)
         let p = Tensor(shape: [predictions.count, frames], scalars: predictions.flatMap { $0 })
         let l = Tensor(shape: [predictions.count, frames], scalars: labelRows(validation).flatMap { $0 })
         let loss = kind == .negativePearson
             ? try Loss.negativePearson(predictions: p, labels: l).value
             : try Loss.meanSquaredError(predictions: p, labels: l).value
-        return (m.mae, m.rmse, loss)
+        return ValidationScore(clipMAE: scores.clip.mae, clipRMSE: scores.clip.rmse, videoMAE: video.mae, loss: loss)
     }
 
-    /// MAE of predicting, for every validation video, the mean HR of the training videos.
+    /// What the validation clips are scored against, for the log: "sensor HR", "label HR" or "mixed".
+    var truthDescription: String {
+        let base = reference.source == "mixed" ? "mixed sensor/label HR" : "\(reference.source) HR"
+        return reference.sourceNote.map { "\(base) (\($0))" } ?? base
+    }
+
+    /// Per-clip MAE of predicting, for every validation clip, the training clips' mean true HR
+    /// (the same truth the validation scores use).
     func meanPredictorMAE() -> Double {
-        func truths(_ idx: [Int]) -> [Double] {
-            let rows = labelRows(idx)
-            return HeartRateEvaluation.perVideo(predictions: rows, labels: rows, videoIDs: idx.map { subjects[$0] }, fps: fps,
-                                                diffNormalized: diffNormalized).map(\.truth)
-        }
-        let orderedTraining = training.sorted { (subjects[$0], chunks[$0]) < (subjects[$1], chunks[$1]) }
-        let train = truths(orderedTraining), val = truths(validation)
+        let train = trainingTruth.filter(\.isFinite), val = reference.clipTruth
         guard !train.isEmpty, !val.isEmpty else { return .nan }
         let mean = train.reduce(0, +) / Double(train.count)
-        return HRMetrics.compute(predicted: val.map { _ in mean }, truth: val).mae
+        return Verify.metrics(val.map { _ in mean }, val).mae
     }
+}
+
+/// One validation pass: per-clip scores (what picks the best epoch), per-video MAE, and the loss.
+struct ValidationScore: Equatable {
+    var clipMAE: Double
+    var clipRMSE: Double
+    var videoMAE: Double
+    var loss: Double
 }
