@@ -137,9 +137,12 @@ enum ElementwiseGradients {
         let (kept, output) = reduceMeanShape(x.shape, axes: axes, keepDims: keepDims)
         let idx = broadcastIndices(kept, to: x.shape)
         let n = Float(x.count / max(1, kept.reduce(1, *)))
-        var acc = [Double](repeating: 0, count: kept.reduce(1, *))
-        for i in 0..<x.count { acc[idx[i]] += Double(x.data[i]) }
-        return Activation(shape: output, data: acc.map { Float($0 / Double(n)) })
+        // Float32 sums in element order, then one division: the int8 engine's mean (ORT's
+        // QLinearGlobalAveragePool form) rounds this way, and QAT's fake-quant forward must
+        // meet the same ties (a Double sum breaks a few differently).
+        var acc = [Float](repeating: 0, count: kept.reduce(1, *))
+        for i in 0..<x.count { acc[idx[i]] += x.data[i] }
+        return Activation(shape: output, data: acc.map { $0 / n })
     }
 
     static func reduceMeanBackward(_ dy: Activation, inShape: [Int], axes: [Int]) -> Activation {

@@ -94,6 +94,23 @@ public enum FP32Pool {
                 var dst = y + p * od * oh * ow
                 for z in 0..<od {
                     for yy in 0..<oh {
+                        if !isMax {
+                            // Averages sum each window in window order (depth, row, column), as
+                            // the window loop and the int8 engine's QLinearAveragePool form do:
+                            // QAT's fake-quant forward must round the same ties as the engine.
+                            for xx in 0..<ow { t[xx] = 0 }
+                            for a in 0..<kd { for b in 0..<kh {
+                                let row = src + ((z * kd + a) * ih + yy * kh + b) * iw
+                                if kw == 2 {
+                                    for xx in 0..<ow { t[xx] = t[xx] + row[2 * xx] + row[2 * xx + 1] }
+                                } else {
+                                    for xx in 0..<ow { for c in 0..<kw { t[xx] += row[xx * kw + c] } }
+                                }
+                            } }
+                            for xx in 0..<ow { dst[xx] = t[xx] / volume }
+                            dst += ow
+                            continue
+                        }
                         t.update(from: src + (z * kd * ih + yy * kh) * iw, count: width)
                         for a in 0..<kd {
                             for b in 0..<kh where a + b > 0 {
