@@ -10,8 +10,7 @@ import TorchIO
 /// that the label's own FFT estimate (the same spectral bin as the prediction) cannot give 0.00.
 @Suite(.serialized) struct TrainValidationTests {
     @Test func validationMAEIsVerifysPerClipMAEAgainstTheSensor() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rppg-trainval-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try PipelineEndToEndTests.temporaryDirectory("trainval")
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data.pt")
         try TrainWorkflowTests.dataset(at: data)
@@ -47,8 +46,7 @@ import TorchIO
 
     /// Without a sensor HR line the truth is the label waveform's estimate, and the log says so.
     @Test func withoutSensorTheLogNamesTheLabelEstimate() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rppg-trainval-label-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try PipelineEndToEndTests.temporaryDirectory("trainval-label")
         defer { try? FileManager.default.removeItem(at: dir) }
         try TrainWorkflowTests.dataset(at: dir.appendingPathComponent("data.pt"))
         let train = try TrainStep.run(TrainWorkflowTests.options(dir, epochs: 1, output: "ckpt"))

@@ -17,8 +17,7 @@ import TorchIO
     }
 
     static func trained() throws -> Trained {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rppg-verifytruth-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try PipelineEndToEndTests.temporaryDirectory("verifytruth")
         let data = dir.appendingPathComponent("data.pt")
         try TrainWorkflowTests.dataset(at: data)
         let train = try TrainStep.run(TrainWorkflowTests.options(dir, epochs: 1, output: "ckpt"))
@@ -166,8 +165,7 @@ import TorchIO
         #expect(without.hrFromSensor == [false, false])
 
         // The key round-trips, and a file without it (older, or another tool's) loads with nil.
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rppg-hrsensor-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try PipelineEndToEndTests.temporaryDirectory("hrsensor")
         defer { try? FileManager.default.removeItem(at: dir) }
         let old = dir.appendingPathComponent("old.pt")
         try TrainWorkflowTests.dataset(at: old)
