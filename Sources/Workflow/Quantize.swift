@@ -19,6 +19,8 @@ public enum QuantizeModel {
         public var sensitivityClips: Int = 0
         /// Leave the `autoExclude` layers that cost the most heart-rate accuracy in float.
         public var autoExclude: Int = 0
+        /// Float (ORT's nodes_to_exclude) or int16 activations for them.
+        public var autoExcludeAs: QuantizeSensitivity.Fallback = .float
         /// How the sensitivity analysis reads heart rate from the output.
         public var signal = QuantizeSensitivity.Signal()
         /// The content of `calibration` when the caller already holds it (the pipeline keeps what
@@ -108,7 +110,7 @@ public enum QuantizeModel {
             if o.autoExclude > 0 {
                 let (excluded, options) = try QuantizeSensitivity.exclude(
                     o.autoExclude, report: &report, fp32: fp32, fullQDQ: graph, ranges: result.ranges,
-                    options: o.quantization, clip: clip, signal: o.signal, runner: full)
+                    options: o.quantization, clip: clip, signal: o.signal, fallback: o.autoExcludeAs, runner: full)
                 graph = excluded
                 if o.reportClips > 0 {
                     layerReport = try QDQQuantizer.layerReport(fp32: fp32, qdq: graph, clipCount: min(n, o.reportClips), clip: clip,

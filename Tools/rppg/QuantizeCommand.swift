@@ -48,7 +48,7 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "MinMax: mean of the per-clip minima and maxima (ORT's CalibMovingAverage).")
     var calibMovingAverage = false
 
-    @Option(help: "JSON file of per-activation overrides in ORT's TensorQuantOverrides form: {\"tensor\": [{\"scale\": s, \"zero_point\": z}] or [{\"rmin\": a, \"rmax\": b, \"symmetric\": bool}]}.")
+    @Option(help: "JSON file of per-activation overrides in ORT's TensorQuantOverrides form: {\"tensor\": [{\"scale\": s, \"zero_point\": z}] or [{\"rmin\": a, \"rmax\": b, \"symmetric\": bool}]}, each optionally with \"quant_type\": \"QInt16\" (16-bit, as --int16).")
     var overrides: String?
 
     @Flag(help: "Print the per-layer SQNR report (measured on up to --report-clips clips) and the sensitivity ranking (each layer quantized alone, ranked by the heart-rate error it adds, on --sensitivity-clips clips); write them beside the output as <name>.report.json and <name>.sensitivity.json.")
@@ -56,6 +56,9 @@ struct QuantizeCommand: ParsableCommand {
 
     @Option(help: "Leave in float the K layers whose quantization alone costs the most heart-rate accuracy (the sensitivity ranking), and show what that costs in size and int8 speed.")
     var autoExclude: Int = 0
+
+    @Option(help: "Where --auto-exclude puts those layers: float (ORT's nodes_to_exclude) or int16 (their activations 16-bit as --int16, weights int8: smaller than float, opset 21, off the NPU).")
+    var autoExcludeAs: String = "float"
 
     @Option(help: "Calibration clips (spread over the file) the sensitivity ranking runs on.")
     var sensitivityClips: Int = 32
@@ -94,15 +97,21 @@ struct QuantizeCommand: ParsableCommand {
             guard autoExclude >= 0, sensitivityClips > 0, fps > 0 else {
                 throw QuantizationError.unsupportedGraph("--auto-exclude must be 0 or more, --sensitivity-clips and --fps above 0")
             }
-            if let overrides { options.overrides = try QuantizeModel.loadOverrides(URL(fileURLWithPath: overrides)) }
+            if let overrides {
+                try QuantizeModel.loadOverrides(URL(fileURLWithPath: overrides), activationType: options.activationType).apply(to: &options)
+            }
             guard entropyBins >= options.entropyQuantizedBins else {
                 throw QuantizationError.unsupportedGraph("--entropy-bins must be at least \(options.entropyQuantizedBins)")
+            }
+            guard let fallback = QuantizeSensitivity.Fallback(rawValue: autoExcludeAs) else {
+                throw QuantizationError.unsupportedGraph("unknown --auto-exclude-as '\(autoExcludeAs)'; use float or int16")
             }
             var run = QuantizeModel.Options(model: URL(fileURLWithPath: model), calibration: URL(fileURLWithPath: calibration),
                                             output: URL(fileURLWithPath: output), quantization: options,
                                             reportClips: report ? reportClips : 0)
             run.sensitivityClips = report || autoExclude > 0 ? sensitivityClips : 0
             run.autoExclude = autoExclude
+            run.autoExcludeAs = fallback
             run.signal = QuantizeSensitivity.Signal(fps: fps)
             let r = try QuantizeModel.run(run)
             print("Wrote \(output): \(r.quantizeNodes) QuantizeLinear, \(r.dequantizeNodes) DequantizeLinear; "

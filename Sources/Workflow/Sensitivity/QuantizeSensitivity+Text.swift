@@ -15,7 +15,8 @@ extension QuantizeSensitivity.Report {
         lines.append("all layers quantized: HR error \(Self.number(allQuantized.heartRateErrorBPM)) BPM "
                      + "(max \(Self.number(allQuantized.maxHeartRateErrorBPM))), output SQNR \(Self.number(allQuantized.outputSQNRdB)) dB")
         if let e = exclusion {
-            lines.append("--auto-exclude \(e.excluded.count): left in float \(e.excluded.joined(separator: ", ")) "
+            let how = e.fallback == .float ? "left in float" : "given int16 activations (weights int8)"
+            lines.append("--auto-exclude \(e.excluded.count): \(how) \(e.excluded.joined(separator: ", ")) "
                          + "(greedy: each step keeps out the layer that helps the whole model most)")
             for (node, step) in zip(e.excluded, e.steps) {
                 lines.append("  without \(node): HR error \(Self.number(step.heartRateErrorBPM)) BPM, output SQNR \(Self.number(step.outputSQNRdB)) dB")

@@ -50,9 +50,20 @@ public enum QuantizeSensitivity {
         public var floatWeightBytes: Int
     }
 
-    /// What leaving the worst layers in float costs and gains.
+    /// Where `--auto-exclude` puts the layers it takes out of int8.
+    public enum Fallback: String, Codable, Sendable, CaseIterable {
+        /// Left in float (ORT's `nodes_to_exclude`): weights float32, the int8 engine's float fallback.
+        case float
+        /// Their activations (inputs and outputs) quantized to int16 (ORT's `quant_type: QInt16`),
+        /// weights staying int8: a quarter of float's weight bytes, still off the NPU.
+        case int16
+    }
+
+    /// What taking the worst layers out of int8 costs and gains.
     public struct Exclusion: Codable, Sendable, Hashable {
-        /// Nodes left in float by `--auto-exclude`, in the order the greedy search took them.
+        /// Float or int16.
+        public var fallback: Fallback
+        /// Nodes taken out of int8 by `--auto-exclude`, in the order the greedy search took them.
         public var excluded: [String]
         /// The whole model's score after each of those steps.
         public var steps: [Score]
@@ -128,8 +139,8 @@ public enum QuantizeSensitivity {
         return Report(clips: clipIndices, fps: signal.fps, allQuantized: try score(fullQDQ), layers: ranked, exclusion: nil)
     }
 
-    /// The QDQ graph with `k` layers left in float, chosen greedily by what leaving each one in
-    /// float does to the whole quantized model: at each step every remaining layer is tried and
+    /// The QDQ graph with `k` layers left in float (or, with `fallback` `.int16`, given 16-bit
+    /// activations), chosen greedily by what taking each one out of int8 does to the whole quantized model: at each step every remaining layer is tried and
     /// the one giving the lowest HR error (then the highest output SQNR) on the report's clips is
     /// kept out. Not simply the top `k` of the ranking: layer errors interact, and on the motion
     /// model of MotionQuantizationTests leaving the worst-alone layer in float *lowered* the output
@@ -138,6 +149,7 @@ public enum QuantizeSensitivity {
     public static func exclude(_ k: Int, report: inout Report, fp32: Graph, fullQDQ: Graph,
                                ranges: [String: TensorRange], options: QuantizationOptions,
                                clip: (Int) throws -> Tensor, signal: Signal = Signal(),
+                               fallback: Fallback = .float,
                                runner: @escaping FloatRunnerFactory) throws -> (graph: Graph, options: QuantizationOptions) {
         let clips = try report.clips.map(clip)
         let reference = try outputs(of: fp32, clips: clips, runner: runner)
@@ -145,18 +157,25 @@ public enum QuantizeSensitivity {
         var o = options, chosen: [String] = [], steps: [Score] = []
         var remaining = report.layers.map(\.node)
         var best: (graph: Graph, score: Score)?
+        let nodes = Dictionary(fp32.nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        func takeOut(_ node: String, _ options: inout QuantizationOptions) {
+            switch fallback {
+            case .float: options.excludedNodes.insert(node)
+            case .int16: options.int16Activations.formUnion(int16Tensors(of: nodes[node]!, in: fp32, ranges: ranges))
+            }
+        }
         for _ in 0..<k {
             best = nil
             var pick = 0
             for (i, node) in remaining.enumerated() {
                 var trial = o
-                trial.excludedNodes.insert(node)
+                takeOut(node, &trial)
                 let g = try QDQInsertion.apply(fp32, ranges: ranges, options: trial)
                 let score = compare(try outputs(of: g, clips: clips, runner: runner), reference, referenceHR, signal)
                 if best == nil || better(score, than: best!.score) { best = (g, score); pick = i }
             }
             let node = remaining.remove(at: pick)
-            o.excludedNodes.insert(node)
+            takeOut(node, &o)
             chosen.append(node)
             steps.append(best!.score)
         }
@@ -165,7 +184,7 @@ public enum QuantizeSensitivity {
         let (msBefore, floatBefore) = try int8Cost(fullQDQ, clips: timed)
         let (msAfter, floatAfter) = try int8Cost(g, clips: timed)
         report.exclusion = Exclusion(
-            excluded: chosen, steps: steps, before: report.allQuantized, after: steps.last ?? report.allQuantized,
+            fallback: fallback, excluded: chosen, steps: steps, before: report.allQuantized, after: steps.last ?? report.allQuantized,
             modelBytesBefore: try ONNXWriter.encode(fullQDQ).count, modelBytesAfter: try ONNXWriter.encode(g).count,
             int8MillisecondsBefore: msBefore, int8MillisecondsAfter: msAfter,
             floatNodesBefore: floatBefore, floatNodesAfter: floatAfter)
@@ -186,6 +205,14 @@ public enum QuantizeSensitivity {
         let readers = g.consumers(of: out)
         guard readers.count == 1, QDQRule.rule(for: readers[0].op) == .removableActivation else { return [] }
         return readers
+    }
+
+    /// The calibrated activations a layer reads and writes (with those of the Relu/Clip it
+    /// absorbs): what `--auto-exclude-as int16` makes 16-bit. Weights and biases are not among them.
+    static func int16Tensors(of node: Node, in g: Graph, ranges: [String: TensorRange]) -> Set<String> {
+        let touched = node.inputs.filter { g.initializers[$0] == nil } + node.outputs
+            + absorbedActivations(of: node, in: g).flatMap(\.outputs)
+        return Set(touched.filter { ranges[$0] != nil })
     }
 
     static func weightBytes(of node: Node, in g: Graph) -> Int {
