@@ -29,6 +29,9 @@ public struct QATModel: Sendable {
     public let parameterNames: [String]
     /// Weight or bias → the scale initializer its QuantizeLinear reads.
     public let weightScaleNames: [String: String]
+    /// Weight or bias → its zero-point initializer: it moves with the weights when they are
+    /// asymmetric (`weightSymmetric = false`, per tensor), so it is refreshed with the scale.
+    public let weightZeroPointNames: [String: String]
 
     public init(fp32: Graph, ranges: [String: TensorRange], options: QuantizationOptions) throws {
         self.fp32 = fp32
@@ -36,7 +39,7 @@ public struct QATModel: Sendable {
         self.options = options
         qdq = try QDQInsertion.apply(fp32, ranges: ranges, options: options)
         var g = qdq
-        var scales: [String: String] = [:]
+        var scales: [String: String] = [:], zeroPoints: [String: String] = [:]
         for i in g.nodes.indices {
             guard case .dequantizeLinear(let axis) = g.nodes[i].op else { continue }
             let node = g.nodes[i], source = node.inputs[0]
@@ -57,12 +60,14 @@ public struct QATModel: Sendable {
             g.nodes.append(Node(name: name + "_QuantizeLinear", op: .quantizeLinear(axis: axis),
                                 inputs: [name, node.inputs[1], node.inputs[2]], outputs: [q]))
             scales[name] = node.inputs[1]
+            if node.inputs.count > 2 { zeroPoints[name] = node.inputs[2] }
         }
         g = Topology.sorted(g)
         let used = Set(g.nodes.flatMap(\.inputs))
         g.initializers = g.initializers.filter { used.contains($0.key) }
         trainingGraph = g
         weightScaleNames = scales
+        weightZeroPointNames = zeroPoints
         var seen = Set<String>()
         parameterNames = g.nodes.flatMap(\.inputs).filter { name in
             fp32.initializers[name]?.dtype == .float32 && seen.insert(name).inserted
@@ -78,11 +83,12 @@ public struct QATModel: Sendable {
         return g
     }
 
-    /// The scale of every quantized weight and bias as the quantizer computes it for `weights` (parameters
-    /// by name; missing ones keep their FP32 values), keyed by scale initializer name.
+    /// The scale and zero point of every quantized weight and bias as the quantizer computes them
+    /// for `weights` (parameters by name; missing ones keep their FP32 values), keyed by initializer name.
     public func weightScales(_ weights: [String: Tensor]) throws -> [String: Tensor] {
         let g = try quantized(weights)
-        return Dictionary(uniqueKeysWithValues: weightScaleNames.values.compactMap { name in g.initializers[name].map { (name, $0) } })
+        let names = Set(weightScaleNames.values).union(weightZeroPointNames.values)
+        return Dictionary(uniqueKeysWithValues: names.compactMap { name in g.initializers[name].map { (name, $0) } })
     }
 
     /// The QDQ graph of `weights` with the calibrated ranges: ``QDQInsertion`` on the FP32 graph

@@ -16,12 +16,15 @@ enum FakeQuantGradients {
         var scales: [Float]
         var zeroPoints: [Int32]
         var axis: Int
-        /// Int32 levels (a bias: no saturation in practice, rounding as the quantizer's float64
-        /// `round(b / scale)` up to ties) instead of int8.
-        var int32: Bool
+        /// The integer type of the levels: int8; int16 (activations chosen for 16 bits, rounded
+        /// in float32 as the int8 engine's fallback and ORT's QuantizeLinear do, no tie snapping:
+        /// the engine does not pool int16 levels); int32 (a bias: no saturation in practice,
+        /// rounding as the quantizer's float64 `round(b / scale)` up to ties).
+        var levels: DType
+        var int32: Bool { levels == .int32 }
 
         /// `scale`, `zeroPoint` as the node's inputs hold them (a one-element scale is per tensor).
-        init(scale: [Float], zeroPoint: [Float]?, axis: Int, rank: Int, int32: Bool = false) throws {
+        init(scale: [Float], zeroPoint: [Float]?, axis: Int, rank: Int, levels: DType = .int8) throws {
             let zp = zeroPoint ?? [Float](repeating: 0, count: scale.count)
             guard !scale.isEmpty, zp.count == scale.count, scale.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw TrainingError.invalidArgument("a QuantizeLinear/DequantizeLinear needs positive finite scales and one zero point per scale")
@@ -29,7 +32,7 @@ enum FakeQuantGradients {
             scales = scale
             zeroPoints = zp.map { Int32($0) }
             self.axis = axis < 0 ? axis + rank : axis
-            self.int32 = int32
+            self.levels = levels
         }
 
         /// Calls `body(range, scale, zeroPoint)` for each run of elements sharing parameters.
@@ -49,7 +52,7 @@ enum FakeQuantGradients {
         }
     }
 
-    /// QuantizeLinear to int8 (or int32): the level of each element (as a float) and the STE mask `1/scale`
+    /// QuantizeLinear to int8 (int16, int32): the level of each element (as a float) and the STE mask `1/scale`
     /// inside the range, 0 where the level saturates.
     static func quantize(_ x: Activation, _ p: Parameters) -> (levels: Activation, mask: [Float]) {
         var q = [Float](repeating: 0, count: x.count)
@@ -59,6 +62,14 @@ enum FakeQuantGradients {
                 for i in range {
                     q[i] = (x.data[i] / scale).rounded(.toNearestOrEven) + Float(zp)
                     mask[i] = 1 / scale
+                }
+                return
+            }
+            if p.levels == .int16 {
+                for i in range {
+                    let unclamped = (x.data[i] / scale).rounded(.toNearestOrEven) + Float(zp)
+                    q[i] = unclamped.isNaN ? Float(zp) : min(max(unclamped, -32768), 32767)
+                    mask[i] = unclamped >= -32768 && unclamped <= 32767 ? 1 / scale : 0
                 }
                 return
             }
@@ -83,12 +94,16 @@ enum FakeQuantGradients {
         return abs(v - half) <= 1e-4 ? half : v
     }
 
-    /// DequantizeLinear of int8 levels: `(q − zp)·scale`.
+    /// DequantizeLinear of the levels: `(q − zp)·scale`.
     static func dequantize(_ q: Activation, _ p: Parameters) -> Activation {
         var y = [Float](repeating: 0, count: q.count)
         p.forEachChannel(q.shape) { range, scale, zp in
             for i in range {
-                y[i] = p.int32 ? (q.data[i] - Float(zp)) * scale : Int8Math.dequantize(Int8(q.data[i]), scale: scale, zeroPoint: zp)
+                switch p.levels {
+                case .int8: y[i] = Int8Math.dequantize(Int8(q.data[i]), scale: scale, zeroPoint: zp)
+                // (q − zp)·scale with the difference exact in float32 (|q − zp| < 2^24).
+                default: y[i] = (q.data[i] - Float(zp)) * scale
+                }
             }
         }
         return Activation(shape: q.shape, data: y)

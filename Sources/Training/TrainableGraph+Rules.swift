@@ -189,20 +189,20 @@ extension TrainableGraph {
         }
     }
 
-    /// A Q/DQ node's scale (a float initializer or value) and int8 (or int32) zero point (an initializer).
+    /// A Q/DQ node's scale (a float initializer or value) and int8 (int16, int32) zero point (an initializer).
     func quantParameters(_ node: Node, axis: Int, rank: Int) throws -> FakeQuantGradients.Parameters {
         guard node.inputs.count >= 2 else { throw TrainingError.invalidArgument("\(node.name) has no scale input") }
         let scale = try value(node.inputs[1]).data
-        var zeroPoint: [Float]? = nil, int32 = false
+        var zeroPoint: [Float]? = nil, levels = DType.int8
         if node.inputs.count > 2, !node.inputs[2].isEmpty {
-            guard let zp = graph.initializers[node.inputs[2]] else { throw TrainingError.missingValue(node.inputs[2]) }
-            guard zp.dtype == .int8 || zp.dtype == .int32 else {
-                throw TrainingError.invalidArgument("\(node.name): quantization-aware training runs int8 Q/DQ (int32 for biases), the zero point is \(zp.dtype.rawValue)")
+            guard let zp = integerValues[node.inputs[2]] ?? graph.initializers[node.inputs[2]] else { throw TrainingError.missingValue(node.inputs[2]) }
+            guard zp.dtype == .int8 || zp.dtype == .int16 || zp.dtype == .int32 else {
+                throw TrainingError.invalidArgument("\(node.name): quantization-aware training runs int8 Q/DQ (int16 for chosen activations, int32 for biases), the zero point is \(zp.dtype.rawValue)")
             }
             zeroPoint = zp.floatValues()
-            int32 = zp.dtype == .int32
+            levels = zp.dtype
         }
-        return try FakeQuantGradients.Parameters(scale: scale, zeroPoint: zeroPoint, axis: axis, rank: rank, int32: int32)
+        return try FakeQuantGradients.Parameters(scale: scale, zeroPoint: zeroPoint, axis: axis, rank: rank, levels: levels)
     }
 
     static func binaryKind(_ op: Op) -> ElementwiseGradients.Binary {

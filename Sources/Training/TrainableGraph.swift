@@ -27,6 +27,9 @@ public final class TrainableGraph {
     public internal(set) var numBatchesTracked: [String: Int64] = [:]
 
     var values: [String: Activation] = [:]
+    /// Integer initializers replaced since construction (QAT's zero points of asymmetric weights,
+    /// which move with the weights); the rest are read from ``graph``.
+    var integerValues: [String: Tensor] = [:]
     var tape: [String: Activation] = [:]
     var savedNormalization: [Int: NormalizationGradients.Saved] = [:]
     var savedArgmax: [Int: [Int32]] = [:]
@@ -85,13 +88,20 @@ public final class TrainableGraph {
     public func initializer(_ name: String) -> Tensor? {
         if let a = values[name] { return Tensor(shape: a.shape, scalars: a.data) }
         if let n = numBatchesTracked[name] { return Tensor(scalar: n) }
-        return graph.initializers[name]
+        return integerValues[name] ?? graph.initializers[name]
     }
 
     /// Replaces an initializer's value (same shape).
     public func setInitializer(_ name: String, _ tensor: Tensor) throws {
         if numBatchesTracked[name] != nil {
             numBatchesTracked[name] = Int64(tensor.doubleValues().first ?? 0)
+            return
+        }
+        if let old = graph.initializers[name], !old.dtype.isFloatingPoint {
+            guard old.shape == tensor.shape, old.dtype == tensor.dtype else {
+                throw TrainingError.shapeMismatch("\(name): expected \(old.dtype.rawValue) \(old.shape), got \(tensor.dtype.rawValue) \(tensor.shape)")
+            }
+            integerValues[name] = tensor
             return
         }
         guard let old = values[name] else { throw TrainingError.missingValue(name) }

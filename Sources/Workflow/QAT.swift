@@ -101,6 +101,10 @@ public enum QATStep {
         guard o.epochs >= 1, o.batchSize >= 1, o.learningRate > 0, o.learningRate.isFinite, o.calibrationSamples >= 1 else {
             throw QATError("--epochs, --batch-size and --calibration-samples must be at least 1 and --lr a positive number")
         }
+        // The fake-quant training rules round to int8 (and int16) grids; a uint8 model is PTQ only.
+        guard o.quantization.activationType == .int8 else {
+            throw QATError("rppg qat trains int8 activations (int16 for tensors named by --int16); --activation-type uint8 is for rppg quantize")
+        }
         for (flag, url) in [("--checkpoint", o.checkpoint), ("--data", o.data)] + (o.calibration.map { [("--calibration", $0)] } ?? [])
         where !FileManager.default.fileExists(atPath: url.path) {
             throw QATError("\(flag) \(url.path) does not exist; \(flag == "--data" ? "run rppg preprocess first" : flag == "--checkpoint" ? "train one with rppg train" : "make one with rppg calibrate")")
@@ -133,10 +137,7 @@ public enum QATStep {
             // Shapes are read from the clips, so one graph serves every batch size.
             try qat.trainingGraph(weights: inits)
         }
-        trainer.refreshDerived = { g in
-            let weights = Dictionary(uniqueKeysWithValues: qat.parameterNames.compactMap { n in g.initializer(n).map { (n, $0) } })
-            for (name, scale) in try qat.weightScales(weights) { try g.setInitializer(name, scale) }
-        }
+        trainer.refreshDerived = { g in try qat.refreshWeightParameters(g) }
         let fp32Score = try score(split, try fp32Predictions(fp32, split: split, threads: o.threads), loss: o.loss)
         let ptqScore = try score(split, try TrainStep.wrap { try trainer.predict(clips: split.clips, indices: split.validation) }, loss: o.loss)
         onEvent(.message("validation: per-clip HR MAE against the \(split.truthDescription); per-video MAE beside it"))
@@ -207,5 +208,14 @@ public enum QATStep {
     static func score(_ split: TrainingSplit, _ predictions: [[Float]], loss: LossKind) throws -> QATScore {
         let v = try split.validate(predictions, loss: loss)
         return QATScore(videoMAE: v.videoMAE, clipMAE: v.clipMAE, loss: v.loss)
+    }
+}
+
+extension QATModel {
+    /// Before each step: the weight scales (and zero points) of `g` recomputed by the quantizer
+    /// from `g`'s current weights, so that the trained forward is the model written.
+    func refreshWeightParameters(_ g: TrainableGraph) throws {
+        let weights = Dictionary(uniqueKeysWithValues: parameterNames.compactMap { n in g.initializer(n).map { (n, $0) } })
+        for (name, value) in try weightScales(weights) { try g.setInitializer(name, value) }
     }
 }

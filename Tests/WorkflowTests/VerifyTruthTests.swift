@@ -177,3 +177,17 @@ import TorchIO
         #expect(try ProcessedDataset.load(new).hrFromSensor == d.hrFromSensor)
     }
 }
+
+/// The verdict weighs the per-clip increase as well as the per-video one (issue 16, item 5).
+@Suite struct VerifyVerdictTests {
+    @Test func perClipDegradationFailsEvenWhenVideosPass() {
+        let both = Verify.judge(videoIncrease: 0.10, clipIncrease: 0.31, threshold: 2)
+        #expect(both.acceptable && both.basis == "per video +0.10, per clip +0.31 BPM: both below 2.00")
+        let clip = Verify.judge(videoIncrease: 0.00, clipIncrease: 2.31, threshold: 2)
+        #expect(!clip.acceptable && clip.basis.hasSuffix("per clip not below 2.00"))
+        let video = Verify.judge(videoIncrease: 2.0, clipIncrease: -0.5, threshold: 2)
+        #expect(!video.acceptable && video.basis.hasSuffix("per video not below 2.00"))
+        let none = Verify.judge(videoIncrease: .nan, clipIncrease: .nan, threshold: 2)
+        #expect(!none.acceptable && none.basis.contains("per video undefined") && none.basis.hasSuffix("per video and per clip not below 2.00"))
+    }
+}

@@ -19,10 +19,8 @@ struct QATCommand: ParsableCommand {
     @Option(help: "Epochs of fine-tuning (OneCycle schedule length).") var epochs: Int = 5
     @Option(name: .customLong("batch-size"), help: "Clips per optimizer step.") var batchSize: Int = 4
     @Option(help: "Peak learning rate (Adam, OneCycle).") var lr: Double = 1e-4
-    @Option(help: "How the fixed activation ranges are calibrated: auto, minmax, percentile, entropy (as rppg quantize).")
-    var method: String = "auto"
-    @Option(help: "Entropy method: histogram bins (as rppg quantize).") var entropyBins: Int = 128
-    @Option(parsing: .upToNextOption, help: "Nodes to leave in float (ORT's nodes_to_exclude).") var exclude: [String] = []
+    /// The quantizer's options, as rppg quantize: QAT trains the graph they make (fixed activation ranges).
+    @OptionGroup var quantizer: QuantizerOptions
     @Option(name: .customLong("val-subjects"), help: "Comma-separated validation subjects (default: as rppg train).")
     var valSubjects: String?
     @Option(help: "Loss: neg_pearson or mse.") var loss: String = "neg_pearson"
@@ -31,15 +29,11 @@ struct QATCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard let m = CalibrationMethod(rawValue: method) else {
-                throw QATError("unknown --method '\(method)'; use \(CalibrationMethod.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
             guard let lossKind = LossKind(rawValue: loss) else { throw QATError("--loss \(loss) is not neg_pearson or mse") }
             var o = QATOptions(checkpoint: URL(fileURLWithPath: checkpoint), data: URL(fileURLWithPath: data),
                                output: URL(fileURLWithPath: output))
             o.calibration = calibration.map { URL(fileURLWithPath: $0) }
-            o.quantization = QuantizationOptions(method: m, entropyBins: entropyBins, threads: threads)
-            o.quantization.excludedNodes = Set(exclude)
+            o.quantization = try quantizer.quantizationOptions(threads: threads)
             o.epochs = epochs
             o.batchSize = batchSize
             o.learningRate = lr

@@ -18,38 +18,7 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Output QDQ ONNX model.")
     var output: String = "models/rppg_int8_qdq.onnx"
 
-    @Option(help: "Calibration method: auto (per tensor, the best of minmax, percentile and a 2048-bin entropy search, judged on held-back clips), or ORT's minmax, percentile, entropy.")
-    var method: String = "auto"
-
-    @Flag(help: "Per-output-channel weight scales (default).")
-    var perChannel = false
-
-    @Flag(help: "One weight scale per tensor.")
-    var perTensor = false
-
-    @Option(help: "Activation type: int8 (default) or uint8.")
-    var activationType: String = "int8"
-
-    @Option(help: "Entropy method: histogram bins (ORT's 128 leaves one candidate, i.e. MinMax; e.g. 2048 for a real KL search).")
-    var entropyBins: Int = 128
-
-    @Option(parsing: .upToNextOption, help: "Nodes to leave in float (ORT's nodes_to_exclude); names as rppg inspect --onnx lists them.")
-    var exclude: [String] = []
-
-    @Option(parsing: .upToNextOption, help: "Activations to quantize as int16 (ORT's TensorQuantOverrides quant_type QInt16; the model is written at opset 21); names as --report lists them.")
-    var int16: [String] = []
-
-    @Flag(help: "Symmetric activation ranges, zero point 0 (ORT's ActivationSymmetric); Relu nodes stay.")
-    var symmetricActivations = false
-
-    @Option(help: "Symmetric int8 weights, zero point 0 (ORT's WeightSymmetric): true (default, as ORT for int8) or false (asymmetric per-tensor weights with --per-tensor; per-channel weights stay symmetric, as in ORT; the int8 engine runs such a Conv in float).")
-    var weightSymmetric: Bool = true
-
-    @Flag(help: "MinMax: mean of the per-clip minima and maxima (ORT's CalibMovingAverage).")
-    var calibMovingAverage = false
-
-    @Option(help: "JSON file of per-activation overrides in ORT's TensorQuantOverrides form: {\"tensor\": [{\"scale\": s, \"zero_point\": z}] or [{\"rmin\": a, \"rmax\": b, \"symmetric\": bool}]}, each optionally with \"quant_type\": \"QInt16\" (16-bit, as --int16).")
-    var overrides: String?
+    @OptionGroup var quantizer: QuantizerOptions
 
     @Flag(help: "Print the per-layer SQNR report (measured on up to --report-clips clips) and the sensitivity ranking (each layer quantized alone, ranked by the heart-rate error it adds, on --sensitivity-clips clips); write them beside the output as <name>.report.json and <name>.sensitivity.json.")
     var report = false
@@ -74,34 +43,9 @@ struct QuantizeCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard let m = CalibrationMethod(rawValue: method) else {
-                throw QuantizationError.unsupportedGraph("unknown --method '\(method)'; use \(CalibrationMethod.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            guard activationType == "int8" || activationType == "uint8" else {
-                throw QuantizationError.unsupportedGraph("unknown --activation-type '\(activationType)'; use int8 or uint8")
-            }
-            guard !(perChannel && perTensor) else {
-                throw QuantizationError.unsupportedGraph("--per-channel and --per-tensor exclude each other")
-            }
-            var options = QuantizationOptions(method: m, perChannel: !perTensor,
-                                              activationType: activationType == "uint8" ? .uint8 : .int8,
-                                              entropyBins: entropyBins, threads: threads)
-            options.excludedNodes = Set(exclude)
-            options.int16Activations = Set(int16)
-            options.symmetricActivations = symmetricActivations
-            options.weightSymmetric = weightSymmetric
-            guard !calibMovingAverage || m == .minMax else {
-                throw QuantizationError.unsupportedGraph("--calib-moving-average applies to --method minmax only (as in ORT)")
-            }
-            options.movingAverage = calibMovingAverage
+            let options = try quantizer.quantizationOptions(threads: threads)
             guard autoExclude >= 0, sensitivityClips > 0, fps > 0 else {
                 throw QuantizationError.unsupportedGraph("--auto-exclude must be 0 or more, --sensitivity-clips and --fps above 0")
-            }
-            if let overrides {
-                try QuantizeModel.loadOverrides(URL(fileURLWithPath: overrides), activationType: options.activationType).apply(to: &options)
-            }
-            guard entropyBins >= options.entropyQuantizedBins else {
-                throw QuantizationError.unsupportedGraph("--entropy-bins must be at least \(options.entropyQuantizedBins)")
             }
             guard let fallback = QuantizeSensitivity.Fallback(rawValue: autoExcludeAs) else {
                 throw QuantizationError.unsupportedGraph("unknown --auto-exclude-as '\(autoExcludeAs)'; use float or int16")
@@ -115,7 +59,7 @@ struct QuantizeCommand: ParsableCommand {
             run.signal = QuantizeSensitivity.Signal(fps: fps)
             let r = try QuantizeModel.run(run)
             print("Wrote \(output): \(r.quantizeNodes) QuantizeLinear, \(r.dequantizeNodes) DequantizeLinear; "
-                  + "\(m.rawValue), \(options.perChannel ? "per-channel" : "per-tensor") weights, "
+                  + "\(options.method.rawValue), \(options.perChannel ? "per-channel" : "per-tensor") weights, "
                   + "\(options.activationType.rawValue) activations, \(r.clipCount) calibration clips")
             if report {
                 print(r.layerReport.text)

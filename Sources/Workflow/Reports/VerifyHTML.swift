@@ -80,7 +80,7 @@ extension VerifyReport {
         .verdict{font-size:20px;font-weight:bold;color:\(verdictColor)}.charts svg{margin:6px;border:1px solid #eee}</style>
         </head><body>
         <h1>FP32 vs INT8 verification</h1>
-        <p class="verdict">\(verdict)</p>
+        <p class="verdict">\(verdict)</p>\(verdictBasis.map { "<p>\(escape($0))</p>" } ?? "")
         <p>MAE increase \(String(format: "%+.2f", maeIncrease)) BPM (\(String(format: "%+.1f", maeIncreasePercent)) %), threshold \(String(format: "%.2f", threshold)) BPM.
         \(videos.count) videos (subjects \(subjects.map(String.init).joined(separator: ", "))), \(clips) clips, INT8 engine: \(escape(engine)).</p>
         \(provenance)\(warningList)\(clipTable)

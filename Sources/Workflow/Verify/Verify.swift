@@ -87,13 +87,14 @@ public enum Verify {
         let fpScore = videoScore(fp.videoHR, truth)
         let qScore = videoScore(q.videoHR, truth)
         let increase = qScore.mae - fpScore.mae
-        let acceptable = increase < options.threshold
         let disagreement = zip(fp.videoHR, q.videoHR).map { abs($0 - $1) }.reduce(0, +) / Double(max(fp.videoHR.count, 1))
         let waveform = waveformPearson(fp32Out, int8Out)
         let perClip = VerifyReport.ClipScores(
             spectrumPoints: ClipHeartRate.spectrumPoints, fp32: fp.clip, int8: q.clip, maeIncrease: q.clip.mae - fp.clip.mae,
             fp32SNR: finiteMean(fp.clipSNR), int8SNR: finiteMean(q.clipSNR), int8FP32WaveformPearson: waveform.mean,
             videos: ref.videoIDs, chunks: ref.chunkIndices, truthHR: ref.clipTruth, fp32HR: fp.clipHR, int8HR: q.clipHR)
+        let judged = Self.judge(videoIncrease: increase, clipIncrease: perClip.maeIncrease, threshold: options.threshold)
+        let acceptable = judged.acceptable
         let warnings = Self.warnings(videos: fp.videos.count, clips: selected.count, split: choice.split, fp32: fp, int8: q,
                                      videoPearson: (fpScore.pearson, qScore.pearson), waveformUndefined: waveform.undefined)
         let methods = comparison.names.isEmpty ? nil : methodRows(comparison.names, outputs: Array(out.dropFirst(2)),
@@ -113,6 +114,7 @@ public enum Verify {
         report.hrSource = ref.source
         report.hrSourceNote = ref.sourceNote
         report.perClip = perClip
+        report.verdictBasis = judged.basis
         report.methods = methods
         report.calibration = comparison.calibration?.path
         report.warnings = warnings

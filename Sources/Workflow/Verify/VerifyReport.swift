@@ -111,6 +111,9 @@ public struct VerifyReport: Codable, Sendable {
     public var warnings: [String]? = nil
     public var notes: [String]? = nil
 
+    /// Which increases the verdict weighed, e.g. "per video +0.10, per clip +2.31 BPM: per clip is not below 2.00".
+    public var verdictBasis: String? = nil
+
     /// "ACCEPTABLE" or "DEGRADATION SIGNIFICANT".
     public var verdict: String { acceptable ? "ACCEPTABLE" : "DEGRADATION SIGNIFICANT" }
 }

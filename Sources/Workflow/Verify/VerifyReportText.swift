@@ -37,7 +37,7 @@ extension VerifyReport {
         if let methods, !methods.isEmpty { lines += methodsText(methods) }
         for w in warnings ?? [] { lines.append("  warning: \(w)") }
         for n in notes ?? [] { lines.append("  note: \(n)") }
-        lines.append("  Verdict: \(verdict)")
+        lines.append("  Verdict: \(verdict)" + (verdictBasis.map { " (\($0))" } ?? ""))
         if !acceptable {
             lines.append("  Remedies:")
             for r in remedies { lines.append("    - \(r)") }
