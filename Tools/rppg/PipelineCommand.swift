@@ -59,8 +59,12 @@ struct PipelineCommand: ParsableCommand {
                     print("  " + s.name.padding(toLength: 14, withPad: " ", startingAt: 0) + (s.skipped ? "skipped (up to date)" : String(format: "%.1f s", s.seconds)))
                 }
                 print("  " + "total".padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%.1f s", Date().timeIntervalSince(start)))
-                print(String(format: "  FP32 MAE %.2f BPM, INT8 MAE %.2f BPM, increase %+.2f BPM → %@",
-                             verify.fp32.mae, verify.int8.mae, verify.maeIncrease, verify.verdict))
+                if let c = verify.perClip {
+                    print(String(format: "  per clip:  FP32 MAE %.2f BPM, INT8 MAE %.2f BPM, increase %+.2f BPM (%d clips)",
+                                 c.fp32.mae, c.int8.mae, c.maeIncrease, c.truthHR.count))
+                }
+                print(String(format: "  per video: FP32 MAE %.2f BPM, INT8 MAE %.2f BPM, increase %+.2f BPM (%d videos) → %@",
+                             verify.fp32.mae, verify.int8.mae, verify.maeIncrease, verify.videos.count, verify.verdict))
                 print("  STM32N6: flash \(deploy.flashBytes) B, RAM \(deploy.ramBytes) B, \(deploy.macs) MACs, \(deploy.deviations.count) deviation(s)")
                 print("  Outputs:")
                 for key in summary.outputs.keys.sorted() { print("    \(key): \(summary.outputs[key]!)") }

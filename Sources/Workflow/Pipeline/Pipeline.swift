@@ -46,6 +46,10 @@ public enum Pipeline {
         public var fp32MAE: Double
         public var int8MAE: Double
         public var maeIncrease: Double
+        /// The same per 128-frame clip (verify's per-clip scores; the verdict weighs both).
+        public var clipFP32MAE: Double?
+        public var clipINT8MAE: Double?
+        public var clipMAEIncrease: Double?
         public var flashBytes: Int
         public var ramBytes: Int
         public var macs: Int
@@ -259,7 +263,8 @@ public enum Pipeline {
                 "manifest": work.appendingPathComponent("manifest.json").path,
             ].merging(FileManager.default.fileExists(atPath: paths.deviceText.path) ? ["deploy_run": paths.deviceText.path] : [:]) { a, _ in a },
             acceptable: verify.acceptable, fp32MAE: verify.fp32.mae, int8MAE: verify.int8.mae,
-            maeIncrease: verify.maeIncrease, flashBytes: deploy.flashBytes, ramBytes: deploy.ramBytes, macs: deploy.macs,
+            maeIncrease: verify.maeIncrease, clipFP32MAE: verify.perClip?.fp32.mae, clipINT8MAE: verify.perClip?.int8.mae,
+            clipMAEIncrease: verify.perClip?.maeIncrease, flashBytes: deploy.flashBytes, ramBytes: deploy.ramBytes, macs: deploy.macs,
             warnings: warnings,
             nextSteps: verify.acceptable
                 ? ["Open \(paths.verifyHTML.path) in a browser for the charts.",
