@@ -52,7 +52,7 @@ public struct HaarDetector: Sendable {
         for scale in scales {
             let sw = Int((Float(image.width) / scale).rounded(.toNearestOrEven))
             let sh = Int((Float(image.height) / scale).rounded(.toNearestOrEven))
-            let scaled = image.resizedLinear(width: sw, height: sh)
+            let scaled = image.resizedLinearExact(width: sw, height: sh)
             let integral = IntegralImage(scaled)
             let step = scale >= 2 ? 1 : 2
             let winW = Int((Float(ww) * scale).rounded(.toNearestOrEven))

@@ -42,15 +42,22 @@ public struct FaceCropper {
         AreaResize.resize(frame, box: box, width: options.size, height: options.size, into: out)
     }
 
+    /// The region cropped for a detection: rPPG-Toolbox's larger box around `face` (the widest
+    /// detection), clipped to the frame as its slice `frame[y:y+h, x:x+w]` clips; the whole frame
+    /// when no face was found (or the box falls outside it).
+    public static func cropBox(face: FaceBox?, frameWidth: Int, frameHeight: Int, enlargement: Double) -> FaceBox {
+        let whole = FaceBox(x: 0, y: 0, width: frameWidth, height: frameHeight)
+        let box = (face ?? whole).enlarged(by: enlargement).clipped(frameWidth: frameWidth, frameHeight: frameHeight)
+        return box.area == 0 ? whole : box
+    }
+
     mutating func detect(_ frame: VideoFrame, index: Int) {
         var face: FaceBox? = nil
         if let detector {
             face = detector.widestFace(GrayImage(frame: frame, channelsAsBGR: options.toolboxGrayOrder))
         }
         if face == nil { fallbacks += 1 }
-        let whole = FaceBox(x: 0, y: 0, width: frame.width, height: frame.height)
-        box = (face ?? whole).enlarged(by: options.enlargement).clipped(frameWidth: frame.width, frameHeight: frame.height)
-        if box.area == 0 { box = whole }
+        box = Self.cropBox(face: face, frameWidth: frame.width, frameHeight: frame.height, enlargement: options.enlargement)
         boxes.append(box)
         detections.append(face)
         detectionFrames.append(index)
