@@ -12,7 +12,7 @@ What it writes and where the truth comes from:
   truncated) written by this script; every readable file is decoded by FFmpeg (and by
   cv2.VideoCapture where it can) and must equal expected_rgb.bin.
 - Haar: gray images with drawn faces and OpenCV 4.12 detectMultiScale boxes (default params).
-- INTER_AREA resizes by cv2.resize; BGR2GRAY by cv2.cvtColor.
+- INTER_AREA and INTER_LINEAR resizes by cv2.resize; BGR2GRAY by cv2.cvtColor.
 - rPPG-Toolbox transforms (diff_normalize_data/label, standardized_data/label) in numpy.
 """
 import json, os, struct, subprocess, sys
@@ -224,7 +224,11 @@ img = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)  # RGB
 img.tofile(path("resize_src_53x37.rgb"))
 cv2.cvtColor(img[..., ::-1].copy(), cv2.COLOR_BGR2GRAY).tofile(path("gray_53x37.gray"))
 g = cv2.cvtColor(img[..., ::-1].copy(), cv2.COLOR_BGR2GRAY)
-# (INTER_LINEAR fixtures retired: the Haar pyramid uses INTER_LINEAR_EXACT, Tools/make_face_box_study.py.)
+linear = []
+for (dw, dh) in [(48, 34), (44, 31), (26, 18), (40, 28)]:
+    cv2.resize(g, (dw, dh), interpolation=cv2.INTER_LINEAR).tofile(path(f"linear_{dw}x{dh}.gray"))
+    linear.append([dw, dh])
+meta["linear"] = linear
 
 big = rng.integers(0, 256, (150, 160, 3), dtype=np.uint8)
 big.tofile(path("area_src_160x150.rgb"))

@@ -25,4 +25,17 @@ import Testing
         #expect(gray.pixels == expected)
     }
 
+    @Test func linearResizeMatchesOpenCVWithinOneLevel() throws {
+        let gray = GrayImage(width: 53, height: 37, pixels: try VideoFixtures.bytes("gray_53x37.gray"))
+        for c in (try VideoFixtures.meta())["linear"] as! [[Int]] {
+            let expected = try VideoFixtures.bytes("linear_\(c[0])x\(c[1]).gray")
+            let out = gray.resizedLinear(width: c[0], height: c[1]).pixels
+            let maxDiff = zip(out, expected).map { abs(Int($0.0) - Int($0.1)) }.max() ?? 0
+            let exact = zip(out, expected).filter { $0.0 == $0.1 }.count
+            // OpenCV's vector and scalar tails round differently by one level; the detector's
+            // box agreement is tested separately.
+            #expect(maxDiff <= 1, "\(c): max difference \(maxDiff)")
+            #expect(Double(exact) / Double(out.count) > 0.97, "\(c): only \(exact) of \(out.count) exact")
+        }
+    }
 }
