@@ -121,8 +121,10 @@ public enum Int8Pool {
     /// The average pool of windows that lie inside the input, one output row at a time: taps are
     /// the outer loops and output columns the inner one, so each output still sums its taps in
     /// window order (the same float32 values as the per-window loop) while the inner loop
-    /// vectorises. The per-window loop took a third of TinyPulse's int8 clip.
-    static func averageRows(_ g: Int8PoolGeometry, input: UnsafePointer<Int8>, xScale: Float, xZeroPoint: Int32,
+    /// vectorises. The per-window loop took a third of TinyPulse's int8 clip. Inlinable so that
+    /// the host's AVX2 module compiles the same source with 256-bit vectors (`rppgAVX2AverageRows`).
+    @inlinable
+    public static func averageRows(_ g: Int8PoolGeometry, input: UnsafePointer<Int8>, xScale: Float, xZeroPoint: Int32,
                             yScale: Float, yZeroPoint zp: Float, output: UnsafeMutablePointer<Int8>,
                             sums: UnsafeMutablePointer<Float>) {
         let (kd, kh, kw, sw, ow) = (g.kd, g.kh, g.kw, g.sw, g.ow)

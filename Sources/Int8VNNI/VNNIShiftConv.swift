@@ -43,130 +43,26 @@ public func rppgVNNIInterleaveRows(
     }
 }
 
-/// Geometry of one work item of the direct convolution: `planes` output depth slices starting at
-/// the volume's slice `x` points to; virtual column `v = (z·Hp + y)·Wp + x` is output `(z, y, x)`
-/// when `y < oh` and `x < ow`, junk otherwise.
-public struct RPPGVNNIShiftGeometry {
-    public var planes: Int, paddedPlane: Int, paddedW: Int, oh: Int, ow: Int
-    /// Output elements between two channels (`od·oh·ow`).
-    public var channelStride: Int
-    public init(planes: Int, paddedPlane: Int, paddedW: Int, oh: Int, ow: Int, channelStride: Int) {
-        (self.planes, self.paddedPlane, self.paddedW, self.oh, self.ow) = (planes, paddedPlane, paddedW, oh, ow)
-        self.channelStride = channelStride
-    }
-    /// Virtual columns the item computes, rounded up to whole micro-tiles.
-    public var chunks: Int {
-        ((planes &- 1) &* paddedPlane &+ (oh &- 1) &* paddedW &+ ow &+ 47) / 48
-    }
-}
-
-/// Per-channel requantization of the kernel's output (``Int8Math/requantize``): `bias` already
-/// holds the zero-point term `−(128 + xZeroPoint)·Σw` of each channel.
-public struct RPPGVNNIRequantization {
-    public var bias: UnsafePointer<Int32>, multipliers: UnsafePointer<Float>
-    public var low: Float, high: Float, zeroPoint: Int32
-    public init(bias: UnsafePointer<Int32>, multipliers: UnsafePointer<Float>, low: Float, high: Float, zeroPoint: Int32) {
-        (self.bias, self.multipliers, self.low, self.high, self.zeroPoint) = (bias, multipliers, low, high, zeroPoint)
+/// `y[c][z0 + z][y][x] = requantize(Σ_kk w[kk][c] · x[v + offsets[kk]])` for one work item.
+///
+/// - `w`: `panels` panels `[k4][8 rows][4 bytes]` (signed weights, zero padded past `rows`).
+/// - `offsets`: `k4` byte offsets into `x`, one per (channel quad, tap).
+/// - `x`: the quad volume at the item's first depth slice; reads `chunks·192 + max(offsets)` bytes.
+/// - `y`: output of channel 0 at the item's first slice; `rows` real output channels. `rq.bias`
+///   holds the zero-point term `−(128 + xZeroPoint)·Σw` of each channel.
+public func rppgVNNIShiftConv(
+    _ w: UnsafeRawPointer, _ offsets: UnsafePointer<Int>, _ k4: Int, _ x: UnsafeRawPointer,
+    _ panels: Int, _ rows: Int, _ geometry: Int8ShiftGeometry, _ rq: Int8ShiftRequantization,
+    _ y: UnsafeMutablePointer<Int8>
+) {
+    Int8ShiftOutput.convolve(width: 48, tileRows: 8, panels: panels, rows: rows, x, geometry, rq, y) { panel, xc, tile in
+        accumulate(w + panel &* k4 &* 32, offsets, k4, xc, tile)
     }
 }
 
 @inline(__always)
 func load64(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD16<Int32> {
     p.loadUnaligned(fromByteOffset: offset, as: SIMD16<Int32>.self)
-}
-
-/// `y[c][z0 + z][y][x] = requantize(Σ_kk w[kk][c] · x[v + offsets[kk]])` for one work item.
-///
-/// - `w`: `panels` panels `[k4][8 rows][4 bytes]` (signed weights, zero padded past `rows`).
-/// - `offsets`: `k4` byte offsets into `x`, one per (channel quad, tap).
-/// - `x`: the quad volume at the item's first depth slice; reads `chunks·192 + max(offsets)` bytes.
-/// - `y`: output of channel 0 at the item's first slice; `rows` real output channels.
-public func rppgVNNIShiftConv(
-    _ w: UnsafeRawPointer, _ offsets: UnsafePointer<Int>, _ k4: Int, _ x: UnsafeRawPointer,
-    _ panels: Int, _ rows: Int, _ geometry: RPPGVNNIShiftGeometry, _ rq: RPPGVNNIRequantization,
-    _ y: UnsafeMutablePointer<Int8>
-) {
-    let g = geometry
-    let chunks = g.chunks
-    let outPlane = g.oh &* g.ow
-    withUnsafeTemporaryAllocation(byteCount: 8 * 48 * 4 + 64 + 4 * 48 * 8, alignment: 64) { scratch in
-        let tile = scratch.baseAddress!.bindMemory(to: Int32.self, capacity: 8 * 48)
-        let bytes = (scratch.baseAddress! + 8 * 48 * 4).bindMemory(to: Int8.self, capacity: 64)
-        // Valid runs of the chunk: start column, length, output offset, and whether a 16-byte
-        // over-store past the run's end could leave its depth slice (then it is copied exactly).
-        let runs = (scratch.baseAddress! + 8 * 48 * 4 + 64).bindMemory(to: Int.self, capacity: 4 * 48)
-        var chunk = 0
-        while chunk < chunks {
-            let v0 = chunk &* 48
-            var runCount = 0
-            var v = v0
-            while v < v0 &+ 48 {
-                let p = v / g.paddedPlane
-                if p >= g.planes { break }
-                let rem = v &- p &* g.paddedPlane
-                let row = rem / g.paddedW, col = rem &- row &* g.paddedW
-                if row >= g.oh { v = (p &+ 1) &* g.paddedPlane; continue }
-                if col >= g.ow { v &+= g.paddedW &- col; continue }
-                let length = min(g.ow &- col, v0 &+ 48 &- v)
-                let out = p &* outPlane &+ row &* g.ow &+ col
-                let padded = (length &+ 15) & ~15
-                runs[4 &* runCount] = v &- v0
-                runs[4 &* runCount &+ 1] = length
-                runs[4 &* runCount &+ 2] = out
-                runs[4 &* runCount &+ 3] = out &+ padded > (p &+ 1) &* outPlane ? 1 : 0
-                runCount &+= 1
-                v &+= length
-            }
-            let xc = x + v0 &* 4
-            var panel = 0
-            while panel < panels {
-                accumulate(w + panel &* k4 &* 32, offsets, k4, xc, tile)
-                let channels = min(8, rows &- panel &* 8)
-                var r = 0
-                while r < channels {
-                    let c = panel &* 8 &+ r
-                    let b = rq.bias[c], m = rq.multipliers[c]
-                    let acc = tile + r &* 48
-                    var j = 0
-                    while j < 48 {
-                        bytes[j] = Int8Math.requantize(acc[j] &+ b, multiplier: m, low: rq.low, high: rq.high,
-                                                       zeroPoint: rq.zeroPoint)
-                        j &+= 1
-                    }
-                    let dst = y + c &* g.channelStride
-                    var q = 0
-                    while q < runCount {
-                        copyRun(bytes + runs[4 &* q], runs[4 &* q &+ 1], dst + runs[4 &* q &+ 2], exact: runs[4 &* q &+ 3] != 0)
-                        q &+= 1
-                    }
-                    r &+= 1
-                }
-                panel &+= 1
-            }
-            chunk &+= 1
-        }
-    }
-}
-
-/// Copies a run of requantized bytes. Runs of one slice are adjacent in the output, so a 16-byte
-/// store past a run's end is overwritten by the next run; the last run of a slice is exact.
-@inline(__always)
-func copyRun(_ src: UnsafePointer<Int8>, _ length: Int, _ dst: UnsafeMutablePointer<Int8>, exact: Bool) {
-    let s = UnsafeRawPointer(src), d = UnsafeMutableRawPointer(dst)
-    if !exact || length >= 16 {
-        var i = 0
-        while i &+ 16 <= length || (!exact && i < length) {
-            d.storeBytes(of: s.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self), toByteOffset: i, as: SIMD16<UInt8>.self)
-            i &+= 16
-        }
-        if exact && i < length {
-            let t = length &- 16
-            d.storeBytes(of: s.loadUnaligned(fromByteOffset: t, as: SIMD16<UInt8>.self), toByteOffset: t, as: SIMD16<UInt8>.self)
-        }
-        return
-    }
-    var i = 0
-    while i < length { dst[i] = src[i]; i &+= 1 }
 }
 
 /// The 8 × 48 accumulator tile of one panel: 24 zmm accumulators, three input vectors per tap

@@ -2,7 +2,7 @@ import Kernels
 import Testing
 
 @Suite("Int8 direct convolution equals the reference bit for bit",
-       .enabled(if: Int8Dispatch.isSupported(.avx512VNNI), "needs AVX-512 VNNI"))
+       .enabled(if: Int8Dispatch.isSupported(.avx2), "needs AVX2 (and AVX-512 VNNI for its own path)"))
 struct Int8DirectConvolutionTests {
     struct Case: CustomStringConvertible, Sendable {
         var shape: Int8ConvShape
@@ -35,10 +35,13 @@ struct Int8DirectConvolutionTests {
         conv(1, 9, 17, [3, 20, 3], [3, 3, 3], pads: [2, 1, 2]),
     ]
 
+    /// The direct kernel's paths on this CPU.
+    static let paths = [Int8Path.avx512VNNI, .avx2].filter(Int8Dispatch.isSupported)
+
     @Test(arguments: cases)
     func directMatchesReference(_ c: Case) {
         let s = c.shape
-        #expect(Int8DirectConvolution.supports(s, path: .avx512VNNI))
+        for path in Self.paths { #expect(Int8DirectConvolution.supports(s, path: path)) }
         var rng = Int8TestRandom(seed: UInt64(s.reduction * 104_729 + s.outputPositions))
         let w = rng.int8s(s.outChannels * s.reduction, weights: true)
         let x = rng.int8s(s.batch * s.inChannels * s.inputPositions)
@@ -60,22 +63,23 @@ struct Int8DirectConvolutionTests {
             if s.outputPositions * s.outChannels > 200 {
                 #expect(Set(expected).count > 20, "requantized outputs should spread over the int8 range")
             }
-            for threads in [1, 3] {
-                let direct = Int8DirectConvolution(shape: s, weights: w, requantization: rq, threads: threads,
+            for path in Self.paths { for threads in [1, 3] {
+                let direct = Int8DirectConvolution(shape: s, weights: w, requantization: rq, path: path, threads: threads,
                                                    minimumMACsPerWorker: 1)
                 // Poisoned output: every byte must be written.
                 var got = [Int8](repeating: 0x55, count: count)
                 x.withUnsafeBufferPointer { direct.run(input: $0.baseAddress!, xZeroPoint: zp, output: &got) }
-                #expect(got == expected, "threads \(threads), zp \(zp), \(c)")
+                #expect(got == expected, "\(path), threads \(threads), zp \(zp), \(c)")
                 // A second run reuses the volume and bias buffers.
                 var again = [Int8](repeating: -0x56, count: count)
                 x.withUnsafeBufferPointer { direct.run(input: $0.baseAddress!, xZeroPoint: zp, output: &again) }
-                #expect(again == expected, "second run, threads \(threads), \(c)")
-            }
+                #expect(again == expected, "second run, \(path), threads \(threads), \(c)")
+            } }
         }
     }
 
-    @Test func convolutionPicksTheDirectKernelOnlyWhereItApplies() {
+    @Test(.enabled(if: Int8Dispatch.isSupported(.avx512VNNI), "needs AVX-512 VNNI"))
+    func convolutionPicksTheDirectKernelOnlyWhereItApplies() {
         let same = Int8ConvShape(batch: 1, inChannels: 8, outChannels: 16, input: [4, 9, 9], kernel: [3, 3, 3],
                                  padsBegin: [1, 1, 1])
         let strided = Int8ConvShape(batch: 1, inChannels: 8, outChannels: 16, input: [4, 9, 9], kernel: [3, 3, 3],
@@ -87,7 +91,9 @@ struct Int8DirectConvolutionTests {
         let cropped = Int8ConvShape(batch: 1, inChannels: 8, outChannels: 16, input: [4, 9, 9], kernel: [3, 3, 3],
                                     padsBegin: [1, 1, 1], padsEnd: [0, -1, 0])
         #expect(Int8DirectConvolution.supports(same, path: .avx512VNNI))
-        #expect(!Int8DirectConvolution.supports(same, path: .avx2))
+        #expect(Int8DirectConvolution.supports(same, path: .avx2))
+        #expect(!Int8DirectConvolution.supports(same, path: .portable))
+        #expect(!Int8DirectConvolution.supports(same, path: .avxVNNI))
         for s in [strided, grouped, dilated, cropped] { #expect(!Int8DirectConvolution.supports(s, path: .avx512VNNI), "\(s)") }
         let rq = Int8Requantization(multipliers: [Float](repeating: 1e-3, count: 16), bias: [Int32](repeating: 0, count: 16),
                                     outputZeroPoint: 0)

@@ -8,7 +8,7 @@ import TensorCore
 /// an L1-sized buffer that is packed straight into the path's panels (padding filled with the
 /// input zero point, so it contributes exactly zero), the path's GEMM, then per-channel
 /// requantization with the zero-point term folded into the bias. Groups run as separate GEMMs.
-/// Stride-1 convolutions on AVX-512 VNNI skip all of that and run ``Int8DirectConvolution``.
+/// Stride-1 convolutions on AVX-512 VNNI and AVX2 skip all of that and run ``Int8DirectConvolution``.
 public final class Int8Convolution: @unchecked Sendable {
     public let shape: Int8ConvShape
     public let path: Int8Path
@@ -59,7 +59,7 @@ public final class Int8Convolution: @unchecked Sendable {
         self.minimumMACsPerWorker = max(1, minimumMACsPerWorker)
         self.weights = weights
         direct = allowDirect && Int8DirectConvolution.supports(shape, path: path)
-            ? Int8DirectConvolution(shape: shape, weights: weights, requantization: requantization, threads: threads,
+            ? Int8DirectConvolution(shape: shape, weights: weights, requantization: requantization, path: path, threads: threads,
                                     minimumMACsPerWorker: minimumMACsPerWorker)
             : nil
         let m = shape.outChannels / shape.groups, k = shape.reduction
