@@ -134,6 +134,21 @@ public enum Int8Pool {
             let volume = input + c &* g.id &* g.ih &* g.iw
             for z in 0..<g.od {
                 for y in 0..<g.oh {
+                    if kd == 1 && kh == 2 && kw == 2 && sw == 2 {
+                        // The zoo's 1×2×2 pools: the four taps in window order in one pass
+                        // (the general loop below re-reads and re-stores the sums per tap).
+                        let r0 = volume + (z &* g.sd &* g.ih &+ y &* g.sh) &* g.iw, r1 = r0 + g.iw
+                        for x in 0..<ow {
+                            var sum: Float = 0
+                            sum += xScale * Int8Math.float(Int32(r0[2 &* x]) &- xZeroPoint)
+                            sum += xScale * Int8Math.float(Int32(r0[2 &* x &+ 1]) &- xZeroPoint)
+                            sum += xScale * Int8Math.float(Int32(r1[2 &* x]) &- xZeroPoint)
+                            sum += xScale * Int8Math.float(Int32(r1[2 &* x &+ 1]) &- xZeroPoint)
+                            out[x] = Int8Math.round(sum / count / yScale + zp, zeroPoint: 0)
+                        }
+                        out += ow
+                        continue
+                    }
                     for x in 0..<ow { sums[x] = 0 }
                     for a in 0..<kd {
                         for b in 0..<kh {
