@@ -41,6 +41,7 @@ let package = Package(
         .target(name: "Int8CPUID"),
         .target(
             name: "Int8VNNI",
+            dependencies: ["Int8Runtime"],
             swiftSettings: [.unsafeFlags(["-parse-stdlib", "-target-cpu", "icelake-server"])]),
         .target(
             name: "Int8AVX2",

@@ -45,8 +45,9 @@ struct Int8ConvolutionTests {
             bias: (0..<s.outChannels).map { _ in Int32(rng.int(-5000...5000)) },
             outputZeroPoint: yzp, lower: c.shape.groups > 1 ? max(-128, yzp) : -128)
         let outCount = s.batch * s.outChannels * s.outputPositions
-        func run(_ path: Int8Path, threads: Int) -> ([Int32], [Int8]) {
-            let conv = Int8Convolution(shape: s, weights: w, requantization: rq, path: path, threads: threads)
+        func run(_ path: Int8Path, threads: Int, allowDirect: Bool = true) -> ([Int32], [Int8]) {
+            let conv = Int8Convolution(shape: s, weights: w, requantization: rq, path: path, threads: threads,
+                                       allowDirect: allowDirect)
             var acc = [Int32](repeating: 0, count: outCount)
             var out = [Int8](repeating: 0, count: outCount)
             x.withUnsafeBufferPointer { xp in
@@ -62,6 +63,9 @@ struct Int8ConvolutionTests {
                 let (acc, out) = run(path, threads: threads)
                 #expect(acc == refAcc, "accumulators, path \(path), threads \(threads), \(c)")
                 #expect(out == refOut, "int8 outputs, path \(path), threads \(threads), \(c)")
+                // vol2col + GEMM where the direct kernel would otherwise take the layer.
+                let (_, gemmOut) = run(path, threads: threads, allowDirect: false)
+                #expect(gemmOut == refOut, "int8 outputs without the direct kernel, path \(path), threads \(threads), \(c)")
             }
         }
     }

@@ -8,6 +8,7 @@ import TensorCore
 /// an L1-sized buffer that is packed straight into the path's panels (padding filled with the
 /// input zero point, so it contributes exactly zero), the path's GEMM, then per-channel
 /// requantization with the zero-point term folded into the bias. Groups run as separate GEMMs.
+/// Stride-1 convolutions on AVX-512 VNNI and AVX2 skip all of that and run ``Int8DirectConvolution``.
 public final class Int8Convolution: @unchecked Sendable {
     public let shape: Int8ConvShape
     public let path: Int8Path
@@ -22,6 +23,9 @@ public final class Int8Convolution: @unchecked Sendable {
     let scratch: [Scratch]
     /// Smallest share of multiply-accumulates worth a thread (default ≈ 20 µs of VNNI work).
     public let minimumMACsPerWorker: Int
+    /// The direct kernel that ``run(input:xZeroPoint:output:)`` uses instead of vol2col + GEMM,
+    /// where ``Int8DirectConvolution/supports(_:path:)`` holds (nil elsewhere).
+    public let direct: Int8DirectConvolution?
 
     final class Scratch {
         let columns: UnsafeMutablePointer<Int8>
@@ -40,8 +44,10 @@ public final class Int8Convolution: @unchecked Sendable {
 
     /// `weights`: `[outChannels][inChannels/groups][kd][kh][kw]` signed int8. `threads` is an upper
     /// bound: a layer gets one worker per `minimumMACsPerWorker` multiply-accumulates at most.
+    /// `allowDirect: false` keeps vol2col + GEMM even where the direct kernel applies (benchmarks, tests).
     public init(shape: Int8ConvShape, weights: [Int8], requantization: Int8Requantization,
-                path: Int8Path = Int8Dispatch.best, threads: Int = 1, minimumMACsPerWorker: Int = 4 << 20) {
+                path: Int8Path = Int8Dispatch.best, threads: Int = 1, minimumMACsPerWorker: Int = 4 << 20,
+                allowDirect: Bool = Int8DirectConvolution.isEnabled) {
         precondition(weights.count == shape.outChannels * shape.reduction,
                      "conv weights hold \(weights.count) values, need \(shape.outChannels * shape.reduction)")
         precondition(requantization.multipliers.count == shape.outChannels, "one requantization entry per output channel")
@@ -52,6 +58,10 @@ public final class Int8Convolution: @unchecked Sendable {
         self.threads = max(1, threads)
         self.minimumMACsPerWorker = max(1, minimumMACsPerWorker)
         self.weights = weights
+        direct = allowDirect && Int8DirectConvolution.supports(shape, path: path)
+            ? Int8DirectConvolution(shape: shape, weights: weights, requantization: requantization, path: path, threads: threads,
+                                    minimumMACsPerWorker: minimumMACsPerWorker)
+            : nil
         let m = shape.outChannels / shape.groups, k = shape.reduction
         groupWeights = path == .reference ? [] : (0..<shape.groups).map { g in
             Int8PackedWeights(weights: Array(weights[(g * m * k)..<((g + 1) * m * k)]), m: m, k: k, path: path)
@@ -74,13 +84,15 @@ public final class Int8Convolution: @unchecked Sendable {
     /// Runs the convolution: `input` `[batch][inChannels][positions]`, `output`
     /// `[batch][outChannels][outputPositions]`, both int8.
     public func run(input: UnsafePointer<Int8>, xZeroPoint: Int32, output: UnsafeMutablePointer<Int8>) {
+        if let direct { return direct.run(input: input, xZeroPoint: xZeroPoint, output: output) }
         execute(input: input, xZeroPoint: xZeroPoint) { channel, offset, acc, count, correction in
             self.requantization.apply(row: acc, count: count, channel: channel, accumulatorOffset: correction,
                                       path: self.path, to: output + offset)
         }
     }
 
-    /// Raw accumulators `Σ w·(x − zp)` (no bias, no requantization), for tests and benchmarks.
+    /// Raw accumulators `Σ w·(x − zp)` (no bias, no requantization), for tests and benchmarks;
+    /// always through vol2col + GEMM (the direct kernel never stores its accumulators).
     public func runAccumulators(input: UnsafePointer<Int8>, xZeroPoint: Int32, output: UnsafeMutablePointer<Int32>) {
         execute(input: input, xZeroPoint: xZeroPoint) { _, offset, acc, count, correction in
             let out = output + offset

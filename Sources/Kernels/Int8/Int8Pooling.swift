@@ -1,3 +1,4 @@
+import Int8AVX2
 import Int8Runtime
 
 /// Int8 pooling over NC[D][H]W tensors, with the spatial axes normalised to three as in
@@ -60,6 +61,12 @@ public enum Int8Pooling {
                                xScale: Float, xZeroPoint: Int32, yScale: Float, yZeroPoint: Int32,
                                output: UnsafeMutablePointer<Int8>) {
         let g = s.geometry
+        if g.windowsInside && Int8Dispatch.isSupported(.avx2) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: g.ow) {
+                rppgAVX2AverageRows(g, input, xScale, xZeroPoint, yScale, Int8Math.float(yZeroPoint), output, $0.baseAddress!)
+            }
+            return
+        }
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: g.rowSpan) {
             Int8Pool.average(g, countIncludePad: countIncludePad, input: input, xScale: xScale, xZeroPoint: xZeroPoint,
                              yScale: yScale, yZeroPoint: yZeroPoint, output: output, scratch: $0.baseAddress!)

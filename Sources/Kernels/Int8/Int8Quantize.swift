@@ -1,3 +1,4 @@
+import Int8AVX2
 import Int8Runtime
 
 /// QuantizeLinear / DequantizeLinear for int8, as ONNX Runtime computes them:
@@ -22,6 +23,7 @@ public enum Int8Quantize {
                                 inner: Int = 1, into q: UnsafeMutablePointer<Int8>) {
         if scales.count == 1 {
             let s = scales[0], z = zeroPoints.first ?? 0
+            if Int8Dispatch.isSupported(.avx2) { return rppgAVX2Quantize(x, count, s, z, q) }
             for i in 0..<count { q[i] = quantize(x[i], scale: s, zeroPoint: z) }
         } else {
             let channels = scales.count
