@@ -6,14 +6,14 @@ import TensorCore
 ///
 /// In ``trainingGraph`` every activation keeps its Q → DQ pair with the calibrated (fixed) scale,
 /// each quantized weight `W` becomes `W → QuantizeLinear → DequantizeLinear` with the scale the
-/// quantizer gives the current `W` (``weightScales(_:)``, refreshed every step), and each int32
+/// quantizer gives the current `W` (``weightParameters(_:)``: scales and zero points, refreshed every step), and each int32
 /// bias `B` likewise `B → QuantizeLinear (int32) → DequantizeLinear` with the scale `s_x·s_w`
 /// of the current weight scale (its rounding step can reach an output LSB when `s_x` is large). ``quantized(_:)`` is the quantizer itself run on
 /// the trained weights with the same ranges, so the activation scales written are the ones trained.
 ///
 /// ```swift
 /// let qat = try QATModel(fp32: folded, ranges: ranges, options: options)
-/// // train qat.trainingGraph's qat.parameterNames, refreshing qat.weightScales(current) each step
+/// // train qat.trainingGraph's qat.parameterNames, refreshing qat.weightParameters(current) each step
 /// let qdq = try qat.quantized(current)
 /// ```
 public struct QATModel: Sendable {
@@ -79,13 +79,13 @@ public struct QATModel: Sendable {
     public func trainingGraph(weights: [String: Tensor]) throws -> Graph {
         var g = trainingGraph
         for (name, w) in weights where g.initializers[name] != nil { g.initializers[name] = w }
-        for (name, scale) in try weightScales(weights) { g.initializers[name] = scale }
+        for (name, value) in try weightParameters(weights) { g.initializers[name] = value }
         return g
     }
 
     /// The scale and zero point of every quantized weight and bias as the quantizer computes them
     /// for `weights` (parameters by name; missing ones keep their FP32 values), keyed by initializer name.
-    public func weightScales(_ weights: [String: Tensor]) throws -> [String: Tensor] {
+    public func weightParameters(_ weights: [String: Tensor]) throws -> [String: Tensor] {
         let g = try quantized(weights)
         let names = Set(weightScaleNames.values).union(weightZeroPointNames.values)
         return Dictionary(uniqueKeysWithValues: names.compactMap { name in g.initializers[name].map { (name, $0) } })

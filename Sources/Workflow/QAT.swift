@@ -216,6 +216,6 @@ extension QATModel {
     /// from `g`'s current weights, so that the trained forward is the model written.
     func refreshWeightParameters(_ g: TrainableGraph) throws {
         let weights = Dictionary(uniqueKeysWithValues: parameterNames.compactMap { n in g.initializer(n).map { (n, $0) } })
-        for (name, value) in try weightScales(weights) { try g.setInitializer(name, value) }
+        for (name, value) in try weightParameters(weights) { try g.setInitializer(name, value) }
     }
 }
