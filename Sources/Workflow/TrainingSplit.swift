@@ -73,7 +73,6 @@ struct TrainingSplit {
         trainingTruth = Verify.Reference(dataset: dataset, clips: training).clipTruth
     }
 
-    var diffNormalized: Bool { inputType.lowercased().contains("diff") }
 
     /// The clips' layout, side, input type and length against what the model takes, each with
     /// the `rppg preprocess` option that fixes it.
@@ -98,7 +97,7 @@ struct TrainingSplit {
         // The temporal shift runs within segments of frame_depth frames, which must not span two clips.
         if a == .tsCAN || a == .efficientPhys, c.shape[2] % ModelZoo.frameDepth != 0 {
             throw TrainError("\(source): clips are \(c.shape[2]) frames long but \(name) shifts features within segments of "
-                             + "\(ModelZoo.frameDepth) frames; preprocess with --chunk-length \(ModelZoo.defaultFrames(a)) (a multiple of \(ModelZoo.frameDepth))")
+                             + "\(ModelZoo.frameDepth) frames; preprocess with --chunk \(ModelZoo.defaultFrames(a)) (a multiple of \(ModelZoo.frameDepth))")
         }
     }
 

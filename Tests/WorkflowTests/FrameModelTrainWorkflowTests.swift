@@ -53,7 +53,7 @@ import TorchIO
             return error.description
         }
         #expect(try refusal(.tsCAN, channels: 3, frames: 20, inputType: "diffnormalized").contains("--input-type diffnormalized+standardized"))
-        #expect(try refusal(.tsCAN, channels: 6, frames: 25, inputType: "diffnormalized+standardized").contains("--chunk-length 180"))
+        #expect(try refusal(.tsCAN, channels: 6, frames: 25, inputType: "diffnormalized+standardized").contains("--chunk 180"))
         #expect(try refusal(.efficientPhys, channels: 3, frames: 20, inputType: "diffnormalized").contains("--input-type standardized"))
         // DeepPhys has no temporal shift: any clip length.
         let url = dir.appendingPathComponent("deepphys.pt")
