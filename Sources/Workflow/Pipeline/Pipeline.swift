@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import ONNX
 import Quantization
 import RPPG
 import TensorCore
@@ -246,11 +247,25 @@ public enum Pipeline {
                 deployReport = report
             }))
 
-        if options.deviceClips > 0, (try? DeviceRun.qemu()) != nil {
+        if options.deviceClips > 0, options.model.inputLayout != .clips {
+            warnings.append("deploy-run skipped: the firmware runs clip models only so far; \(options.model.rawValue) takes frames, "
+                            + "and its attention (Div, Mul), Tanh\(options.model == .deepPhys ? "" : " and temporal shift (Slice, Concat)") "
+                            + "have no device kernels yet (deploy-check places them)")
+        } else if options.deviceClips > 0, (try? DeviceRun.qemu()) != nil {
+            var blocked = false
             steps.append(.init(
                 name: "deploy-run", detail: "the firmware on QEMU's Cortex-M55, compared with the host int8 engine",
-                inputs: { [paths.int8, dataFile] }, outputs: { [paths.deviceJSON, paths.deviceText] },
+                inputs: { [paths.int8, dataFile] }, outputs: { blocked ? [] : [paths.deviceJSON, paths.deviceText] },
                 run: {
+                    // A model with nodes the device runtime has no kernel for is reported, not failed.
+                    let blockers = try Int8Executor(graph: try ONNXReader.read(paths.int8), threads: 1).deviceBlockers
+                    if let first = blockers.first {
+                        blocked = true
+                        let w = "deploy-run skipped: the firmware cannot run \(blockers.count) node(s) of \(paths.int8.lastPathComponent) (first: \(first))"
+                        warnings.append(w)
+                        log("  " + w)
+                        return
+                    }
                     var o = DeviceRun.Options(model: paths.int8, data: dataFile)
                     o.clips = options.deviceClips
                     let report = try DeviceRun.run(o)
