@@ -5,13 +5,22 @@ import TensorCore
 /// copied once, from the dataset tensor into an ``Activation`` (before: a concatenated tensor,
 /// then a float copy of it), and the labels stay a tensor.
 struct Batch {
+    /// The model's input: the clips, or what ``Trainer/BatchInput`` made of them (frame rows).
     var clips: Activation
     var labels: Tensor
+    /// Clips in the batch (the graph's batch size; the input's first axis may count frames).
+    var clipCount: Int
 
     /// Clips `indices` of `[N, …]` `clips` and their rows of `labels`.
-    init(clips: Tensor, labels: Tensor, indices: [Int]) {
-        self.clips = Self.gather(clips, indices)
+    init(clips: Tensor, labels: Tensor, indices: [Int], input: Trainer.BatchInput? = nil) {
+        if let input {
+            let (shape, values) = input(clips, indices)
+            self.clips = Activation(shape: shape, data: values)
+        } else {
+            self.clips = Self.gather(clips, indices)
+        }
         self.labels = Tensor(concatenatingBatches: indices.map { labels.batch($0..<($0 + 1)) })
+        clipCount = indices.count
     }
 
     /// Items `indices` of a `[N, …]` tensor as one activation (float32 sources are copied item by

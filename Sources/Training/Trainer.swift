@@ -48,6 +48,16 @@ public final class Trainer {
     /// scales from the current weights here. They are not state and not trained.
     public var refreshDerived: ((TrainableGraph) throws -> Void)?
 
+    /// Makes the model input of clips `indices` of a `[N, C, T, H, W]` tensor: `(shape, values)`.
+    public typealias BatchInput = (_ clips: Tensor, _ indices: [Int]) -> (shape: [Int], values: [Float])
+    /// How a batch of clips becomes the model's input; nil: the clips as they are. Frame models
+    /// (rPPG-Toolbox's DeepPhys, TS-CAN, EfficientPhys) take them as frame rows `[n·T (+1), C, H, W]`
+    /// and give `[n·T, 1]`, which the loss and ``predict(clips:indices:)`` read as `[n, T]`.
+    public var batchInput: BatchInput?
+    /// Clips per prediction pass when not ``TrainerConfiguration/batchSize``: 1 for EfficientPhys,
+    /// whose extra frame must be the clip's own for a prediction to be that of `rppg verify`.
+    public var predictionBatchSize: Int?
+
     var state: [String: Tensor]
     let makeGraph: GraphFactory
     var graphs: [Int: TrainableGraph] = [:]
@@ -126,19 +136,26 @@ public final class Trainer {
     /// One optimizer step on a batch; returns the loss.
     @discardableResult
     public func step(clips: Tensor, labels: Tensor) throws -> Double {
-        try step(Batch(clips: clips, labels: labels, indices: Array(0..<clips.shape[0])))
+        try step(Batch(clips: clips, labels: labels, indices: Array(0..<clips.shape[0]), input: batchInput))
     }
 
     func step(_ batch: Batch) throws -> Double {
-        let g = try graph(batch: batch.clips.shape[0])
+        let g = try graph(batch: batch.clipCount)
         guard let y = try g.forward(activations: [g.graph.inputs[0].name: batch.clips], training: true)[g.graph.outputs[0].name]
         else { throw TrainingError.missingValue("output") }
-        let target = batch.labels.toFloat32().reshaped(y.shape)
-        let (loss, dLoss) = configuration.loss == .negativePearson
-            ? try Loss.negativePearson(predictions: y, labels: target)
-            : try Loss.meanSquaredError(predictions: y, labels: target)
+        // The loss sees one waveform per clip, `[n, T]`, whether the model gives `[n, T]` or one
+        // row per frame `[n·T, 1]` (the toolbox's `labels.view(-1, 1)` holds the same values in the same order).
+        let n = batch.clipCount
+        guard y.elementCount == batch.labels.elementCount, y.elementCount % n == 0 else {
+            throw TrainingError.shapeMismatch("model output \(y.shape) does not hold the labels \(batch.labels.shape)")
+        }
+        let waveforms = [n, y.elementCount / n]
+        let target = batch.labels.toFloat32().reshaped(waveforms)
+        let (loss, dWaveforms) = configuration.loss == .negativePearson
+            ? try Loss.negativePearson(predictions: y.reshaped(waveforms), labels: target)
+            : try Loss.meanSquaredError(predictions: y.reshaped(waveforms), labels: target)
         guard loss.isFinite else { throw TrainingError.invalidArgument("the training loss became \(loss) at step \(globalStep)") }
-        let grads = try g.backward([g.graph.outputs[0].name: dLoss])
+        let grads = try g.backward([g.graph.outputs[0].name: dWaveforms.reshaped(y.shape)])
         var gradientValues = parameterNames.map { grads[$0]!.floatValues() }
         if let maxNorm = configuration.maxGradientNorm { clipGradientNorm(&gradientValues, maxNorm: maxNorm) }
         let (lr, momentum) = schedule.values(at: globalStep)
@@ -162,7 +179,7 @@ public final class Trainer {
         var total = 0.0
         // Batch k + 1 is gathered on another thread while step k runs.
         let prefetcher = BatchPrefetcher { k in
-            Batch(clips: clips, labels: labels, indices: Array(order[(k * b)..<min(order.count, (k + 1) * b)]))
+            Batch(clips: clips, labels: labels, indices: Array(order[(k * b)..<min(order.count, (k + 1) * b)]), input: self.batchInput)
         }
         if batches > 0 { prefetcher.start(0) }
         for k in 0..<batches {
@@ -176,13 +193,15 @@ public final class Trainer {
 
     /// Predictions in evaluation mode (running BatchNorm statistics, no dropout), one waveform per index.
     public func predict(clips: Tensor, indices: [Int]) throws -> [[Float]] {
-        let b = max(1, configuration.batchSize)
+        let b = max(1, predictionBatchSize ?? configuration.batchSize)
         var out: [[Float]] = []
         var k = 0
         while k < indices.count {
             let part = Array(indices[k..<min(indices.count, k + b)])
             let g = try graph(batch: part.count)
-            guard let y = try g.forward(activations: [g.graph.inputs[0].name: Batch.gather(clips, part)], training: false)[g.graph.outputs[0].name]
+            let x = batchInput.map { input in input(clips, part) }.map { Activation(shape: $0.shape, data: $0.values) }
+                ?? Batch.gather(clips, part)
+            guard let y = try g.forward(activations: [g.graph.inputs[0].name: x], training: false)[g.graph.outputs[0].name]
             else { throw TrainingError.missingValue("output") }
             let v = y.floatValues()
             let t = v.count / part.count

@@ -19,6 +19,11 @@ public struct PreprocessOptions: Sendable {
     /// `inputType` DiffNormalized, each clip also holds the Standardized frames as channels 3–5
     /// (`[N, 6, T, S, S]`, labels DiffNormalized); the file's input_type is `diffnormalized+standardized`.
     public var standardizedChannels = false
+    /// The labels' type when not the input's: rPPG-Toolbox's LABEL_TYPE, DiffNormalized for
+    /// EfficientPhys's Standardized frames. Written into the file as `label_type`.
+    public var labelType: InputType?
+    /// What the labels are.
+    public var effectiveLabelType: InputType { labelType ?? inputType }
     /// The input_type name written into the processed file.
     public var datasetInputType: String {
         standardizedChannels ? ProcessedDataset.diffNormalizedStandardized : inputType.rawValue
@@ -189,7 +194,7 @@ public enum Preprocess {
         let t = video.frameCount
         var standardized = options.standardizedChannels ? video.frames : []
         InputTransform.apply(options.inputType, frames: &video.frames, frameCount: t)
-        let labels = InputTransform.label(options.inputType, ppg)
+        let labels = InputTransform.label(options.effectiveLabelType, ppg)
         var chunks = Chunking.chunks(subject: number, frames: video.frames, frameCount: t, size: video.size,
                                      labels: labels, heartRate: hr, rawPPG: ppg, fps: video.fps, length: options.chunkLength)
         if options.standardizedChannels {
@@ -249,7 +254,8 @@ public enum Preprocess {
         }
         return ProcessedDataset(clips: clips, labels: labels, hr: Tensor(shape: [n], scalars: hr),
                                 subject: Tensor(shape: [n], scalars: subject), chunk: Tensor(shape: [n], scalars: chunk),
-                                fps: fps, inputType: options.datasetInputType, size: s, hrFromSensor: fromSensor)
+                                fps: fps, inputType: options.datasetInputType, size: s, hrFromSensor: fromSensor,
+                                labelType: options.effectiveLabelType.rawValue)
     }
 }
 

@@ -22,7 +22,8 @@ public struct TrainOptions: Sendable {
     public var threads = Parallel.availableCores
     /// Epochs without a better validation MAE before training stops.
     public var patience = 10
-    public var loss: LossKind = .negativePearson
+    /// nil: the model's rPPG-Toolbox loss (MSE for DeepPhys, TS-CAN, EfficientPhys; Neg-Pearson otherwise).
+    public var loss: LossKind? = nil
     public var maxGradientNorm: Double? = nil
     /// Stop after this epoch although the schedule spans `epochs` (an interrupted run, for resume tests).
     public var stopAfterEpoch: Int? = nil
@@ -89,7 +90,8 @@ public struct TrainError: UserFacingError, Equatable {
 /// against the sensor's HR (as `rppg verify`; the label's estimate without one) after every epoch, and writes PyTorch-loadable checkpoints.
 public enum TrainStep {
     public static func run(_ options: TrainOptions, onEvent: (TrainEvent) -> Void = { _ in }) throws -> TrainResult {
-        try TrainModels.check(options.model)
+        let architecture = try TrainModels.architecture(options.model)
+        let lossKind = options.loss ?? TrainModels.defaultLoss(architecture)
         let dataset = try ProcessedDataset.load(options.data)
         let data = try TrainingSplit(dataset: dataset, source: options.data.path, architecture: options.model,
                                      validationSubjects: options.validationSubjects)
@@ -113,16 +115,18 @@ public enum TrainStep {
         config.epochs = options.epochs
         config.seed = options.seed
         config.threads = max(1, options.threads)
-        config.loss = options.loss
+        config.loss = lossKind
         config.maxGradientNorm = options.maxGradientNorm
-        let shapes = TrainModels.parameterShapes(options.model)
+        let size = data.clips.shape[3]
+        let shapes = TrainModels.parameterShapes(architecture, size: size)
         let initial = ParameterInitialization.pytorchDefaults(shapes, seed: options.seed)
         let stepsPerEpoch = (data.training.count + options.batchSize - 1) / options.batchSize
         let frames = data.frames
-        let architecture = options.model
         let trainer = Trainer(initialState: initial, configuration: config, stepsPerEpoch: stepsPerEpoch) { batch, inits in
-            try TrainModels.graph(architecture, initializers: inits, batch: batch, frames: frames)
+            try TrainModels.graph(architecture, initializers: inits, batch: batch, frames: frames, size: size)
         }
+        trainer.batchInput = TrainModels.batchInput(architecture)
+        trainer.predictionBatchSize = TrainModels.predictionBatchSize(architecture)
         let best = options.output.appendingPathComponent("best_model.pth")
         let last = options.output.appendingPathComponent("last_model.pth")
         var startEpoch = 1
@@ -133,7 +137,7 @@ public enum TrainStep {
             emit(.message("resuming after epoch \(startEpoch - 1) from \(last.path) (best val MAE \(format(bestMAE)) at epoch \(bestEpoch))"))
         }
         let baseline = data.meanPredictorMAE()
-        emit(.message("\(options.model): \(data.training.count) training clips (subjects \(data.trainingSubjects.map(String.init).joined(separator: ","))), \(data.validation.count) validation clips (subjects \(data.validationSubjects.map(String.init).joined(separator: ","))), T \(frames), batch \(options.batchSize), lr \(options.learningRate), seed \(options.seed)"))
+        emit(.message("\(options.model): \(data.training.count) training clips (subjects \(data.trainingSubjects.map(String.init).joined(separator: ","))), \(data.validation.count) validation clips (subjects \(data.validationSubjects.map(String.init).joined(separator: ","))), T \(frames), \(size)×\(size), batch \(options.batchSize)\(architecture.inputLayout == .clips ? "" : " clips (\(options.batchSize * frames) frame rows)"), loss \(lossKind.rawValue), lr \(options.learningRate), seed \(options.seed)"))
         emit(.message("validation: per-clip HR MAE against the \(data.truthDescription), as rppg verify scores; best epoch by per-clip MAE (ties → val loss); per-video MAE beside it"))
         emit(.message(String(format: "mean-HR predictor (training mean) val MAE %.2f BPM per clip", baseline)))
 
@@ -144,7 +148,7 @@ public enum TrainStep {
         // The data file's SHA-256 travels into the checkpoint and the exported ONNX, so that verify
         // can tell the training file (score its held-out subjects) from any other (score all).
         let dataSHA256 = try SHA256Digest.hexDigest(ofFile: options.data)
-        let configValue = configPickle(options, frames: frames, data: data) + [("data_sha256", .string(dataSHA256))]
+        let configValue = configPickle(options, loss: lossKind, frames: frames, data: data) + [("data_sha256", .string(dataSHA256))]
         var epoch = startEpoch
         let finalEpoch = min(options.epochs, options.stopAfterEpoch ?? options.epochs)
         while epoch <= finalEpoch {
@@ -155,7 +159,7 @@ public enum TrainStep {
                 }
             }
             let score = try wrap {
-                try data.validate(trainer.predict(clips: data.clips, indices: data.validation), loss: options.loss)
+                try data.validate(trainer.predict(clips: data.clips, indices: data.validation), loss: lossKind)
             }
             let (mae, valLoss) = (score.clipMAE, score.loss)
             // Lower per-clip MAE wins; equal MAEs (the periodogram bins HR) go to the lower validation loss.
@@ -229,11 +233,11 @@ public enum TrainStep {
         return (epoch + 1, bestMAE, bestLoss, bestEpoch)
     }
 
-    static func configPickle(_ o: TrainOptions, frames: Int, data: TrainingSplit) -> [(String, PickleValue)] {
+    static func configPickle(_ o: TrainOptions, loss: LossKind, frames: Int, data: TrainingSplit) -> [(String, PickleValue)] {
         [
             ("model", .string(o.model)), ("data", .string(o.data.path)), ("epochs", .int(Int64(o.epochs))),
             ("batch_size", .int(Int64(o.batchSize))), ("lr", .float(o.learningRate)), ("seed", .int(Int64(o.seed))),
-            ("optimizer", .string("Adam")), ("scheduler", .string("OneCycleLR")), ("loss", .string(o.loss.rawValue)),
+            ("optimizer", .string("Adam")), ("scheduler", .string("OneCycleLR")), ("loss", .string(loss.rawValue)),
             ("frames", .int(Int64(frames))), ("fps", .float(data.fps)), ("input_type", .string(data.inputType)),
             ("train_subjects", .list(data.trainingSubjects.map { .int(Int64($0)) })),
             ("val_subjects", .list(data.validationSubjects.map { .int(Int64($0)) })),

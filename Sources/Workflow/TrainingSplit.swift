@@ -26,14 +26,9 @@ struct TrainingSplit {
 
     init(dataset: ProcessedDataset, source: String, architecture: String, validationSubjects requested: [Int]?) throws {
         let c = dataset.clips, l = dataset.labels
-        guard c.rank == 5, c.shape[1] == 3, c.shape[0] >= 1 else {
-            throw TrainError("\(source): clips have shape \(c.shape), expected [N, 3, T, H, W]; run rppg preprocess again")
-        }
+        let a = try TrainModels.architecture(architecture)
+        try Self.checkInput(dataset, source: source, architecture: a)
         let (n, t) = (c.shape[0], c.shape[2])
-        let size = TrainModels.inputSize(architecture)
-        guard c.shape[3] == size, c.shape[4] == size else {
-            throw TrainError("\(source): clips are \(c.shape[3])×\(c.shape[4]) but \(architecture) takes \(size)×\(size); preprocess with --size \(size)")
-        }
         guard l.shape == [n, t], dataset.subject.elementCount == n, dataset.chunk.elementCount == n else {
             throw TrainError("\(source): labels \(l.shape), subject \(dataset.subject.shape), chunk \(dataset.chunk.shape) do not match \(n) clips of \(t) frames")
         }
@@ -78,7 +73,33 @@ struct TrainingSplit {
         trainingTruth = Verify.Reference(dataset: dataset, clips: training).clipTruth
     }
 
-    var diffNormalized: Bool { inputType.lowercased().contains("diff") }
+
+    /// The clips' layout, side, input type and length against what the model takes, each with
+    /// the `rppg preprocess` option that fixes it.
+    static func checkInput(_ dataset: ProcessedDataset, source: String, architecture a: ZooArchitecture) throws {
+        let c = dataset.clips, name = a.rawValue
+        let channels: Int
+        if case .frames(let k, _) = a.inputLayout { channels = k } else { channels = 3 }
+        guard c.rank == 5, c.shape[0] >= 1, c.shape[1] == channels else {
+            let fix = channels == 6 ? "preprocess with --input-type diffnormalized+standardized" : "run rppg preprocess again"
+            throw TrainError("\(source): clips have shape \(c.shape), expected [N, \(channels), T, H, W] for \(name); \(fix)")
+        }
+        let sizes = TrainModels.inputSizes(a), side = c.shape[3]
+        guard side == c.shape[4], sizes.contains(side) else {
+            throw TrainError("\(source): clips are \(c.shape[3])×\(c.shape[4]) but \(name) takes "
+                             + sizes.map { "\($0)×\($0)" }.joined(separator: ", ") + "; preprocess with --size \(sizes[0])")
+        }
+        // rPPG-Toolbox's DATA_TYPE for EfficientPhys is Standardized: the model differences the frames itself.
+        if a == .efficientPhys, dataset.inputType.lowercased() != InputType.standardized.rawValue {
+            throw TrainError("\(source) holds \(dataset.inputType) clips but efficientphys takes Standardized frames "
+                             + "(it differences them itself); preprocess with --input-type standardized")
+        }
+        // The temporal shift runs within segments of frame_depth frames, which must not span two clips.
+        if a == .tsCAN || a == .efficientPhys, c.shape[2] % ModelZoo.frameDepth != 0 {
+            throw TrainError("\(source): clips are \(c.shape[2]) frames long but \(name) shifts features within segments of "
+                             + "\(ModelZoo.frameDepth) frames; preprocess with --chunk \(ModelZoo.defaultFrames(a)) (a multiple of \(ModelZoo.frameDepth))")
+        }
+    }
 
     func labelRows(_ indices: [Int]) -> [[Float]] {
         let v = labels.floatValues()

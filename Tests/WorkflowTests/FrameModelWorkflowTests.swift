@@ -6,7 +6,8 @@ import TorchIO
 @testable import Workflow
 
 /// What the workflow does with the frame models (DeepPhys, TS-CAN, EfficientPhys) so far:
-/// infer on frames runs them, the clip-based steps refuse them with a message that says so.
+/// infer on frames runs them, the steps that do not yet adapt clips to frames (qat, infer --video,
+/// monitor) refuse them with a message that says so.
 @Suite struct FrameModelWorkflowTests {
     static let zoo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("RPPGTests/Fixtures/zoo")
@@ -39,9 +40,10 @@ import TorchIO
     }
 
     @Test func clipStepsRefuseFrameModelsClearly() throws {
-        let error = try #require(throws: TrainError.self) { try TrainModels.check("deepphys") }
-        #expect(error.description.contains("deepphys takes frames [N·T, 6, S, S]")
-                && error.description.contains("tinypulse, physnet, factorizephys"))
+        try TrainModels.check("deepphys")  // rppg train (and pipeline) take the frame models now
+        let why = try #require(ZooArchitecture.deepPhys.clipStepRefusal("qat"))
+        #expect(why.contains("deepphys takes frames [N·T, 6, S, S]") && why.contains("tinypulse, physnet, factorizephys")
+                && why.contains("rppg train, pipeline"))
         #expect(ZooArchitecture.efficientPhys.clipStepRefusal("verify")?.contains("[N·T + 1, 3, S, S]") == true)
         #expect(ZooArchitecture.tinyPulse.clipStepRefusal("train") == nil)
     }

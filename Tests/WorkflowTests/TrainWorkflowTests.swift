@@ -8,10 +8,12 @@ import Workflow
 /// `rppg train` end to end on a tiny synthetic dataset: checkpoint format, determinism, and
 /// resume giving exactly the weights of an uninterrupted run.
 @Suite struct TrainWorkflowTests {
-    /// 3 subjects × 2 chunks of 32 frames; colour follows a per-subject pulse (DiffNormalized-like).
-    static func dataset(at url: URL) throws {
-        let (n, t) = (6, 32)
-        var clips = [Float](repeating: 0, count: n * 3 * t * 1296)
+    /// 3 subjects × 2 chunks of `frames` frames (32); colour follows a per-subject pulse
+    /// (DiffNormalized-like). With 6 channels (DeepPhys/TS-CAN), channels 3–5 hold the pulse a
+    /// quarter period later (the appearance the motion channels are the derivative of).
+    static func dataset(at url: URL, channels: Int = 3, frames t: Int = 32, inputType: String = "diffnormalized") throws {
+        let n = 6
+        var clips = [Float](repeating: 0, count: n * channels * t * 1296)
         var labels = [Float](repeating: 0, count: n * t)
         var state: UInt64 = 42
         func noise() -> Float {
@@ -25,16 +27,17 @@ import Workflow
                 let time = Float((i % 2) * t + k) / 30
                 let v = cosf(2 * .pi * f * time)
                 labels[i * t + k] = v
-                for c in 0..<3 {
-                    for p in 0..<1296 { clips[((i * 3 + c) * t + k) * 1296 + p] = 0.5 * v + 0.3 * noise() }
+                for c in 0..<channels {
+                    let x = c < 3 ? v : sinf(2 * .pi * f * time)
+                    for p in 0..<1296 { clips[((i * channels + c) * t + k) * 1296 + p] = 0.5 * x + 0.3 * noise() }
                 }
             }
         }
         let data = ProcessedDataset(
-            clips: Tensor(shape: [n, 3, t, 36, 36], scalars: clips), labels: Tensor(shape: [n, t], scalars: labels),
+            clips: Tensor(shape: [n, channels, t, 36, 36], scalars: clips), labels: Tensor(shape: [n, t], scalars: labels),
             hr: Tensor(shape: [n], scalars: (0..<n).map { hr[$0 / 2] }),
             subject: Tensor(shape: [n], scalars: (0..<n).map { Int64($0 / 2 + 1) }),
-            chunk: Tensor(shape: [n], scalars: (0..<n).map { Int64($0 % 2) }), fps: 30, inputType: "diffnormalized", size: 36)
+            chunk: Tensor(shape: [n], scalars: (0..<n).map { Int64($0 % 2) }), fps: 30, inputType: inputType, size: 36)
         try data.save(to: url)
     }
 

@@ -14,8 +14,10 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "A processed dataset (skips synth and preprocess).") var data: String?
     @Option(help: "A raw UBFC-rPPG folder to preprocess.") var rawData: String?
     @Option(help: "Checkpoint (default: workdir/checkpoints/best_model.pth, else the bundled checkpoint of --model).") var checkpoint: String?
-    @Option(help: "Zoo model whose bundled checkpoint runs when no --checkpoint is given: tinypulse (default) or tinypulse2d (2-D, all of it on the STM32N6's NPU).")
+    @Option(help: "Zoo model: tinypulse (default) and tinypulse2d (2-D, all of it on the STM32N6's NPU) run their bundled checkpoint when no --checkpoint is given; physnet, factorizephys, deepphys, tscan and efficientphys are preprocessed for and trained from scratch (shorter than rPPG-Toolbox's training; the log says how).")
     var model: String = BundledModel.defaultArchitecture.rawValue
+    @Option(help: "Training epochs when the pipeline trains the model (default: 30 for tinypulse, fewer for the big models).")
+    var epochs: Int?
     @Option(help: "Calibration clips.") var numSamples: Int = 200
     @Option(help: "Calibration method: auto (default), minmax, percentile, entropy.") var method: String = "auto"
     @Flag(inversion: .prefixedNo, help: "Per-channel weight quantization (the STM32N6 scheme).") var perChannel = true
@@ -38,6 +40,7 @@ struct PipelineCommand: ParsableCommand {
             options.rawData = rawData.map { URL(fileURLWithPath: $0) }
             options.checkpoint = checkpoint.map { URL(fileURLWithPath: $0) }
             options.numSamples = numSamples
+            options.trainEpochs = epochs
             options.method = m
             options.perChannel = perChannel
             options.threshold = threshold

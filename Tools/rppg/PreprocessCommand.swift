@@ -16,6 +16,8 @@ struct PreprocessCommand: ParsableCommand {
     @Option(help: "Clip side in pixels (36 or 72).") var size = 36
     @Option(help: "Frames per chunk.") var chunk = 128
     @Option(name: .customLong("input-type"), help: "diffnormalized, standardized, raw, or diffnormalized+standardized (DeepPhys/TS-CAN: 6 channels).") var inputType = "diffnormalized"
+    @Option(name: .customLong("label-type"), help: "Labels: diffnormalized, standardized or raw (default: as the input; EfficientPhys in rPPG-Toolbox: --input-type standardized --label-type diffnormalized).")
+    var labelType: String?
     @Option(help: "Worker threads (default: all cores).") var threads = Parallel.availableCores
     @Option(name: .customLong("redetect-every"), help: "Re-detect the face every N frames (0: first frame only).")
     var redetectEvery = 0
@@ -29,12 +31,19 @@ struct PreprocessCommand: ParsableCommand {
             guard let type = combined ? .diffNormalized : InputType(name: inputType) else {
                 throw TensorError.invalidArgument("--input-type must be diffnormalized, standardized, raw or diffnormalized+standardized, got '\(inputType)'")
             }
+            let labels = try labelType.map { name in
+                guard let t = InputType(name: name) else {
+                    throw TensorError.invalidArgument("--label-type must be diffnormalized, standardized or raw, got '\(name)'")
+                }
+                return t
+            }
             var options = PreprocessOptions(rawData: URL(fileURLWithPath: rawData), output: URL(fileURLWithPath: output))
             options.dataset = dataset
             options.size = size
             options.chunkLength = chunk
             options.inputType = type
             options.standardizedChannels = combined
+            options.labelType = labels
             options.threads = threads
             options.redetectEvery = redetectEvery
             options.cascadePath = cascade

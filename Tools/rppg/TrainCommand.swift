@@ -23,12 +23,16 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Resume from <output>/last_model.pth, optimizer state included.") var resume = false
     @Option(help: "Worker threads (default: all cores).") var threads: Int = Parallel.availableCores
     @Option(help: "Early-stopping patience in epochs.") var patience: Int = 10
-    @Option(help: "Loss: neg_pearson or mse.") var loss: String = "neg_pearson"
+    @Option(help: "Loss: neg_pearson or mse (default: the model's rPPG-Toolbox loss, mse for deepphys, tscan, efficientphys, else neg_pearson).")
+    var loss: String?
     @Option(name: .customLong("clip-grad-norm"), help: "Clip the global gradient norm to this value.") var clipGradNorm: Double?
 
     func run() throws {
         try runReportingErrors {
-            guard let lossKind = LossKind(rawValue: loss) else { throw TrainError("--loss \(loss) is not neg_pearson or mse") }
+            let lossKind = try loss.map { name in
+                guard let kind = LossKind(rawValue: name) else { throw TrainError("--loss \(name) is not neg_pearson or mse") }
+                return kind
+            }
             var options = TrainOptions(data: URL(fileURLWithPath: data), model: model.lowercased(), output: URL(fileURLWithPath: output))
             options.epochs = epochs
             options.batchSize = batchSize

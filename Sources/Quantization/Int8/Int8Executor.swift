@@ -30,6 +30,9 @@ public final class Int8Executor {
     var int8Values: [String: Int8Value] = [:]
     /// The same plan as device ops (see ``DevicePlan``).
     var device = DeviceProgram()
+    /// Why the device runtime (``DevicePlan``, the firmware) cannot run this model, one line per
+    /// node; empty when it can.
+    public var deviceBlockers: [String] { device.blockers }
     /// Keeps compiled kernels alive for the closures.
     var kernels: [AnyObject] = []
 

@@ -11,6 +11,8 @@ import TorchIO
 /// truth has no HR line, it is the periodogram peak (0.75–2.5 Hz) of the chunk's PPG.
 /// The optional `'hr_sensor'`: bool [N] says which of the two each clip's `hr` is; files written
 /// before it existed (or by other tools) lack it, and then nobody can tell.
+/// The optional `'label_type'`: str is written when the labels are not of the input's type
+/// (EfficientPhys: Standardized frames, DiffNormalized labels, rPPG-Toolbox's LABEL_TYPE).
 public struct ProcessedDataset: Sendable {
     public var clips: Tensor
     public var labels: Tensor
@@ -24,9 +26,13 @@ public struct ProcessedDataset: Sendable {
     public var inputType: String
     /// Clip height and width in pixels.
     public var size: Int
+    /// What the labels are: `diffnormalized`, `standardized` or `raw` (HR evaluation cumulates
+    /// DiffNormalized waveforms first). By default that of the input (DiffNormalized for
+    /// `diffnormalized+standardized`).
+    public var labelType: String
 
     public init(clips: Tensor, labels: Tensor, hr: Tensor, subject: Tensor, chunk: Tensor,
-                fps: Double, inputType: String, size: Int, hrFromSensor: [Bool]? = nil) {
+                fps: Double, inputType: String, size: Int, hrFromSensor: [Bool]? = nil, labelType: String? = nil) {
         self.clips = clips
         self.hrFromSensor = hrFromSensor
         self.labels = labels
@@ -36,7 +42,16 @@ public struct ProcessedDataset: Sendable {
         self.fps = fps
         self.inputType = inputType
         self.size = size
+        self.labelType = labelType ?? Self.defaultLabelType(inputType)
     }
+
+    /// The label type of a file that does not say: the input's (DiffNormalized for the six channels).
+    public static func defaultLabelType(_ inputType: String) -> String {
+        inputType == diffNormalizedStandardized ? InputType.diffNormalized.rawValue : inputType
+    }
+
+    /// Whether the labels are DiffNormalized (HR evaluation takes their cumulative sum first).
+    public var labelsAreDiffNormalized: Bool { labelType.lowercased() == InputType.diffNormalized.rawValue }
 
     /// Number of clips.
     public var count: Int { clips.shape.first ?? 0 }
@@ -66,7 +81,8 @@ public struct ProcessedDataset: Sendable {
         // Absent in older files: verify then falls back to the label waveform's HR.
         let sensor = root["hr_sensor"]?.tensor.map { t in t.doubleValues().map { $0 != 0 } }
         let dataset = ProcessedDataset(clips: clips, labels: labels, hr: hr, subject: subject, chunk: chunk,
-                                       fps: fps, inputType: inputType, size: size, hrFromSensor: sensor)
+                                       fps: fps, inputType: inputType, size: size, hrFromSensor: sensor,
+                                       labelType: root["label_type"]?.stringValue)
         try dataset.validate(path: url.path)
         return dataset
     }
@@ -89,6 +105,7 @@ public struct ProcessedDataset: Sendable {
         guard InputType(name: inputType) != nil || inputType == Self.diffNormalizedStandardized else {
             throw fail("unknown input_type '\(inputType)'")
         }
+        guard InputType(name: labelType) != nil else { throw fail("unknown label_type '\(labelType)'") }
         for (name, t) in [("clips", clips), ("labels", labels), ("hr", hr)] {
             let bad = t.withUnsafeBufferPointer(of: Float.self) { p in p.firstIndex { !$0.isFinite } }
             if let bad { throw fail("'\(name)' holds a NaN or infinite value at flat index \(bad)") }
@@ -103,6 +120,8 @@ public struct ProcessedDataset: Sendable {
             ("fps", .float(fps)), ("input_type", .string(inputType)), ("size", .int(Int64(size))),
         ]
         if let s = hrFromSensor { entries.append(("hr_sensor", .tensor(Tensor(shape: [s.count], scalars: s)))) }
+        // Only when it differs, so that files of the default kind keep their bytes.
+        if labelType != Self.defaultLabelType(inputType) { entries.append(("label_type", .string(labelType))) }
         return .stringDict(entries)
     }
 

@@ -15,8 +15,10 @@ struct CANModel: Layer {
     static let filters1 = 32, filters2 = 64, dense = 128
     /// `final_dense_1`'s input width for frame side S: 64 · ((S − 2)/2 − 2)/2)².
     static func denseInputs(size s: Int) -> Int { filters2 * (((s - 2) / 2 - 2) / 2) * (((s - 2) / 2 - 2) / 2) }
-    /// The frame side a `final_dense_1` width implies (the toolbox's sizes 36, 72, 96, 128).
-    static func size(denseInputs n: Int) -> Int? { [36, 72, 96, 128].first { denseInputs(size: $0) == n } }
+    /// The frame sides the toolbox's configs use.
+    static let sizes = [36, 72, 96, 128]
+    /// The frame side a `final_dense_1` width implies.
+    static func size(denseInputs n: Int) -> Int? { sizes.first { denseInputs(size: $0) == n } }
 
     /// `tanh(conv(x))`; convs 1 and 3 keep the side (padding 1), 2 and 4 shrink it by 2.
     func conv(_ name: String, _ cin: Int, _ cout: Int, padded: Bool, _ x: String, _ b: GraphBuilder) throws -> String {

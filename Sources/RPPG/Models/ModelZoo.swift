@@ -88,6 +88,10 @@ public enum ModelZoo {
     /// and EfficientPhys checkpoints may also be 36: `detect` reads it off `final_dense_1`).
     public static func inputSize(_ a: ZooArchitecture) -> Int { a == .tinyPulse || a == .tinyPulse2D ? 36 : 72 }
 
+    /// The frame sides DeepPhys, TS-CAN and EfficientPhys are defined for (their dense layer's
+    /// width depends on it): 36, 72, 96, 128.
+    public static let frameModelSizes = CANModel.sizes
+
     /// TS-CAN's and EfficientPhys's temporal-shift segment (the toolbox configs' FRAME_DEPTH):
     /// N·T must be a multiple of it.
     public static let frameDepth = 10

@@ -31,7 +31,7 @@ struct MonitorModel {
                                + "or leave --onnx out to use the bundled INT8 model.")
         }
         let model = try LoadedModel.load(source)
-        let (t, s) = try model.clipGeometry()
+        let (t, s) = try model.clipGeometry(step: "monitor")
         let prepared = try model.prepare(inputShape: [1, 3, t, s, s], inputFile: "a \(t)-frame window")
         let engine = try InferEngine.choose(options.engine, graph: prepared.graph, source: source)
         let forward = try engine.compile(prepared.graph, threads: options.threads, file: prepared.file)

@@ -1,8 +1,10 @@
 import Foundation
 import NN
+import ONNX
 import Quantization
 import RPPG
 import TensorCore
+import TorchIO
 
 /// `rppg pipeline`: the whole INT8 deployment workflow in one command — (synth →) preprocess
 /// (→ train) → calibrate → export → quantize → verify → deploy-check — on a work directory.
@@ -33,6 +35,9 @@ public enum Pipeline {
         public var threshold = 2.0
         public var synthetic = Synthesize.workflowDefaults
         public var showProgress = true
+        /// Epochs when the pipeline trains the model (no checkpoint bundled); nil: the model's
+        /// ``PipelineRecipe`` (30 for TinyPulse, fewer for the big models).
+        public var trainEpochs: Int?
         /// Clips `deploy-run` runs on the emulated Cortex-M55 when qemu-system-arm is installed (0: never).
         public var deviceClips = 2
         public init() {}
@@ -86,6 +91,12 @@ public enum Pipeline {
         let work = options.workdir.standardizedFileURL
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let paths = WorkdirPaths(work)
+        var recipe = PipelineRecipe.of(options.model)
+        if let e = options.trainEpochs {
+            guard e >= 1 else { throw PipelineError(message: "--epochs \(e) must be at least 1") }
+            if e != recipe.epochs { recipe.note = recipe.note.map { $0 + "; --epochs \(e) given" } }
+            recipe.epochs = e
+        }
         var warnings: [String] = []
         var steps: [StepRunner.Step] = []
 
@@ -106,11 +117,10 @@ public enum Pipeline {
                 throw PipelineError(message: "Raw data folder \(raw.path) not found; pass the UBFC-rPPG DATASET_2 folder (subject<N>/vid.avi, ground_truth.txt).")
             }
             steps.append(.init(
-                name: "preprocess", detail: "face crop, DiffNormalized, 128-frame chunks → \(paths.data.path)",
+                name: "preprocess", detail: "\(recipe.description) (what \(options.model.rawValue) takes) → \(paths.data.path)",
                 inputs: { files(under: raw) }, outputs: { [paths.data] },
                 run: {
-                    var p = PreprocessOptions(rawData: raw, output: paths.data.deletingLastPathComponent())
-                    p.threads = options.threads
+                    let p = recipe.preprocessOptions(rawData: raw, output: paths.data.deletingLastPathComponent(), threads: options.threads)
                     let result = try Preprocess.run(p)
                     warnings += result.warnings
                     if !result.skipped.isEmpty {
@@ -127,18 +137,30 @@ public enum Pipeline {
             }
             checkpoint = given
         } else if FileManager.default.fileExists(atPath: paths.trained.path) {
+            try checkTrainedModel(paths.trained, is: options.model)
             checkpoint = paths.trained
         } else if let bundled = BundledModel.url(options.model) {
             checkpoint = bundled
         } else {
             checkpoint = paths.trained
+            if let note = recipe.note { warnings.append("\(note); train longer with rppg train for a real model") }
             steps.append(.init(
-                name: "train", detail: "no checkpoint given and none bundled: train \(options.model.displayName) → \(paths.trained.path)",
+                name: "train", detail: "no checkpoint given and none bundled: train \(options.model.displayName) from scratch, "
+                    + "\(recipe.epochs) epochs, batch \(recipe.batchSize), lr \(recipe.learningRate) → \(paths.trained.path)"
+                    + (recipe.note.map { " (\($0))" } ?? ""),
                 inputs: { [dataFile] }, outputs: { [paths.trained, paths.lastCheckpoint] },
                 run: {
                     var t = TrainOptions(data: dataFile, model: options.model.rawValue, output: paths.checkpoints)
                     t.threads = options.threads
-                    _ = try TrainStep.run(t)
+                    t.epochs = recipe.epochs
+                    t.batchSize = recipe.batchSize
+                    t.learningRate = recipe.learningRate
+                    t.seed = options.seed
+                    let result = try TrainStep.run(t) { event in
+                        if case .epoch(let r) = event { log("  " + r.line(of: recipe.epochs)) }
+                    }
+                    log(String(format: "  best epoch %d, val MAE %.2f BPM per clip (mean-HR predictor %.2f BPM)",
+                               result.bestEpoch, result.bestValidationMAE, result.meanPredictorMAE))
                 }))
         }
 
@@ -174,9 +196,11 @@ public enum Pipeline {
             }))
         steps.append(.init(
             name: "export", detail: "\(checkpoint.lastPathComponent) → FP32 ONNX (BatchNorm folded) \(paths.fp32.path)",
-            inputs: { [checkpoint] }, outputs: { [paths.fp32] },
+            inputs: { [checkpoint, dataFile] }, outputs: { [paths.fp32] },
             run: {
-                let result = try ExportModel.run(ExportOptions(checkpoint: checkpoint, output: paths.fp32))
+                // The clip length of the data verify scores (the model's default when it is unreadable).
+                let t = (try? loadDataset()).flatMap { $0.clips.rank == 5 ? $0.clips.shape[2] : nil }
+                let result = try ExportModel.run(ExportOptions(checkpoint: checkpoint, output: paths.fp32, frames: t))
                 if let mae = result.metadata["val_mae"].flatMap(Double.init), mae > 10 {
                     let w = "Checkpoint validation MAE is \(String(format: "%.1f", mae)) BPM (> 10): quantization cannot fix an inaccurate model; retrain with rppg train."
                     warnings.append(w)
@@ -227,11 +251,25 @@ public enum Pipeline {
                 deployReport = report
             }))
 
-        if options.deviceClips > 0, (try? DeviceRun.qemu()) != nil {
+        if options.deviceClips > 0, options.model.inputLayout != .clips {
+            warnings.append("deploy-run skipped: the firmware runs clip models only so far; \(options.model.rawValue) takes frames, "
+                            + "and its attention (Div, Mul), Tanh\(options.model == .deepPhys ? "" : " and temporal shift (Slice, Concat)") "
+                            + "have no device kernels yet (deploy-check places them)")
+        } else if options.deviceClips > 0, (try? DeviceRun.qemu()) != nil {
+            var blocked = false
             steps.append(.init(
                 name: "deploy-run", detail: "the firmware on QEMU's Cortex-M55, compared with the host int8 engine",
-                inputs: { [paths.int8, dataFile] }, outputs: { [paths.deviceJSON, paths.deviceText] },
+                inputs: { [paths.int8, dataFile] }, outputs: { blocked ? [] : [paths.deviceJSON, paths.deviceText] },
                 run: {
+                    // A model with nodes the device runtime has no kernel for is reported, not failed.
+                    let blockers = try Int8Executor(graph: try ONNXReader.read(paths.int8), threads: 1).deviceBlockers
+                    if let first = blockers.first {
+                        blocked = true
+                        let w = "deploy-run skipped: the firmware cannot run \(blockers.count) node(s) of \(paths.int8.lastPathComponent) (first: \(first))"
+                        warnings.append(w)
+                        log("  " + w)
+                        return
+                    }
                     var o = DeviceRun.Options(model: paths.int8, data: dataFile)
                     o.clips = options.deviceClips
                     let report = try DeviceRun.run(o)
@@ -273,6 +311,14 @@ public enum Pipeline {
                 : Verify.remedies)
         try JSONOutput.write(summary, to: work.appendingPathComponent("pipeline.json").path)
         return (summary, verify, deploy)
+    }
+
+    /// A checkpoint this work directory's earlier run trained must be of the model asked for now.
+    static func checkTrainedModel(_ url: URL, is model: ZooArchitecture) throws {
+        let trained = (try? Checkpoint.load(url))?.root["config"]?["model"]?.stringValue
+        guard let trained, trained != model.rawValue else { return }
+        throw PipelineError(message: "\(url.path) was trained for \(trained), not \(model.rawValue), and its data were "
+                            + "preprocessed for it: use another --workdir for --model \(model.rawValue), or pass --checkpoint.")
     }
 
     /// Every regular file under `folder`, sorted (inputs of preprocess, outputs of synth).

@@ -21,8 +21,9 @@ extension Verify {
         /// label's own FFT peak shares the evaluation's errors; the label waveform's HR otherwise.
         init(dataset: ProcessedDataset, clips selected: [Int]) {
             fps = dataset.fps
-            // diffnormalized+standardized (DeepPhys/TS-CAN) has DiffNormalized labels too.
-            diffNormalized = dataset.inputType.lowercased().hasPrefix("diffnormalized")
+            // The labels' type: DiffNormalized for diffnormalized+standardized (DeepPhys/TS-CAN) and
+            // for EfficientPhys's Standardized frames with the toolbox's DiffNormalized labels.
+            diffNormalized = dataset.labelsAreDiffNormalized
             let labelsT = dataset.labels
             labels = selected.map { labelsT.batch($0..<($0 + 1)).floatValues() }
             let subjects = dataset.subject.scalars(as: Int64.self).map(Int.init)
