@@ -129,6 +129,12 @@ struct ONNXNodeDecoder {
             }
             op = .slice(starts: starts, ends: ends, axes: axes, steps: steps)
             inputs = [inputs[0]]
+        case "Gather":
+            try requireInputs(2)
+            // 1-D constant indices only: a scalar index would drop the axis.
+            guard try constant(inputs[1], ctx).shape.count == 1 else { throw ctx.unsupported("Gather needs 1-D constant indices") }
+            op = .gather(axis: try ctx.int("axis") ?? 0, indices: try intsConstant(inputs[1], ctx))
+            inputs = [inputs[0]]
         case "Dropout":
             var ratio = try ctx.float("ratio") ?? 0.5
             if inputs.count > 1, !inputs[1].isEmpty { ratio = try floatConstant(inputs[1], ctx) }

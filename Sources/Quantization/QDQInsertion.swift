@@ -26,6 +26,8 @@ public enum QDQInsertion {
     /// Inserts Q/DQ. `ranges` holds the calibrated range of (at least) every value in
     /// ``QDQRule/tensorsToCalibrate(_:)``.
     public static func apply(_ fp32: Graph, ranges: [String: TensorRange], options: QuantizationOptions) throws -> Graph {
+        // As in the exported file quantize_static reads: affine-free InstanceNorms get ones/zeros.
+        let fp32 = try GraphPasses.materializeInstanceNormAffine(fp32)
         guard options.activationType == .int8 || options.activationType == .uint8 else {
             throw QuantizationError.unsupportedGraph("activation type must be int8 or uint8, not \(options.activationType.rawValue)")
         }

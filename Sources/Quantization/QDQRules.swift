@@ -11,7 +11,7 @@ public enum QDQRule: Hashable, Sendable {
     /// Relu/Clip: removed when its input is quantized and only it reads that input; its output
     /// range then serves the producer's Q.
     case removableActivation
-    /// Reshape, Transpose, Squeeze, Unsqueeze, Flatten, AveragePool, MaxPool, Slice: the output
+    /// Reshape, Transpose, Squeeze, Unsqueeze, Flatten, AveragePool, MaxPool, Slice, Gather: the output
     /// shares the input's scale and zero point, and is quantized only if the input is.
     case sharesInputParameters
     /// Every float input and output gets its own Q/DQ (`QDQOperatorBase`).
@@ -28,7 +28,8 @@ extension QDQRule {
         case .convTranspose: return .weighted(weightAxis: 1)
         case .gemm(_, let transB, _, _): return .weighted(weightAxis: transB ? 0 : 1)
         case .relu, .clip: return .removableActivation
-        case .reshape, .transpose, .squeeze, .unsqueeze, .flatten, .avgPool, .maxPool, .slice:
+        // Gather is ORT's QDQGather, which treats input 0 as these do.
+        case .reshape, .transpose, .squeeze, .unsqueeze, .flatten, .avgPool, .maxPool, .slice, .gather:
             return .sharesInputParameters
         // AdaptiveAvgPool has no ONNX op of its own; PyTorch exports ours as AveragePool.
         case .adaptiveAvgPool: return .sharesInputParameters

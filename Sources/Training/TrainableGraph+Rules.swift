@@ -79,6 +79,9 @@ extension TrainableGraph {
             y = try Self.concat(parts, axis: axis)
         case .slice(let starts, let ends, let axes, let steps):
             y = SliceGradients.forward(x, starts: starts, ends: ends, axes: axes, steps: steps)
+        case .gather(let axis, let indices):
+            let (shape, index) = SliceGradients.gatherIndices(input: x.shape, axis: axis, indices: indices)
+            y = SliceGradients.forward(x, shape: shape, index: index)
         case .quantizeLinear(let axis):
             let (levels, mask) = FakeQuantGradients.quantize(x, try quantParameters(node, axis: axis, rank: x.shape.count))
             savedMasks[index] = mask
@@ -178,6 +181,8 @@ extension TrainableGraph {
             return Self.split(dy, shapes: shapes, axis: axis)
         case .slice(let starts, let ends, let axes, let steps):
             return [SliceGradients.backward(dy, inShape: x.shape, starts: starts, ends: ends, axes: axes, steps: steps)]
+        case .gather(let axis, let indices):
+            return [SliceGradients.backward(dy, inShape: x.shape, index: SliceGradients.gatherIndices(input: x.shape, axis: axis, indices: indices).index)]
         case .quantizeLinear:
             // Straight-through: dy/scale inside the int8 range, 0 where the level saturates.
             guard let mask = savedMasks[index] else { throw TrainingError.missingValue(node.outputs[0]) }

@@ -8,10 +8,10 @@ import Workflow
 /// `rppg train` end to end on a tiny synthetic dataset: checkpoint format, determinism, and
 /// resume giving exactly the weights of an uninterrupted run.
 @Suite struct TrainWorkflowTests {
-    /// 3 subjects × 2 chunks of 32 frames; colour follows a per-subject pulse (DiffNormalized-like).
-    static func dataset(at url: URL) throws {
-        let (n, t) = (6, 32)
-        var clips = [Float](repeating: 0, count: n * 3 * t * 1296)
+    /// 3 subjects × 2 chunks of `t` frames of side `side`; colour follows a per-subject pulse (DiffNormalized-like).
+    static func dataset(at url: URL, frames t: Int = 32, side: Int = 36) throws {
+        let n = 6, pixels = side * side
+        var clips = [Float](repeating: 0, count: n * 3 * t * pixels)
         var labels = [Float](repeating: 0, count: n * t)
         var state: UInt64 = 42
         func noise() -> Float {
@@ -26,15 +26,15 @@ import Workflow
                 let v = cosf(2 * .pi * f * time)
                 labels[i * t + k] = v
                 for c in 0..<3 {
-                    for p in 0..<1296 { clips[((i * 3 + c) * t + k) * 1296 + p] = 0.5 * v + 0.3 * noise() }
+                    for p in 0..<pixels { clips[((i * 3 + c) * t + k) * pixels + p] = 0.5 * v + 0.3 * noise() }
                 }
             }
         }
         let data = ProcessedDataset(
-            clips: Tensor(shape: [n, 3, t, 36, 36], scalars: clips), labels: Tensor(shape: [n, t], scalars: labels),
+            clips: Tensor(shape: [n, 3, t, side, side], scalars: clips), labels: Tensor(shape: [n, t], scalars: labels),
             hr: Tensor(shape: [n], scalars: (0..<n).map { hr[$0 / 2] }),
             subject: Tensor(shape: [n], scalars: (0..<n).map { Int64($0 / 2 + 1) }),
-            chunk: Tensor(shape: [n], scalars: (0..<n).map { Int64($0 % 2) }), fps: 30, inputType: "diffnormalized", size: 36)
+            chunk: Tensor(shape: [n], scalars: (0..<n).map { Int64($0 % 2) }), fps: 30, inputType: "diffnormalized", size: side)
         try data.save(to: url)
     }
 
@@ -105,6 +105,26 @@ import Workflow
         #expect(last.stateDict.keys == ModelZoo.parameterShapes(.tinyPulse2D).map(\.key))
         #expect(try ModelZoo.detect(last.stateDict).architecture == .tinyPulse2D)
         #expect(last.root["config"]?["model"]?.stringValue == "tinypulse2d")
+    }
+
+    /// `rppg train --model ibvpnet` on 72-pixel clips of 16 frames: the loss falls, and the
+    /// checkpoint has PyTorch's keys (IBVPNetZooTests checks them against PyTorch's) and is
+    /// recognised as iBVPNet.
+    @Test func trainsIBVPNet() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rppg-train-ibvpnet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.dataset(at: dir.appendingPathComponent("data.pt"), frames: 16, side: 72)
+        var o = Self.options(dir, epochs: 6, output: "ibvpnet")
+        o.model = "ibvpnet"
+        let result = try TrainStep.run(o)
+        let losses = result.records.map(\.trainLoss)
+        print("ibvpnet training losses \(losses)")
+        #expect(losses.count == 6 && losses.allSatisfy(\.isFinite))
+        #expect(losses.last! < losses.first! - 0.1, "training loss \(losses)")
+        let last = try Checkpoint.load(result.lastCheckpoint)
+        #expect(last.stateDict.keys == ModelZoo.parameterShapes(.iBVPNet).map(\.key))
+        #expect(try ModelZoo.detect(last.stateDict).architecture == .iBVPNet)
     }
 
     /// The same run stopped after `epochs` epochs (the schedule still spans the full run).

@@ -31,9 +31,10 @@ public enum FP32Norm {
                 var sq = 0.0
                 for i in 0..<volume { let d = Double(x[o + i]) - mean; sq += d * d }
                 let inv = 1 / (sq / Double(max(1, volume)) + Double(epsilon)).squareRoot()
-                let s = Float(inv) * (scale?[c] ?? 1)
-                let b = (bias?[c] ?? 0) - Float(mean) * s
-                for i in 0..<volume { y[o + i] = x[o + i] * s + b }
+                // (x − mean)·s + β, as PyTorch: folding the mean into the bias (x·s − mean·s) cancels
+                // badly when the mean is large against the spread (tanh outputs in iBVPNet).
+                let s = Float(inv) * (scale?[c] ?? 1), m = Float(mean), b = bias?[c] ?? 0
+                for i in 0..<volume { y[o + i] = (x[o + i] - m) * s + b }
             }
         }
     }

@@ -138,6 +138,9 @@ extension FP32Executor {
         case .slice(let starts, let ends, let axes, let steps):
             let (offset, strides) = FP32Layout.sliceLayout(input: xs, output: ys, starts: starts, axes: axes, steps: steps)
             return { FP32Layout.gather(x, offset: offset, strides: strides, shape: ys, y: y) }
+        case .gather(let axis, let indices):
+            let l = FP32Layout.gatherLayout(input: xs, axis: axis, indices: indices)
+            return { FP32Layout.gather(UnsafePointer(x), outer: l.outer, axisLength: l.axisLength, inner: l.inner, indices: l.indices, y: y) }
         case .quantizeLinear, .dequantizeLinear, .qLinearConv:
             throw ExecutorError.unsupported(node)
         }

@@ -100,6 +100,10 @@ public enum Op: Hashable, Sendable, Codable {
     case unsqueeze(axes: [Int])
     case concat(axis: Int)
     case slice(starts: [Int], ends: [Int], axes: [Int], steps: [Int])
+    /// ONNX `Gather` with constant indices (negative ones count from the end): the entries
+    /// `indices` of `axis`, in that order, repeats allowed. Output shape: the input's with
+    /// `axis` resized to `indices.count` (1-D indices only).
+    case gather(axis: Int, indices: [Int])
     case identity
     /// Identity at inference; kept so that dropout-removal is a visible pass.
     case dropout(ratio: Float)
@@ -139,6 +143,7 @@ public enum Op: Hashable, Sendable, Codable {
         case .unsqueeze: return "Unsqueeze"
         case .concat: return "Concat"
         case .slice: return "Slice"
+        case .gather: return "Gather"
         case .identity: return "Identity"
         case .dropout: return "Dropout"
         case .quantizeLinear: return "QuantizeLinear"

@@ -154,6 +154,14 @@ public enum ShapeInference {
                 out[axis] = step > 0 ? max(0, (e - b + step - 1) / step) : max(0, (b - e - step - 1) / -step)
             }
             return [(out, x.dtype)]
+        case .gather(let axis, let indices):
+            let a = axis < 0 ? axis + s.count : axis
+            guard s.indices.contains(a), indices.allSatisfy({ (-s[a]..<s[a]).contains($0) }) else {
+                throw fail("indices out of range for axis \(axis) of \(s)")
+            }
+            var out = s
+            out[a] = indices.count
+            return [(out, x.dtype)]
         case .quantizeLinear:
             return [(s, input(2)?.dtype ?? .int8)]
         case .dequantizeLinear:

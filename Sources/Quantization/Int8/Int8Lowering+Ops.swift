@@ -305,6 +305,15 @@ extension Int8Lowering {
             let (xp, yp) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer))
             floats[out] = y
             executor.steps.append { Int8Slice.gather(xp, offset: offset, strides: strides, shape: shape, into: yp) }
+        case .gather(let axis, let indices):
+            let x = try materializeFloat(node.inputs[0], for: node)
+            let l = FP32Layout.gatherLayout(input: x.shape, axis: axis, indices: indices)
+            var shape = x.shape
+            shape[axis < 0 ? axis + shape.count : axis] = indices.count
+            let y = FloatValue(buffer: arena.allocate(bytes: shape.reduce(1, *) * 4), shape: shape)
+            let (xp, yp) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer))
+            floats[out] = y
+            executor.steps.append { FP32Layout.gather(xp, outer: l.outer, axisLength: l.axisLength, inner: l.inner, indices: l.indices, y: yp) }
         default:
             throw Int8ExecutorError("node \(node.name): \(op.name) is not supported by the int8 executor (neither as an int8 kernel nor as a float fallback)")
         }

@@ -154,6 +154,9 @@ public enum DeployCheck {
             case .reshape, .flatten, .squeeze, .unsqueeze, .identity, .dropout, .transpose, .concat, .slice:
                 placement = .fused
                 reason = "layout only, no arithmetic"
+            case .gather:
+                placement = .cpu
+                reason = "Gather with arbitrary indices: software copy (no documented NPU mapping)"
             case .quantizeLinear, .dequantizeLinear:
                 let edge = index == 0 || index == lastIndex || graph.inputs.contains { $0.name == node.inputs[0] }
                     || graph.outputs.contains { node.outputs.contains($0.name) }
