@@ -59,6 +59,12 @@ struct ONNXNodeDecoder {
             if try ctx.int("training_mode") ?? 0 != 0 { throw ctx.unsupported("training_mode=1 is not supported") }
             op = .batchNorm(epsilon: try ctx.float("epsilon") ?? 1e-5)
         case "InstanceNormalization": op = .instanceNorm(epsilon: try ctx.float("epsilon") ?? 1e-5)
+        case "LayerNormalization":
+            try requireInputs(2)
+            // stash_type 1 (float statistics) is the default and what torch.onnx writes.
+            if let stash = try ctx.int("stash_type"), stash != 1 { throw ctx.unsupported("stash_type \(stash) is not supported") }
+            try singleOutput()
+            op = .layerNorm(axis: try ctx.int("axis") ?? -1, epsilon: try ctx.float("epsilon") ?? 1e-5)
         case "Gemm":
             op = .gemm(transA: try ctx.int("transA") ?? 0 != 0, transB: try ctx.int("transB") ?? 0 != 0,
                        alpha: try ctx.float("alpha") ?? 1, beta: try ctx.float("beta") ?? 1)

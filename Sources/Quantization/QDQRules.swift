@@ -35,7 +35,7 @@ extension QDQRule {
         case .adaptiveAvgPool: return .sharesInputParameters
         // QDQNormalization: input and output activations, scale as a weight (axis 1, which a 1-D
         // scale lacks, so per tensor), bias as int32.
-        case .batchNorm, .instanceNorm: return .weighted(weightAxis: 1)
+        case .batchNorm, .instanceNorm, .layerNorm: return .weighted(weightAxis: 1)
         case .matMul: return .matMul
         case .add, .mul, .sigmoid, .globalAvgPool, .concat:
             return .allTensors

@@ -17,6 +17,11 @@ extension TrainableGraph {
             y = ConvolutionGradients.transposeForward(x, w, try optionalInput(node, 2), plan, threads: threads, scratch: scratch)
         case .batchNorm(let eps):
             y = try batchNormForward(index: index, node: node, x: x, epsilon: eps, training: training)
+        case .layerNorm(let axis, let eps):
+            let (out, saved) = LayerNormGradients.forward(x, axis: axis, scale: try value(node.inputs[1]).data,
+                                                          bias: try optionalInput(node, 2)?.data, epsilon: eps)
+            savedNormalization[index] = saved
+            y = out
         case .instanceNorm(let eps):
             let c = x.shape[1]
             let scale = try optionalInput(node, 1)?.data ?? [Float](repeating: 1, count: c)
@@ -143,6 +148,11 @@ extension TrainableGraph {
             let scale = try optionalInput(node, 1)?.data ?? [Float](repeating: 1, count: x.shape[1])
             let (dx, ds, db) = NormalizationGradients.backward(dy, saved: saved, scale: scale, threads: threads)
             return [dx, Activation(shape: [ds.count], data: ds), Activation(shape: [db.count], data: db)]
+        case .layerNorm(let axis, _):
+            guard let saved = savedNormalization[index] else { throw TrainingError.missingValue(node.outputs[0]) }
+            let scale = try value(node.inputs[1])
+            let (dx, ds, db) = LayerNormGradients.backward(dy, saved: saved, axis: axis, scale: scale.data)
+            return [dx, Activation(shape: scale.shape, data: ds), Activation(shape: scale.shape, data: db)]
         case .maxPool(let a):
             let w = try PoolingGradients.windows(xShape: x.shape, a)
             return [PoolingGradients.maxBackward(dy, argmax: savedArgmax[index] ?? [], w, inShape: x.shape)]

@@ -78,6 +78,9 @@ extension FP32Executor {
                 FP32Norm.instanceNorm(x: x, y: y, batch: xs[0], channels: xs[1], volume: vol, scale: s, bias: b,
                                       epsilon: eps)
             }
+        case .layerNorm(let axis, let eps):
+            let (s, b) = (ptr(1)!, ptr(2)), (rows, columns) = FP32Norm.layerNormShape(xs, axis: axis)
+            return { FP32Norm.layerNorm(x: x, y: y, rows: rows, columns: columns, scale: s, bias: b, epsilon: eps) }
         case .gemm(let transA, let transB, let alpha, let beta):
             let b = ptr(1)!, bs = shape(1)
             let (m, k) = transA ? (xs[1], xs[0]) : (xs[0], xs[1])

@@ -66,7 +66,7 @@ public struct PoolAttributes: Hashable, Sendable, Codable {
 /// Input conventions (names in `Node.inputs`, in this order; optional ones may be absent):
 /// - `conv`: x, weight[, bias]. `convTranspose`: x, weight[, bias].
 /// - `batchNorm`: x, scale, bias, mean, variance (inference form).
-/// - `instanceNorm`: x[, scale, bias].
+/// - `instanceNorm`: x[, scale, bias]. `layerNorm`: x, scale[, bias].
 /// - `gemm`: a, b[, c] with `Y = alpha·A'·B' + beta·C` (A' = Aᵀ if transA…).
 /// - `quantizeLinear`: x, scale[, zeroPoint]; `dequantizeLinear`: x, scale[, zeroPoint].
 /// - `qLinearConv`: x, xScale, xZeroPoint, w, wScale, wZeroPoint, yScale, yZeroPoint[, bias(int32)].
@@ -76,6 +76,9 @@ public enum Op: Hashable, Sendable, Codable {
     case convTranspose(ConvTransposeAttributes)
     case batchNorm(epsilon: Float)
     case instanceNorm(epsilon: Float)
+    /// ONNX `LayerNormalization` (opset 17): each row over the axes from `axis` on normalised by
+    /// its own mean and biased variance, then `scale` and `bias` of those axes' shape.
+    case layerNorm(axis: Int, epsilon: Float)
     case gemm(transA: Bool, transB: Bool, alpha: Float, beta: Float)
     case matMul
     case maxPool(PoolAttributes)
@@ -120,6 +123,7 @@ public enum Op: Hashable, Sendable, Codable {
         case .convTranspose: return "ConvTranspose"
         case .batchNorm: return "BatchNormalization"
         case .instanceNorm: return "InstanceNormalization"
+        case .layerNorm: return "LayerNormalization"
         case .gemm: return "Gemm"
         case .matMul: return "MatMul"
         case .maxPool: return "MaxPool"

@@ -71,7 +71,7 @@ public enum ShapeInference {
                            + a.dilation[d] * (a.kernel[d] - 1) + t.outputPadding[d] + 1)
             }
             return [(out, x.dtype)]
-        case .batchNorm, .instanceNorm, .relu, .elu, .tanh, .sigmoid, .clip, .identity, .dropout:
+        case .batchNorm, .instanceNorm, .layerNorm, .relu, .elu, .tanh, .sigmoid, .clip, .identity, .dropout:
             return [(s, x.dtype)]
         case .gemm(let transA, let transB, _, _):
             guard let b = input(1), s.count == 2, b.shape.count == 2 else { throw fail("Gemm needs 2-D inputs") }

@@ -283,6 +283,22 @@ extension Int8Lowering {
                 FP32Norm.instanceNorm(x: xp, y: yp, batch: batch, channels: channels, volume: volume, scale: scale,
                                       bias: bias, epsilon: eps)
             }
+        case .layerNorm(let axis, let eps):
+            let x = try materializeFloat(node.inputs[0], for: node)
+            func constant(_ i: Int) throws -> [Float]? {
+                guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
+                guard let c = constants[node.inputs[i]] else { throw Int8ExecutorError("node \(node.name): \(node.inputs[i]) must be a constant") }
+                return c.floatValues()
+            }
+            guard let scale = try constant(1) else { throw Int8ExecutorError("node \(node.name): LayerNormalization needs a scale") }
+            let bias = try constant(2)
+            let (rows, columns) = FP32Norm.layerNormShape(x.shape, axis: axis)
+            let y = FloatValue(buffer: arena.allocate(bytes: x.count * 4), shape: x.shape)
+            let (xp, yp) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer))
+            floats[out] = y
+            executor.steps.append {
+                FP32Norm.layerNorm(x: xp, y: yp, rows: rows, columns: columns, scale: scale, bias: bias, epsilon: eps)
+            }
         case .concat(let axis0):
             let xs = try node.inputs.map { try materializeFloat($0, for: node) }
             let rank = xs[0].shape.count, axis = axis0 < 0 ? axis0 + rank : axis0

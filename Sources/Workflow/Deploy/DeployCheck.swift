@@ -175,6 +175,8 @@ public enum DeployCheck {
                 reason = "BatchNorm must be folded before deployment"
             case .instanceNorm:
                 reason = "InstanceNormalization: software kernel"
+            case .layerNorm:
+                reason = "LayerNormalization: software kernel"
             }
             // A 16-bit input is flagged once, at its QuantizeLinear; others are float.
             if !quantizedInput, !isQDQ(node.op), placement != .fused, graph.initializers[node.inputs.first ?? ""] == nil,
