@@ -54,6 +54,16 @@ class Reader(CalibrationDataReader):
         return next(self.it, None)
 
 
+def quantize(fp32, qdq, calib, cache):
+    """quantize_static as the fixtures use it (QDQ, per channel, int8/int8, MinMax) on inputs
+    `calib`; returns the calibrated (min, max) of every tensor."""
+    quantize_static(fp32, qdq, Reader(calib), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+                    calibrate_method=CalibrationMethod.MinMax, calibration_cache_path=cache)
+    return {k: [float(np.asarray(v.range_value[0]).reshape(-1)[0]), float(np.asarray(v.range_value[1]).reshape(-1)[0])]
+            for k, v in load_tensors_data(cache).items()}
+
+
 def session(model_bytes):
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -89,11 +99,7 @@ def make(rppg, name, seed, tmp, weights=None, frames=FRAMES, size=SIZE, out=OUT,
 
     qdq = os.path.join(out, f"{name}_qdq.onnx")
     cache = os.path.join(tmp, f"{name}_ranges.json")
-    quantize_static(fp32, qdq, Reader(calib), quant_format=QuantFormat.QDQ, per_channel=True,
-                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
-                    calibrate_method=CalibrationMethod.MinMax, calibration_cache_path=cache)
-    ranges = {k: [float(np.asarray(v.range_value[0]).reshape(-1)[0]), float(np.asarray(v.range_value[1]).reshape(-1)[0])]
-              for k, v in load_tensors_data(cache).items()}
+    ranges = quantize(fp32, qdq, calib, cache)
     m = onnx.load(qdq)
     final_dq = next(n for n in m.graph.node if "output" in n.output)
     inits = {i.name: onnx.numpy_helper.to_array(i) for i in m.graph.initializer}

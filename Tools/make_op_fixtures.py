@@ -12,27 +12,30 @@ The ops:
   layernorm  nn.LayerNorm(8, eps=1e-6), seeded affine, on x [2, 5, 8] (mean 1, spread 3), opset 17
   softmax    F.softmax(x, dim=-1) on x [2, 3, 4, 6] (spread 2), opset 13; quantize_static sets the
              output's range to [0, 1] whatever was calibrated
+  matmul     (x @ xᵀ) @ x on x [2, 3, 5, 4]: batched MatMuls of two activations and a Transpose, opset 13
 """
 import json
 import os
+
+import sys
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
-from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
-from onnxruntime.quantization.calibrate import load_tensors_data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "Tools"))
+from make_frame_model_quant_fixtures import quantize  # noqa: E402
+
 OUT = os.path.join(ROOT, "Tests", "WorkflowTests", "Fixtures", "ops")
 
 
-class Reader(CalibrationDataReader):
-    def __init__(self, xs):
-        self.it = iter([{"input": x} for x in xs])
+class Attention(torch.nn.Module):
+    """PhysFormer's two attention products on one tensor: (x @ xᵀ) @ x, batched over [B, H]."""
 
-    def get_next(self):
-        return next(self.it, None)
+    def forward(self, x):
+        return (x @ x.transpose(-2, -1)) @ x
 
 
 class Softmax(torch.nn.Module):
@@ -53,11 +56,7 @@ def make(name, model, shape, spread, mean, opset, g):
     calib = [(torch.randn(*shape, generator=g) * spread + mean).numpy() for _ in range(4)]
     qdq = os.path.join(OUT, f"{name}_qdq.onnx")
     cache = os.path.join(OUT, f"{name}_ranges.tmp")
-    quantize_static(path, qdq, Reader(calib), quant_format=QuantFormat.QDQ, per_channel=True,
-                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
-                    calibrate_method=CalibrationMethod.MinMax, calibration_cache_path=cache)
-    ranges = {k: [float(np.asarray(v.range_value[0]).reshape(-1)[0]), float(np.asarray(v.range_value[1]).reshape(-1)[0])]
-              for k, v in load_tensors_data(cache).items()}
+    ranges = quantize(path, qdq, calib, cache)
     os.remove(cache)
     m = onnx.load(qdq)
     inits = {i.name: onnx.numpy_helper.to_array(i) for i in m.graph.initializer}
@@ -84,6 +83,8 @@ def main():
         layernorm.weight.copy_(torch.rand(8, generator=g) + 0.5)
         layernorm.bias.copy_(torch.randn(8, generator=g) * 0.2)
     make("layernorm", layernorm, (2, 5, 8), 3, 1, 17, g)
+    make("softmax", Softmax(), (2, 3, 4, 6), 2, 0, 13, torch.Generator().manual_seed(1))
+    make("matmul", Attention(), (2, 3, 5, 4), 1, 0, 13, torch.Generator().manual_seed(2))
 
 
 if __name__ == "__main__":

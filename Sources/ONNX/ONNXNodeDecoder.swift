@@ -59,6 +59,12 @@ struct ONNXNodeDecoder {
             if try ctx.int("training_mode") ?? 0 != 0 { throw ctx.unsupported("training_mode=1 is not supported") }
             op = .batchNorm(epsilon: try ctx.float("epsilon") ?? 1e-5)
         case "InstanceNormalization": op = .instanceNorm(epsilon: try ctx.float("epsilon") ?? 1e-5)
+        case "Softmax":
+            // Before opset 13 Softmax flattened the axes from `axis` on (default 1): the same only on the last axis.
+            let axis = try ctx.int("axis")
+            if opset < 13, axis != -1 { throw ctx.unsupported("Softmax before opset 13 is supported only with axis = -1") }
+            try singleOutput()
+            op = .softmax(axis: axis ?? -1)
         case "LayerNormalization":
             try requireInputs(2)
             // stash_type 1 (float statistics) is the default and what torch.onnx writes.

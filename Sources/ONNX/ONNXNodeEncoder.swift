@@ -77,6 +77,8 @@ struct ONNXNodeEncoder {
             // LayerNormalization is an opset-17 op; torch.onnx writes its decomposition below that.
             guard opset >= 17 else { throw invalid(node, "LayerNormalization needs opset 17 or later; export with --opset 17") }
             attrs = [.int("axis", axis), .float("epsilon", eps)]
+        case .softmax(let axis):
+            attrs = [.int("axis", axis)]
         case .gemm(let ta, let tb, let alpha, let beta):
             attrs = [.float("alpha", alpha), .float("beta", beta), .int("transA", ta ? 1 : 0), .int("transB", tb ? 1 : 0)]
         case .maxPool(let p):

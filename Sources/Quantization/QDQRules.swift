@@ -37,7 +37,8 @@ extension QDQRule {
         // scale lacks, so per tensor), bias as int32.
         case .batchNorm, .instanceNorm, .layerNorm: return .weighted(weightAxis: 1)
         case .matMul: return .matMul
-        case .add, .mul, .sigmoid, .globalAvgPool, .concat:
+        // Softmax is a QLinearOpsRegistry op: QDQOperatorBase, its output range set to [0, 1] (adjustSoftmax).
+        case .add, .mul, .sigmoid, .globalAvgPool, .concat, .softmax:
             return .allTensors
         case .elu, .tanh, .sub, .div, .reduceMean, .identity, .dropout,
              .quantizeLinear, .dequantizeLinear, .qLinearConv:

@@ -17,6 +17,10 @@ extension TrainableGraph {
             y = ConvolutionGradients.transposeForward(x, w, try optionalInput(node, 2), plan, threads: threads, scratch: scratch)
         case .batchNorm(let eps):
             y = try batchNormForward(index: index, node: node, x: x, epsilon: eps, training: training)
+        case .softmax(let axis):
+            y = SoftmaxGradients.forward(x, axis: axis)
+        case .matMul:
+            y = try MatMulGradients.forward(x, try value(node.inputs[1]))
         case .layerNorm(let axis, let eps):
             let (out, saved) = LayerNormGradients.forward(x, axis: axis, scale: try value(node.inputs[1]).data,
                                                           bias: try optionalInput(node, 2)?.data, epsilon: eps)
@@ -148,6 +152,11 @@ extension TrainableGraph {
             let scale = try optionalInput(node, 1)?.data ?? [Float](repeating: 1, count: x.shape[1])
             let (dx, ds, db) = NormalizationGradients.backward(dy, saved: saved, scale: scale, threads: threads)
             return [dx, Activation(shape: [ds.count], data: ds), Activation(shape: [db.count], data: db)]
+        case .matMul:
+            let (da, db) = MatMulGradients.backward(dy, x, try value(node.inputs[1]))
+            return [da, db]
+        case .softmax(let axis):
+            return [SoftmaxGradients.backward(dy, y: try value(node.outputs[0]), axis: axis)]
         case .layerNorm(let axis, _):
             guard let saved = savedNormalization[index] else { throw TrainingError.missingValue(node.outputs[0]) }
             let scale = try value(node.inputs[1])

@@ -79,6 +79,8 @@ public enum Op: Hashable, Sendable, Codable {
     /// ONNX `LayerNormalization` (opset 17): each row over the axes from `axis` on normalised by
     /// its own mean and biased variance, then `scale` and `bias` of those axes' shape.
     case layerNorm(axis: Int, epsilon: Float)
+    /// ONNX `Softmax` (opset-13 semantics): along one axis.
+    case softmax(axis: Int)
     case gemm(transA: Bool, transB: Bool, alpha: Float, beta: Float)
     case matMul
     case maxPool(PoolAttributes)
@@ -124,6 +126,7 @@ public enum Op: Hashable, Sendable, Codable {
         case .batchNorm: return "BatchNormalization"
         case .instanceNorm: return "InstanceNormalization"
         case .layerNorm: return "LayerNormalization"
+        case .softmax: return "Softmax"
         case .gemm: return "Gemm"
         case .matMul: return "MatMul"
         case .maxPool: return "MaxPool"

@@ -283,6 +283,20 @@ extension Int8Lowering {
                 FP32Norm.instanceNorm(x: xp, y: yp, batch: batch, channels: channels, volume: volume, scale: scale,
                                       bias: bias, epsilon: eps)
             }
+        case .matMul:
+            let (a, b) = (try materializeFloat(node.inputs[0], for: node), try materializeFloat(node.inputs[1], for: node))
+            guard let shape = FP32MatMul.shape(a.shape, b.shape) else { throw Int8ExecutorError("node \(node.name): MatMul of \(a.shape) and \(b.shape)") }
+            let y = FloatValue(buffer: arena.allocate(bytes: shape.reduce(1, *) * 4), shape: shape)
+            let (ap, bp, yp) = (UnsafePointer(arena.float(a.buffer)), UnsafePointer(arena.float(b.buffer)), arena.float(y.buffer))
+            floats[out] = y
+            executor.steps.append { FP32MatMul.run(ap, a.shape, bp, b.shape, yp) }
+        case .softmax(let axis):
+            let x = try materializeFloat(node.inputs[0], for: node)
+            let l = FP32Softmax.layout(x.shape, axis: axis)
+            let y = FloatValue(buffer: arena.allocate(bytes: x.count * 4), shape: x.shape)
+            let (xp, yp) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer))
+            floats[out] = y
+            executor.steps.append { FP32Softmax.softmax(xp, yp, outer: l.outer, axisLength: l.axisLength, inner: l.inner) }
         case .layerNorm(let axis, let eps):
             let x = try materializeFloat(node.inputs[0], for: node)
             func constant(_ i: Int) throws -> [Float]? {

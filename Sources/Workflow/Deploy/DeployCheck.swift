@@ -177,6 +177,9 @@ public enum DeployCheck {
                 reason = "InstanceNormalization: software kernel"
             case .layerNorm:
                 reason = "LayerNormalization: software kernel"
+            case .softmax:
+                placement = .cpu
+                reason = "Softmax: software kernel (no documented NPU mapping)"
             }
             // A 16-bit input is flagged once, at its QuantizeLinear; others are float.
             if !quantizedInput, !isQDQ(node.op), placement != .fused, graph.initializers[node.inputs.first ?? ""] == nil,
