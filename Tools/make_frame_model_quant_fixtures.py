@@ -54,6 +54,16 @@ class Reader(CalibrationDataReader):
         return next(self.it, None)
 
 
+def quantize(fp32, qdq, calib, cache):
+    """quantize_static as the fixtures use it (QDQ, per channel, int8/int8, MinMax) on inputs
+    `calib`; returns the calibrated (min, max) of every tensor."""
+    quantize_static(fp32, qdq, Reader(calib), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+                    calibrate_method=CalibrationMethod.MinMax, calibration_cache_path=cache)
+    return {k: [float(np.asarray(v.range_value[0]).reshape(-1)[0]), float(np.asarray(v.range_value[1]).reshape(-1)[0])]
+            for k, v in load_tensors_data(cache).items()}
+
+
 def session(model_bytes):
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -61,20 +71,22 @@ def session(model_bytes):
     return ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
 
 
-def make(rppg, name, seed, tmp):
-    weights = os.path.join(WEIGHTS, MODELS[name])
+def make(rppg, name, seed, tmp, weights=None, frames=FRAMES, size=SIZE, out=OUT, stride=STRIDE):
+    """Also serves other zoo models (Tools/make_ibvpnet_fixtures.py): `weights` is then a
+    checkpoint path, and the clips are `pytorch_zoo.example_input` at `frames` and `size`."""
+    weights = weights or os.path.join(WEIGHTS, MODELS[name])
     fp32 = os.path.join(tmp, f"{name}_fp32.onnx")
-    subprocess.run([rppg, "export", "--checkpoint", weights, "--model", name, "--frames", str(FRAMES),
+    subprocess.run([rppg, "export", "--checkpoint", weights, "--model", name, "--frames", str(frames),
                     "--output", fp32], check=True, stdout=subprocess.DEVNULL)
     onnx.checker.check_model(onnx.load(fp32), full_check=True)
 
-    torch_model = pytorch_zoo.build(name, img_size=SIZE)
+    torch_model = pytorch_zoo.build(name, frames=frames, img_size=size)
     torch_model.load_state_dict(torch.load(weights, weights_only=True), strict=True)
     g = torch.Generator().manual_seed(seed)
-    clips = [pytorch_zoo.example_input(name, 1, FRAMES, SIZE, generator=g).numpy() for _ in range(6)]
+    clips = [pytorch_zoo.example_input(name, 1, frames, size, generator=g).numpy() for _ in range(6)]
     calib, tests = clips[:4], clips[4:]
     if name == "tscan":  # for `rppg quantize`'s own calibration against ORT's (FrameModelQuantizationTests)
-        torch.save({"clips": torch.from_numpy(np.stack(calib))}, os.path.join(OUT, "tscan_calibration.pt"))
+        torch.save({"clips": torch.from_numpy(np.stack(calib))}, os.path.join(out, "tscan_calibration.pt"))
     sess = session(open(fp32, "rb").read())
     worst = 0.0
     for x in tests:
@@ -85,13 +97,9 @@ def make(rppg, name, seed, tmp):
     ok = worst <= ORT_TOLERANCE
     print(f"{'PASS' if ok else 'FAIL'} {name}: checker ok, ORT FP32 vs PyTorch relative {worst:.3g} (tolerance {ORT_TOLERANCE})")
 
-    qdq = os.path.join(OUT, f"{name}_qdq.onnx")
+    qdq = os.path.join(out, f"{name}_qdq.onnx")
     cache = os.path.join(tmp, f"{name}_ranges.json")
-    quantize_static(fp32, qdq, Reader(calib), quant_format=QuantFormat.QDQ, per_channel=True,
-                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
-                    calibrate_method=CalibrationMethod.MinMax, calibration_cache_path=cache)
-    ranges = {k: [float(np.asarray(v.range_value[0]).reshape(-1)[0]), float(np.asarray(v.range_value[1]).reshape(-1)[0])]
-              for k, v in load_tensors_data(cache).items()}
+    ranges = quantize(fp32, qdq, calib, cache)
     m = onnx.load(qdq)
     final_dq = next(n for n in m.graph.node if "output" in n.output)
     inits = {i.name: onnx.numpy_helper.to_array(i) for i in m.graph.initializer}
@@ -100,23 +108,23 @@ def make(rppg, name, seed, tmp):
     for q in q_outputs:
         probe.graph.output.append(onnx.helper.make_tensor_value_info(q, onnx.TensorProto.INT8, None))
     outs = [session(probe.SerializeToString()).run(["output"] + q_outputs, {"input": x}) for x in tests]
-    np.stack(tests).astype("<f4").tofile(os.path.join(OUT, f"{name}_inputs.bin"))
-    np.stack([o[0] for o in outs]).astype("<f4").tofile(os.path.join(OUT, f"{name}_ort.bin"))
-    np.concatenate([np.concatenate([v.astype(np.int8).ravel()[::STRIDE] for v in o[1:]]) for o in outs]).tofile(
-        os.path.join(OUT, f"{name}_ort_q.bin"))
+    np.stack(tests).astype("<f4").tofile(os.path.join(out, f"{name}_inputs.bin"))
+    np.stack([o[0] for o in outs]).astype("<f4").tofile(os.path.join(out, f"{name}_ort.bin"))
+    np.concatenate([np.concatenate([v.astype(np.int8).ravel()[::stride] for v in o[1:]]) for o in outs]).tofile(
+        os.path.join(out, f"{name}_ort_q.bin"))
     quantized, offset = [], 0
     for q, v in zip(q_outputs, outs[0][1:]):
-        count = len(range(0, v.size, STRIDE))
+        count = len(range(0, v.size, stride))
         quantized.append({"name": q, "shape": list(v.shape), "offset": offset, "count": count})
         offset += count
     meta = {"input_shape": list(tests[0].shape), "output_shape": list(outs[0][0].shape), "clips": len(tests),
-            "stride": STRIDE, "quantized": quantized, "quantized_per_clip": offset,
+            "stride": stride, "quantized": quantized, "quantized_per_clip": offset,
             "output_scale": float(inits[final_dq.input[1]]), "output_zero_point": int(inits[final_dq.input[2]]),
             "ranges": ranges, "ort_fp32_vs_torch_relative": worst,
             "onnxruntime": ort.__version__, "onnx": onnx.__version__, "torch": torch.__version__}
-    with open(os.path.join(OUT, f"{name}.json"), "w") as f:
+    with open(os.path.join(out, f"{name}.json"), "w") as f:
         json.dump(meta, f, indent=1, sort_keys=True)
-    sizes = {f: os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT) if f.startswith(name + "_") or f == name + ".json"}
+    sizes = {f: os.path.getsize(os.path.join(out, f)) for f in os.listdir(out) if f.startswith(name + "_") or f == name + ".json"}
     print(f"  {name}: {len(q_outputs)} quantized tensors, output scale {meta['output_scale']:.3g}, files {sizes}")
     return ok
 

@@ -317,13 +317,101 @@ class EfficientPhys(_CANBase):
         return self.head(self.gate(self.apperance_att_conv2, d6, d6))
 
 
+# ---- rPPG-Toolbox iBVPNet (neural_methods/model/iBVPNet.py, in_channels 3) ----
+IBVPNET_NF = [8, 16, 24, 40, 64]
+
+
+class _IBConvBlock(nn.Module):
+    """Conv3d (bias on) -> Tanh -> InstanceNorm3d (affine off), the toolbox's ConvBlock3D."""
+
+    def __init__(self, cin, cout, kernel, stride, padding):
+        super().__init__()
+        self.conv_block_3d = nn.Sequential(nn.Conv3d(cin, cout, kernel, stride, padding),
+                                           nn.Tanh(), nn.InstanceNorm3d(cout))
+
+    def forward(self, x):
+        return self.conv_block_3d(x)
+
+
+class _IBDeconvBlock(nn.Module):
+    """ConvTranspose3d in time, Conv3d in space, each -> Tanh -> InstanceNorm3d; `padding` is
+    given to both (the toolbox's DeConvBlock3D), which trims space by 2 and pads time by 4."""
+
+    def __init__(self, cin, cout, kernel, stride, padding):
+        super().__init__()
+        kt, ks1, ks2 = kernel
+        st, ss1, ss2 = stride
+        self.deconv_block_3d = nn.Sequential(
+            nn.ConvTranspose3d(cin, cin, (kt, 1, 1), (st, 1, 1), padding), nn.Tanh(), nn.InstanceNorm3d(cin),
+            nn.Conv3d(cin, cout, (1, ks1, ks2), (1, ss1, ss2), padding), nn.Tanh(), nn.InstanceNorm3d(cout))
+
+    def forward(self, x):
+        return self.deconv_block_3d(x)
+
+
+class _IBEncoder(nn.Module):
+    def __init__(self, cin):
+        super().__init__()
+        nf, B = IBVPNET_NF, _IBConvBlock
+        self.spatio_temporal_encoder = nn.Sequential(
+            B(cin, nf[0], [1, 3, 3], [1, 1, 1], [0, 1, 1]), B(nf[0], nf[1], [3, 3, 3], [1, 1, 1], [1, 1, 1]),
+            nn.MaxPool3d((1, 2, 2), stride=(1, 2, 2)),
+            B(nf[1], nf[2], [1, 3, 3], [1, 1, 1], [0, 1, 1]), B(nf[2], nf[3], [3, 3, 3], [1, 1, 1], [1, 1, 1]),
+            nn.MaxPool3d((1, 2, 2), stride=(1, 2, 2)),
+            B(nf[3], nf[4], [1, 3, 3], [1, 1, 1], [0, 1, 1]), B(nf[4], nf[4], [3, 3, 3], [1, 1, 1], [1, 1, 1]))
+        self.temporal_encoder = nn.Sequential(
+            B(nf[4], nf[4], [11, 1, 1], [1, 1, 1], [5, 0, 0]), B(nf[4], nf[4], [11, 3, 3], [1, 1, 1], [5, 1, 1]),
+            nn.MaxPool3d((2, 2, 2), stride=(2, 2, 2)),
+            B(nf[4], nf[4], [11, 1, 1], [1, 1, 1], [5, 0, 0]), B(nf[4], nf[4], [11, 3, 3], [1, 1, 1], [5, 1, 1]),
+            nn.MaxPool3d((2, 2, 2), stride=(2, 1, 1)),
+            B(nf[4], nf[4], [7, 1, 1], [1, 1, 1], [3, 0, 0]), B(nf[4], nf[4], [7, 3, 3], [1, 1, 1], [3, 1, 1]))
+
+    def forward(self, x):
+        return self.temporal_encoder(self.spatio_temporal_encoder(x))
+
+
+class _IBDecoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        nf = IBVPNET_NF
+        self.decoder_block = nn.Sequential(_IBDeconvBlock(nf[4], nf[3], [7, 3, 3], [2, 2, 2], [2, 1, 1]),
+                                           _IBDeconvBlock(nf[3], nf[2], [7, 3, 3], [2, 2, 2], [2, 1, 1]))
+
+    def forward(self, x):
+        return self.decoder_block(x)
+
+
+class IBVPNet(nn.Module):
+    """rPPG-Toolbox iBVPNet (in_channels 3), state-dict compatible: torch.diff over time, an
+    InstanceNorm3d, encoder, decoder, AdaptiveMaxPool3d((frames, 1, 1)) and a 1x1x1 conv. As the
+    toolbox's iBVPNetTrainer, the last frame is repeated first, so [N,3,T,S,S] gives [N,T] with
+    `frames` = T. The decoder's time length is T + 15 (for T a multiple of 4), so the adaptive pool
+    has uneven windows; S must give a 1x1 decoder output (64 or 72; the toolbox uses 72)."""
+
+    def __init__(self, frames=160, in_channels=3, pad_last_frame=True):
+        super().__init__()
+        assert in_channels == 3, 'only the RGB variant is in the zoo'
+        self.pad_last_frame = pad_last_frame
+        self.norm = nn.InstanceNorm3d(in_channels)
+        self.ibvpnet = nn.Sequential(_IBEncoder(in_channels), _IBDecoder(),
+                                     nn.AdaptiveMaxPool3d((frames, 1, 1)),
+                                     nn.Conv3d(IBVPNET_NF[2], 1, [1, 1, 1], stride=1, padding=0))
+
+    def forward(self, x):
+        if self.pad_last_frame:
+            x = torch.cat((x, x[:, :, -1:, :, :]), 2)
+        length = x.shape[2]
+        x = self.norm(torch.diff(x, dim=2))
+        return self.ibvpnet(x).view(-1, length - 1)
+
+
 ZOO = {'tinypulse': TinyPulse, 'physnet': PhysNet, 'factorizephys': FactorizePhys, 'tinypulse2d': TinyPulse2D,
-       'deepphys': DeepPhys, 'tscan': TSCAN, 'efficientphys': EfficientPhys}
+       'deepphys': DeepPhys, 'tscan': TSCAN, 'efficientphys': EfficientPhys, 'ibvpnet': IBVPNet}
 # The frame models' T: the toolbox's CHUNK_LENGTH (180, a multiple of frame_depth 10).
 DEFAULT_FRAMES = {'tinypulse': 128, 'physnet': 128, 'factorizephys': 160, 'tinypulse2d': 128,
-                  'deepphys': 180, 'tscan': 180, 'efficientphys': 180}
+                  'deepphys': 180, 'tscan': 180, 'efficientphys': 180, 'ibvpnet': 160}
 INPUT_SIZE = {'tinypulse': 36, 'physnet': 72, 'factorizephys': 72, 'tinypulse2d': 36,
-              'deepphys': 72, 'tscan': 72, 'efficientphys': 72}
+              'deepphys': 72, 'tscan': 72, 'efficientphys': 72, 'ibvpnet': 72}
 FRAME_MODELS = ('deepphys', 'tscan', 'efficientphys')
 
 

@@ -59,6 +59,18 @@ struct ONNXNodeDecoder {
             if try ctx.int("training_mode") ?? 0 != 0 { throw ctx.unsupported("training_mode=1 is not supported") }
             op = .batchNorm(epsilon: try ctx.float("epsilon") ?? 1e-5)
         case "InstanceNormalization": op = .instanceNorm(epsilon: try ctx.float("epsilon") ?? 1e-5)
+        case "Softmax":
+            // Before opset 13 Softmax flattened the axes from `axis` on (default 1): the same only on the last axis.
+            let axis = try ctx.int("axis")
+            if opset < 13, axis != -1 { throw ctx.unsupported("Softmax before opset 13 is supported only with axis = -1") }
+            try singleOutput()
+            op = .softmax(axis: axis ?? -1)
+        case "LayerNormalization":
+            try requireInputs(2)
+            // stash_type 1 (float statistics) is the default and what torch.onnx writes.
+            if let stash = try ctx.int("stash_type"), stash != 1 { throw ctx.unsupported("stash_type \(stash) is not supported") }
+            try singleOutput()
+            op = .layerNorm(axis: try ctx.int("axis") ?? -1, epsilon: try ctx.float("epsilon") ?? 1e-5)
         case "Gemm":
             op = .gemm(transA: try ctx.int("transA") ?? 0 != 0, transB: try ctx.int("transB") ?? 0 != 0,
                        alpha: try ctx.float("alpha") ?? 1, beta: try ctx.float("beta") ?? 1)
@@ -128,6 +140,12 @@ struct ONNXNodeDecoder {
                 throw ctx.unsupported("starts, ends, axes and steps differ in length")
             }
             op = .slice(starts: starts, ends: ends, axes: axes, steps: steps)
+            inputs = [inputs[0]]
+        case "Gather":
+            try requireInputs(2)
+            // 1-D constant indices only: a scalar index would drop the axis.
+            guard try constant(inputs[1], ctx).shape.count == 1 else { throw ctx.unsupported("Gather needs 1-D constant indices") }
+            op = .gather(axis: try ctx.int("axis") ?? 0, indices: try intsConstant(inputs[1], ctx))
             inputs = [inputs[0]]
         case "Dropout":
             var ratio = try ctx.float("ratio") ?? 0.5

@@ -71,16 +71,14 @@ struct ONNXNodeEncoder {
             attrs = [.float("epsilon", eps)]
         case .instanceNorm(let eps):
             attrs = [.float("epsilon", eps)]
-            if inputs.count < 3 {
-                // torch.onnx writes the identity affine parameters for InstanceNorm(affine=False).
-                guard let x = shape(of: inputs[0]), x.count >= 2 else {
-                    throw invalid(node, "InstanceNormalization without scale and bias needs the input shape")
-                }
-                let c = x[1]
-                inputs = [inputs[0],
-                          constant("\(base)_scale", Tensor(shape: [c], scalars: [Float](repeating: 1, count: c))),
-                          constant("\(base)_bias", Tensor(shape: [c], scalars: [Float](repeating: 0, count: c)))]
-            }
+            // The writer gave affine-free InstanceNorms their ones/zeros (GraphPasses.materializeInstanceNormAffine).
+            if inputs.count < 3 { throw invalid(node, "InstanceNormalization without scale and bias") }
+        case .layerNorm(let axis, let eps):
+            // LayerNormalization is an opset-17 op; torch.onnx writes its decomposition below that.
+            guard opset >= 17 else { throw invalid(node, "LayerNormalization needs opset 17 or later; export with --opset 17") }
+            attrs = [.int("axis", axis), .float("epsilon", eps)]
+        case .softmax(let axis):
+            attrs = [.int("axis", axis)]
         case .gemm(let ta, let tb, let alpha, let beta):
             attrs = [.float("alpha", alpha), .float("beta", beta), .int("transA", ta ? 1 : 0), .int("transB", tb ? 1 : 0)]
         case .maxPool(let p):
@@ -124,6 +122,9 @@ struct ONNXNodeEncoder {
         case .slice(let starts, let ends, let axes, let steps):
             inputs = [inputs[0], ints("\(base)_starts", starts), ints("\(base)_ends", ends),
                       ints("\(base)_axes", axes), ints("\(base)_steps", steps)]
+        case .gather(let axis, let indices):
+            inputs = [inputs[0], ints("\(base)_indices", indices)]
+            attrs = [.int("axis", axis)]
         case .dropout(let ratio):
             inputs = [inputs[0], scalar("\(base)_ratio", ratio)]
         case .quantizeLinear(let axis), .dequantizeLinear(let axis):

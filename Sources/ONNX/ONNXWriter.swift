@@ -42,14 +42,14 @@ public enum ONNXWriter {
         guard supportedOpsets.contains(opset) else {
             throw ONNXError.invalidGraph(source: graph.name, detail: "opset \(opset) is not supported for export; use 13…21")
         }
-        // Lowering AdaptiveAvgPool to a fixed-kernel AveragePool, and giving InstanceNormalization
-        // without affine parameters its ones/zeros (ONNX requires them), need input shapes.
+        // ONNX requires InstanceNormalization's scale and bias.
+        let graph = try GraphPasses.materializeInstanceNormAffine(graph)
+        // Lowering AdaptiveAvgPool to a fixed-kernel AveragePool needs input shapes.
         var shapes = graph.valueInfo
         let needsShapes = graph.nodes.contains { node in
             guard shapes[node.inputs.first ?? ""] == nil else { return false }
             switch node.op {
             case .adaptiveAvgPool(let size): return !size.allSatisfy { $0 == 1 }
-            case .instanceNorm: return node.inputs.count < 3
             default: return false
             }
         }

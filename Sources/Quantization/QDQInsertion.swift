@@ -26,6 +26,8 @@ public enum QDQInsertion {
     /// Inserts Q/DQ. `ranges` holds the calibrated range of (at least) every value in
     /// ``QDQRule/tensorsToCalibrate(_:)``.
     public static func apply(_ fp32: Graph, ranges: [String: TensorRange], options: QuantizationOptions) throws -> Graph {
+        // As in the exported file quantize_static reads: affine-free InstanceNorms get ones/zeros.
+        let fp32 = try GraphPasses.materializeInstanceNormAffine(fp32)
         guard options.activationType == .int8 || options.activationType == .uint8 else {
             throw QuantizationError.unsupportedGraph("activation type must be int8 or uint8, not \(options.activationType.rawValue)")
         }
@@ -35,6 +37,7 @@ public enum QDQInsertion {
         }
         var ranges = ranges
         adjustRelu(fp32, &ranges, excluded: options.excludedNodes)
+        adjustSoftmax(fp32, &ranges, excluded: options.excludedNodes)
         let actParams = try activationParameters(ranges, options: options)
         var plan = QDQPlan(graph: fp32, perChannel: options.perChannel, calibrated: Set(ranges.keys),
                            excluded: options.excludedNodes, keepActivations: options.symmetricActivations,
@@ -159,6 +162,14 @@ public enum QDQInsertion {
 
     /// ORT's `adjust_tensor_ranges`: a Relu/Clip that is its input's only reader lends its output
     /// range to that input (not when the Relu/Clip is excluded).
+    /// ORT's `adjust_tensor_ranges`: a quantized Softmax's output range is [0, 1], whatever was calibrated.
+    static func adjustSoftmax(_ g: Graph, _ ranges: inout [String: TensorRange], excluded: Set<String> = []) {
+        for node in g.nodes where !excluded.contains(node.name) {
+            guard case .softmax = node.op else { continue }
+            ranges[node.outputs[0]] = TensorRange(min: 0, max: 1)
+        }
+    }
+
     static func adjustRelu(_ g: Graph, _ ranges: inout [String: TensorRange], excluded: Set<String> = []) {
         for node in g.nodes where !excluded.contains(node.name) {
             guard case .removableActivation? = QDQRule.rule(for: node.op) else { continue }

@@ -11,7 +11,7 @@ public enum QDQRule: Hashable, Sendable {
     /// Relu/Clip: removed when its input is quantized and only it reads that input; its output
     /// range then serves the producer's Q.
     case removableActivation
-    /// Reshape, Transpose, Squeeze, Unsqueeze, Flatten, AveragePool, MaxPool, Slice: the output
+    /// Reshape, Transpose, Squeeze, Unsqueeze, Flatten, AveragePool, MaxPool, Slice, Gather: the output
     /// shares the input's scale and zero point, and is quantized only if the input is.
     case sharesInputParameters
     /// Every float input and output gets its own Q/DQ (`QDQOperatorBase`).
@@ -28,15 +28,17 @@ extension QDQRule {
         case .convTranspose: return .weighted(weightAxis: 1)
         case .gemm(_, let transB, _, _): return .weighted(weightAxis: transB ? 0 : 1)
         case .relu, .clip: return .removableActivation
-        case .reshape, .transpose, .squeeze, .unsqueeze, .flatten, .avgPool, .maxPool, .slice:
+        // Gather is ORT's QDQGather, which treats input 0 as these do.
+        case .reshape, .transpose, .squeeze, .unsqueeze, .flatten, .avgPool, .maxPool, .slice, .gather:
             return .sharesInputParameters
         // AdaptiveAvgPool has no ONNX op of its own; PyTorch exports ours as AveragePool.
         case .adaptiveAvgPool: return .sharesInputParameters
         // QDQNormalization: input and output activations, scale as a weight (axis 1, which a 1-D
         // scale lacks, so per tensor), bias as int32.
-        case .batchNorm, .instanceNorm: return .weighted(weightAxis: 1)
+        case .batchNorm, .instanceNorm, .layerNorm: return .weighted(weightAxis: 1)
         case .matMul: return .matMul
-        case .add, .mul, .sigmoid, .globalAvgPool, .concat:
+        // Softmax is a QLinearOpsRegistry op: QDQOperatorBase, its output range set to [0, 1] (adjustSoftmax).
+        case .add, .mul, .sigmoid, .globalAvgPool, .concat, .softmax:
             return .allTensors
         case .elu, .tanh, .sub, .div, .reduceMean, .identity, .dropout,
              .quantizeLinear, .dequantizeLinear, .qLinearConv:

@@ -1,5 +1,6 @@
-/// ONNX `Slice` for training: the forward gathers, the backward scatters the gradient back into
-/// zeros of the input's shape (the zoo's TS-CAN/EfficientPhys temporal shift and channel splits).
+/// ONNX `Slice` and `Gather` for training: the forward gathers, the backward scatters (adds) the
+/// gradient back into zeros of the input's shape (the zoo's TS-CAN/EfficientPhys temporal shift
+/// and channel splits; iBVPNet's adaptive max pool, whose gathered windows repeat indices).
 enum SliceGradients {
     /// For each output element (row-major), the flat index of the input element it copies.
     static func indices(input shape: [Int], starts: [Int], ends: [Int], axes: [Int], steps: [Int]) -> (shape: [Int], index: [Int]) {
@@ -37,15 +38,36 @@ enum SliceGradients {
         return (out, index)
     }
 
-    static func forward(_ x: Activation, starts: [Int], ends: [Int], axes: [Int], steps: [Int]) -> Activation {
-        let (shape, index) = indices(input: x.shape, starts: starts, ends: ends, axes: axes, steps: steps)
-        return Activation(shape: shape, data: index.map { x.data[$0] })
+    /// For each output element of a Gather on `axis`, the flat index of the input element it copies.
+    static func gatherIndices(input shape: [Int], axis: Int, indices: [Int]) -> (shape: [Int], index: [Int]) {
+        let a = axis < 0 ? axis + shape.count : axis, n = shape[a]
+        let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
+        var out = shape
+        out[a] = indices.count
+        var index: [Int] = []
+        index.reserveCapacity(outer * indices.count * inner)
+        for o in 0..<outer {
+            for k in indices { for i in 0..<inner { index.append((o * n + (k < 0 ? k + n : k)) * inner + i) } }
+        }
+        return (out, index)
     }
 
-    static func backward(_ dy: Activation, inShape: [Int], starts: [Int], ends: [Int], axes: [Int], steps: [Int]) -> Activation {
-        let (_, index) = indices(input: inShape, starts: starts, ends: ends, axes: axes, steps: steps)
+    static func forward(_ x: Activation, shape: [Int], index: [Int]) -> Activation {
+        Activation(shape: shape, data: index.map { x.data[$0] })
+    }
+
+    static func backward(_ dy: Activation, inShape: [Int], index: [Int]) -> Activation {
         var dx = Activation(zeros: inShape)
         for (o, i) in index.enumerated() { dx.data[i] += dy.data[o] }
         return dx
+    }
+
+    static func forward(_ x: Activation, starts: [Int], ends: [Int], axes: [Int], steps: [Int]) -> Activation {
+        let (shape, index) = indices(input: x.shape, starts: starts, ends: ends, axes: axes, steps: steps)
+        return forward(x, shape: shape, index: index)
+    }
+
+    static func backward(_ dy: Activation, inShape: [Int], starts: [Int], ends: [Int], axes: [Int], steps: [Int]) -> Activation {
+        backward(dy, inShape: inShape, index: indices(input: inShape, starts: starts, ends: ends, axes: axes, steps: steps).index)
     }
 }

@@ -17,6 +17,15 @@ extension TrainableGraph {
             y = ConvolutionGradients.transposeForward(x, w, try optionalInput(node, 2), plan, threads: threads, scratch: scratch)
         case .batchNorm(let eps):
             y = try batchNormForward(index: index, node: node, x: x, epsilon: eps, training: training)
+        case .softmax(let axis):
+            y = SoftmaxGradients.forward(x, axis: axis)
+        case .matMul:
+            y = try MatMulGradients.forward(x, try value(node.inputs[1]))
+        case .layerNorm(let axis, let eps):
+            let (out, saved) = LayerNormGradients.forward(x, axis: axis, scale: try value(node.inputs[1]).data,
+                                                          bias: try optionalInput(node, 2)?.data, epsilon: eps)
+            savedNormalization[index] = saved
+            y = out
         case .instanceNorm(let eps):
             let c = x.shape[1]
             let scale = try optionalInput(node, 1)?.data ?? [Float](repeating: 1, count: c)
@@ -79,6 +88,9 @@ extension TrainableGraph {
             y = try Self.concat(parts, axis: axis)
         case .slice(let starts, let ends, let axes, let steps):
             y = SliceGradients.forward(x, starts: starts, ends: ends, axes: axes, steps: steps)
+        case .gather(let axis, let indices):
+            let (shape, index) = SliceGradients.gatherIndices(input: x.shape, axis: axis, indices: indices)
+            y = SliceGradients.forward(x, shape: shape, index: index)
         case .quantizeLinear(let axis):
             let (levels, mask) = FakeQuantGradients.quantize(x, try quantParameters(node, axis: axis, rank: x.shape.count))
             savedMasks[index] = mask
@@ -140,6 +152,16 @@ extension TrainableGraph {
             let scale = try optionalInput(node, 1)?.data ?? [Float](repeating: 1, count: x.shape[1])
             let (dx, ds, db) = NormalizationGradients.backward(dy, saved: saved, scale: scale, threads: threads)
             return [dx, Activation(shape: [ds.count], data: ds), Activation(shape: [db.count], data: db)]
+        case .matMul:
+            let (da, db) = MatMulGradients.backward(dy, x, try value(node.inputs[1]))
+            return [da, db]
+        case .softmax(let axis):
+            return [SoftmaxGradients.backward(dy, y: try value(node.outputs[0]), axis: axis)]
+        case .layerNorm(let axis, _):
+            guard let saved = savedNormalization[index] else { throw TrainingError.missingValue(node.outputs[0]) }
+            let scale = try value(node.inputs[1])
+            let (dx, ds, db) = LayerNormGradients.backward(dy, saved: saved, axis: axis, scale: scale.data)
+            return [dx, Activation(shape: scale.shape, data: ds), Activation(shape: scale.shape, data: db)]
         case .maxPool(let a):
             let w = try PoolingGradients.windows(xShape: x.shape, a)
             return [PoolingGradients.maxBackward(dy, argmax: savedArgmax[index] ?? [], w, inShape: x.shape)]
@@ -178,6 +200,8 @@ extension TrainableGraph {
             return Self.split(dy, shapes: shapes, axis: axis)
         case .slice(let starts, let ends, let axes, let steps):
             return [SliceGradients.backward(dy, inShape: x.shape, starts: starts, ends: ends, axes: axes, steps: steps)]
+        case .gather(let axis, let indices):
+            return [SliceGradients.backward(dy, inShape: x.shape, index: SliceGradients.gatherIndices(input: x.shape, axis: axis, indices: indices).index)]
         case .quantizeLinear:
             // Straight-through: dy/scale inside the int8 range, 0 where the level saturates.
             guard let mask = savedMasks[index] else { throw TrainingError.missingValue(node.outputs[0]) }

@@ -201,9 +201,15 @@ public final class TrainableGraph {
             guard inputNeeds.contains(true) else { continue }
             let dy = try outGrads[0] ?? Activation(zeros: value(node.outputs[0]).shape)
             let inGrads = try runBackward(index: index, node: node, dy: dy, needs: inputNeeds)
-            for (i, g) in inGrads.enumerated() {
+            // Rules may return gradients of optional inputs the node omits (an InstanceNorm without affine).
+            for (i, g) in inGrads.prefix(node.inputs.count).enumerated() {
                 guard let g, inputNeeds[i] else { continue }
                 let name = node.inputs[i]
+                // A backward rule that returns the wrong size is a bug: name it rather than crash.
+                let expected = try value(name).data.count
+                guard g.data.count == expected else {
+                    throw TrainingError.shapeMismatch("node \(node.name) (\(node.op.name)): gradient of input \(i) has \(g.data.count) values, \(name) has \(expected)")
+                }
                 if var acc = grads.removeValue(forKey: name) {
                     for j in 0..<acc.count { acc.data[j] += g.data[j] }
                     grads[name] = acc

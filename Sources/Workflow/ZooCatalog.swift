@@ -57,11 +57,11 @@ public enum ZooCatalog {
     /// Every architecture, in ``ZooArchitecture`` order.
     public static func all() throws -> [Entry] { try ZooArchitecture.allCases.map(entry) }
 
-    /// FactorizePhys takes frames and differences them itself (Tools/pytorch_zoo.py); the others
+    /// FactorizePhys and iBVPNet take frames and difference them themselves (Tools/pytorch_zoo.py); the others
     /// take what `rppg preprocess` writes by default.
     static func inputType(_ a: ZooArchitecture) -> String {
         switch a {
-        case .factorizePhys: return "Raw"
+        case .factorizePhys, .iBVPNet: return "Raw"
         // rPPG-Toolbox's DATA_TYPE for them: [DiffNormalized, Standardized] and [Standardized].
         case .tsCAN, .deepPhys: return "DiffNormalized+Standardized"
         case .efficientPhys: return "Standardized"

@@ -34,22 +34,10 @@ struct FrameModelZooTests {
     }
 
     /// The toolbox's default 72-pixel side (dense layer 16384 wide): weights and input by the
-    /// formulas of make_nn_fixtures.py (`formula_state_`, `formula_input`), one clip of 10 frames.
+    /// formulas of make_nn_fixtures.py (`formula_state_`, `formula_input`; `ModelZoo.formulaWeights`), one clip of 10 frames.
     @Test(arguments: [ZooArchitecture.deepPhys, .tsCAN, .efficientPhys])
     func matchesPyTorchAt72Pixels(_ a: ZooArchitecture) throws {
-        var entries: [(key: String, tensor: Tensor)] = []
-        for (j, (key, shape)) in ModelZoo.parameterShapes(a, inputSize: 72).enumerated() {
-            guard !key.hasSuffix("num_batches_tracked") else { entries.append((key, Tensor(zeros: [], dtype: .int64))); continue }
-            let n = shape.reduce(1, *), fanIn = shape.count > 1 ? shape.dropFirst().reduce(1, *) : 1
-            let values = (0..<n).map { i -> Float in
-                let s = sin(0.37 * Double(i) + 0.1 * Double(j))
-                if key.hasSuffix("running_var") { return Float(1 + 0.25 * (1 + s)) }
-                if key.hasPrefix("batch_norm.") && key.hasSuffix("weight") { return Float(1 + 0.2 * s) }
-                return Float(shape.count > 1 ? s / Double(fanIn).squareRoot() : 0.1 * s)
-            }
-            entries.append((key, Tensor(shape: shape, scalars: values)))
-        }
-        let graph = try ModelZoo.graph(a, stateDict: StateDict(entries), batch: 1, frames: 10)
+        let graph = try ModelZoo.graph(a, stateDict: ModelZoo.formulaWeights(a, inputSize: 72), batch: 1, frames: 10)
         #expect(graph.inputs[0].shape == (a == .efficientPhys ? [11, 3, 72, 72] : [10, 6, 72, 72]))
         let expected = try #require(try ModelZooTests.load("\(a.rawValue)_formula_t10_s72.pt")["output"]?.tensor)
         let y = try FP32Executor(graph: GraphPasses.optimizeForInference(graph), threads: 2)

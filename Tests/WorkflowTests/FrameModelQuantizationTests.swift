@@ -6,11 +6,13 @@ import Quantization
 import RPPG
 import TensorCore
 import Testing
+import TorchIO
 @testable import Workflow
 
-/// DeepPhys, TS-CAN and EfficientPhys through export and quantization, against what ONNX
-/// Runtime's quantize_static and int8 kernels made of the same export
-/// (Tools/make_frame_model_quant_fixtures.py, which also checks onnx.checker and ORT FP32 vs PyTorch).
+/// DeepPhys, TS-CAN and EfficientPhys (and iBVPNet, a clip model, with formula weights) through
+/// export and quantization, against what ONNX Runtime's quantize_static and int8 kernels made of
+/// the same export (Tools/make_frame_model_quant_fixtures.py and Tools/make_ibvpnet_fixtures.py,
+/// which also check onnx.checker and ORT FP32 vs PyTorch).
 @Suite struct FrameModelQuantizationTests {
     struct Meta: Decodable {
         struct Quantized: Decodable { let name: String; let shape: [Int]; let offset: Int; let count: Int }
@@ -20,11 +22,11 @@ import Testing
         let ranges: [String: [Float]]
     }
 
-    static let models = ["deepphys", "tscan", "efficientphys"]
+    static let models = ["deepphys", "tscan", "efficientphys", "ibvpnet"]
     static let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     static func fixture(_ name: String) throws -> URL {
         try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
-            .appendingPathComponent("frame_models").appendingPathComponent(name)
+            .appendingPathComponent(name.hasPrefix("ibvpnet") ? "ibvpnet" : "frame_models").appendingPathComponent(name)
     }
     static func meta(_ model: String) throws -> Meta {
         try JSONDecoder().decode(Meta.self, from: Data(contentsOf: fixture("\(model).json")))
@@ -33,8 +35,14 @@ import Testing
     /// The FP32 graph `rppg export --model M --frames 10` writes, as ONNX Runtime read it.
     static func exportedGraph(_ model: String) throws -> Graph {
         let weights = model == "efficientphys" ? "efficientphys_weights.pth" : "deepphys_weights.pth"
-        let checkpoint = tests.appendingPathComponent("RPPGTests/Fixtures/zoo").appendingPathComponent(weights)
-        let options = ExportOptions(checkpoint: checkpoint, output: URL(fileURLWithPath: "/dev/null"), model: model, frames: 10)
+        var checkpoint = tests.appendingPathComponent("RPPGTests/Fixtures/zoo").appendingPathComponent(weights)
+        if model == "ibvpnet" {
+            checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("ibvpnet-formula-\(UUID().uuidString).pth")
+            try TorchFile.save(ModelZoo.formulaWeights(.iBVPNet).pickleValue, to: checkpoint)
+        }
+        defer { if model == "ibvpnet" { try? FileManager.default.removeItem(at: checkpoint) } }
+        let options = ExportOptions(checkpoint: checkpoint, output: URL(fileURLWithPath: "/dev/null"), model: model,
+                                    frames: model == "ibvpnet" ? 16 : 10)
         let (graph, _, _) = try ExportModel.inferenceGraph(options)
         return try ONNXReader.decode(try ONNXWriter.encode(graph, opset: 13), source: "\(model)_fp32.onnx")
     }
@@ -112,7 +120,7 @@ import Testing
         #expect(intMismatches.isEmpty, "int8 weights / zero points differing: \(intMismatches)")
     }
 
-    @Test(arguments: models)
+    @Test(arguments: models.filter { $0 != "ibvpnet" })
     func int8EngineMatchesORTWithinOneLSB(_ model: String) throws {
         let meta = try Self.meta(model)
         let graph = try ONNXReader.read(try Self.fixture("\(model)_qdq.onnx"))
@@ -124,6 +132,7 @@ import Testing
         for path in [Int8Dispatch.best, .portable] {
             let exec = try Int8Executor(graph: graph, threads: 2, path: path)
             var total = 0, withinOne = 0, exact = 0, worst = 0, missing: [String] = [], outputMaxLSB: Float = 0
+            var firstBeyond: String?   // the first tensor (graph order) with a value beyond 1 LSB
             for clip in 0..<meta.clips {
                 let x: [Float] = inputs.withUnsafeBytes { Array($0.bindMemory(to: Float.self)[(clip * inCount)..<((clip + 1) * inCount)]) }
                 let y = try exec.run(Tensor(shape: meta.input_shape, scalars: x))
@@ -140,13 +149,13 @@ import Testing
                         let d = abs(Int(mine[k * meta.stride]) - Int(b))
                         total += 1
                         worst = max(worst, d)
-                        if d <= 1 { withinOne += 1 }
+                        if d <= 1 { withinOne += 1 } else if firstBeyond == nil { firstBeyond = "\(q.name)[\(k * meta.stride)]: \(mine[k * meta.stride]) vs \(b)" }
                         if d == 0 { exact += 1 }
                     }
                 }
             }
             print("\(model) [\(path)]: \(exact)/\(total) sampled int8 values equal to ORT, \(withinOne)/\(total) within 1 LSB, "
-                  + "worst \(worst) LSB; output max \(outputMaxLSB) LSB")
+                  + "worst \(worst) LSB; output max \(outputMaxLSB) LSB" + (firstBeyond.map { "; first beyond 1 LSB: \($0)" } ?? ""))
             #expect(missing.isEmpty, "\(model): values not in the int8 plan: \(missing)")
             #expect(total > 1000)
             // Int8ORTParityTests' rule (within 1 LSB) for 99.999 % rather than 99.9 % of the values:
@@ -155,5 +164,59 @@ import Testing
             #expect(Double(withinOne) >= 0.99999 * Double(total), "\(model) [\(path)]: \(total - withinOne) of \(total) sampled values beyond 1 LSB")
             #expect(outputMaxLSB <= 1.001, "\(model) [\(path)]: output \(outputMaxLSB) LSB from ORT")
         }
+    }
+
+    /// ORT's sampled int8 values of `q` for clip `clip`.
+    static func ortValues(_ q: Meta.Quantized, clip: Int, meta: Meta, data: Data) -> [Int8] {
+        let base = clip * meta.quantized_per_clip + q.offset
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Int8.self)[base..<(base + q.count)]) }
+    }
+
+    /// iBVPNet end to end is not within 1 LSB of ORT: every block is Conv → Tanh → InstanceNorm,
+    /// and a Tanh whose input scale is many times its output's turns a 1-LSB tie difference of the
+    /// conv before it (REFERENCE.md §6) into several LSB, which the next InstanceNorm (channels a few
+    /// LSB wide) and 704-tap convs spread (measured: 87 % of sampled values within 1 LSB, output 159
+    /// LSB). What holds, and is asserted: every tensor up to the first such Tanh output is within
+    /// 1 LSB, and every Tanh maps ORT's own int8 inputs to exactly ORT's outputs.
+    @Test func iBVPNetInt8MatchesORTUpToTanhAmplification() throws {
+        let meta = try Self.meta("ibvpnet")
+        let graph = try ONNXReader.read(try Self.fixture("ibvpnet_qdq.onnx"))
+        let inputs = try Data(contentsOf: Self.fixture("ibvpnet_inputs.bin"))
+        let ortQ = try Data(contentsOf: Self.fixture("ibvpnet_ort_q.bin"))
+        let inCount = meta.input_shape.reduce(1, *)
+        let exec = try Int8Executor(graph: graph, threads: 2)
+        let byName = Dictionary(uniqueKeysWithValues: meta.quantized.map { ($0.name, $0) })
+        func parameters(_ tensor: String) throws -> (Float, Int32) {
+            let q = try #require(graph.nodes.first { $0.outputs.contains(tensor) && $0.op.name == "QuantizeLinear" })
+            let scale = try #require(graph.initializers[q.inputs[1]]).floatValues()[0]
+            let zp = try #require(graph.initializers[q.inputs[2]]).doubleValues()[0]
+            return (scale, Int32(zp))
+        }
+        var tanhsChecked = 0
+        for clip in 0..<meta.clips {
+            let x: [Float] = inputs.withUnsafeBytes { Array($0.bindMemory(to: Float.self)[(clip * inCount)..<((clip + 1) * inCount)]) }
+            _ = try exec.run(Tensor(shape: meta.input_shape, scalars: x))
+            var firstBeyond: String?
+            for q in meta.quantized {
+                let mine = try #require(exec.quantizedValue(q.name)).values.scalars(as: Int8.self)
+                let theirs = Self.ortValues(q, clip: clip, meta: meta, data: ortQ)
+                let beyond = theirs.indices.filter { abs(Int(mine[$0 * meta.stride]) - Int(theirs[$0])) > 1 }.count
+                if beyond > 0 { firstBeyond = q.name; break }
+            }
+            let first = try #require(firstBeyond, "clip \(clip): all within 1 LSB")
+            #expect(first.contains("/Tanh_") && !first.contains("_preactivation"), "clip \(clip): first value beyond 1 LSB in \(first)")
+            print("ibvpnet clip \(clip): every tensor before \(first) within 1 LSB of ORT")
+            // Each Tanh: lookup(ORT's int8 input) == ORT's int8 output (same sampled elements: same shape).
+            for q in meta.quantized where q.name.contains("/Tanh_") && !q.name.contains("_preactivation") {
+                let inputName = q.name.replacingOccurrences(of: "_QuantizeLinear_Output", with: "_preactivation_QuantizeLinear_Output")
+                let pre = try #require(byName[inputName], "\(inputName)")
+                let (xs, xz) = try parameters(pre.name), (ys, yz) = try parameters(q.name)
+                let input = Self.ortValues(pre, clip: clip, meta: meta, data: ortQ), output = Self.ortValues(q, clip: clip, meta: meta, data: ortQ)
+                let lookedUp = input.map { Int8Quantize.quantize(tanhf(Int8Quantize.dequantize($0, scale: xs, zeroPoint: xz)), scale: ys, zeroPoint: yz) }
+                #expect(lookedUp == output, "\(q.name): \(zip(lookedUp, output).filter { $0 != $1 }.count) of \(output.count) differ")
+                tanhsChecked += 1
+            }
+        }
+        #expect(tanhsChecked == 2 * 16)
     }
 }

@@ -8,12 +8,13 @@ import Workflow
 /// `rppg train` end to end on a tiny synthetic dataset: checkpoint format, determinism, and
 /// resume giving exactly the weights of an uninterrupted run.
 @Suite struct TrainWorkflowTests {
-    /// 3 subjects × 2 chunks of `frames` frames (32); colour follows a per-subject pulse
-    /// (DiffNormalized-like). With 6 channels (DeepPhys/TS-CAN), channels 3–5 hold the pulse a
+    /// 3 subjects × 2 chunks of `frames` frames (32) of side `side`; colour follows a per-subject
+    /// pulse (DiffNormalized-like). With 6 channels (DeepPhys/TS-CAN), channels 3–5 hold the pulse a
     /// quarter period later (the appearance the motion channels are the derivative of).
-    static func dataset(at url: URL, channels: Int = 3, frames t: Int = 32, inputType: String = "diffnormalized") throws {
-        let n = 6
-        var clips = [Float](repeating: 0, count: n * channels * t * 1296)
+    static func dataset(at url: URL, channels: Int = 3, frames t: Int = 32, side: Int = 36,
+                        inputType: String = "diffnormalized") throws {
+        let n = 6, pixels = side * side
+        var clips = [Float](repeating: 0, count: n * channels * t * pixels)
         var labels = [Float](repeating: 0, count: n * t)
         var state: UInt64 = 42
         func noise() -> Float {
@@ -29,15 +30,15 @@ import Workflow
                 labels[i * t + k] = v
                 for c in 0..<channels {
                     let x = c < 3 ? v : sinf(2 * .pi * f * time)
-                    for p in 0..<1296 { clips[((i * channels + c) * t + k) * 1296 + p] = 0.5 * x + 0.3 * noise() }
+                    for p in 0..<pixels { clips[((i * channels + c) * t + k) * pixels + p] = 0.5 * x + 0.3 * noise() }
                 }
             }
         }
         let data = ProcessedDataset(
-            clips: Tensor(shape: [n, channels, t, 36, 36], scalars: clips), labels: Tensor(shape: [n, t], scalars: labels),
+            clips: Tensor(shape: [n, channels, t, side, side], scalars: clips), labels: Tensor(shape: [n, t], scalars: labels),
             hr: Tensor(shape: [n], scalars: (0..<n).map { hr[$0 / 2] }),
             subject: Tensor(shape: [n], scalars: (0..<n).map { Int64($0 / 2 + 1) }),
-            chunk: Tensor(shape: [n], scalars: (0..<n).map { Int64($0 % 2) }), fps: 30, inputType: inputType, size: 36)
+            chunk: Tensor(shape: [n], scalars: (0..<n).map { Int64($0 % 2) }), fps: 30, inputType: inputType, size: side)
         try data.save(to: url)
     }
 
@@ -108,6 +109,26 @@ import Workflow
         #expect(last.stateDict.keys == ModelZoo.parameterShapes(.tinyPulse2D).map(\.key))
         #expect(try ModelZoo.detect(last.stateDict).architecture == .tinyPulse2D)
         #expect(last.root["config"]?["model"]?.stringValue == "tinypulse2d")
+    }
+
+    /// `rppg train --model ibvpnet` on 72-pixel clips of 16 frames: the loss falls, and the
+    /// checkpoint has PyTorch's keys (IBVPNetZooTests checks them against PyTorch's) and is
+    /// recognised as iBVPNet.
+    @Test func trainsIBVPNet() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rppg-train-ibvpnet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.dataset(at: dir.appendingPathComponent("data.pt"), frames: 16, side: 72)
+        var o = Self.options(dir, epochs: 6, output: "ibvpnet")
+        o.model = "ibvpnet"
+        let result = try TrainStep.run(o)
+        let losses = result.records.map(\.trainLoss)
+        print("ibvpnet training losses \(losses)")
+        #expect(losses.count == 6 && losses.allSatisfy(\.isFinite))
+        #expect(losses.last! < losses.first! - 0.1, "training loss \(losses)")
+        let last = try Checkpoint.load(result.lastCheckpoint)
+        #expect(last.stateDict.keys == ModelZoo.parameterShapes(.iBVPNet).map(\.key))
+        #expect(try ModelZoo.detect(last.stateDict).architecture == .iBVPNet)
     }
 
     /// The same run stopped after `epochs` epochs (the schedule still spans the full run).

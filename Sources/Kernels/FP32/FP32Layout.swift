@@ -73,6 +73,25 @@ public enum FP32Layout {
         return (offset, strides)
     }
 
+    /// ONNX Gather on one axis with constant, already non-negative indices:
+    /// `y[o, j, i] = x[o, indices[j], i]`, `o` over the axes before it, `i` over those after.
+    /// Generic so that the int8 executor moves int8 values with the same loop.
+    public static func gather<T>(_ x: UnsafePointer<T>, outer: Int, axisLength: Int, inner: Int, indices: [Int],
+                                 y: UnsafeMutablePointer<T>) {
+        for o in 0..<outer {
+            for (j, k) in indices.enumerated() {
+                (y + (o * indices.count + j) * inner).update(from: x + (o * axisLength + k) * inner, count: inner)
+            }
+        }
+    }
+
+    /// (outer, axis length, inner, non-negative indices) of a Gather on `axis` of `shape`.
+    public static func gatherLayout(input shape: [Int], axis: Int, indices: [Int]) -> (outer: Int, axisLength: Int, inner: Int, indices: [Int]) {
+        let a = axis < 0 ? axis + shape.count : axis
+        let n = shape[a]
+        return (shape[..<a].reduce(1, *), n, shape[(a + 1)...].reduce(1, *), indices.map { $0 < 0 ? $0 + n : $0 })
+    }
+
     public static func contiguousStrides(_ shape: [Int]) -> [Int] {
         var strides = Array(repeating: 1, count: shape.count)
         var s = 1

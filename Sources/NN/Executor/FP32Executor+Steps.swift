@@ -78,6 +78,12 @@ extension FP32Executor {
                 FP32Norm.instanceNorm(x: x, y: y, batch: xs[0], channels: xs[1], volume: vol, scale: s, bias: b,
                                       epsilon: eps)
             }
+        case .layerNorm(let axis, let eps):
+            let (s, b) = (ptr(1)!, ptr(2)), (rows, columns) = FP32Norm.layerNormShape(xs, axis: axis)
+            return { FP32Norm.layerNorm(x: x, y: y, rows: rows, columns: columns, scale: s, bias: b, epsilon: eps) }
+        case .softmax(let axis):
+            let l = FP32Softmax.layout(xs, axis: axis)
+            return { FP32Softmax.softmax(x, y, outer: l.outer, axisLength: l.axisLength, inner: l.inner) }
         case .gemm(let transA, let transB, let alpha, let beta):
             let b = ptr(1)!, bs = shape(1)
             let (m, k) = transA ? (xs[1], xs[0]) : (xs[0], xs[1])
@@ -90,8 +96,7 @@ extension FP32Executor {
             }
         case .matMul:
             let b = ptr(1)!, bs = shape(1)
-            let m = xs.dropLast().reduce(1, *), k = xs.last!, cols = bs[1]
-            return { BLAS.sgemm(m: m, n: cols, k: k, a: x, lda: k, b: b, ldb: cols, c: y, ldc: cols) }
+            return { FP32MatMul.run(x, xs, b, bs, y) }
         case .maxPool(let a), .avgPool(let a):
             let isMax: Bool
             if case .maxPool = node.op { isMax = true } else { isMax = false }
@@ -138,6 +143,9 @@ extension FP32Executor {
         case .slice(let starts, let ends, let axes, let steps):
             let (offset, strides) = FP32Layout.sliceLayout(input: xs, output: ys, starts: starts, axes: axes, steps: steps)
             return { FP32Layout.gather(x, offset: offset, strides: strides, shape: ys, y: y) }
+        case .gather(let axis, let indices):
+            let l = FP32Layout.gatherLayout(input: xs, axis: axis, indices: indices)
+            return { FP32Layout.gather(UnsafePointer(x), outer: l.outer, axisLength: l.axisLength, inner: l.inner, indices: l.indices, y: y) }
         case .quantizeLinear, .dequantizeLinear, .qLinearConv:
             throw ExecutorError.unsupported(node)
         }

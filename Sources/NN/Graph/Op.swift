@@ -66,7 +66,7 @@ public struct PoolAttributes: Hashable, Sendable, Codable {
 /// Input conventions (names in `Node.inputs`, in this order; optional ones may be absent):
 /// - `conv`: x, weight[, bias]. `convTranspose`: x, weight[, bias].
 /// - `batchNorm`: x, scale, bias, mean, variance (inference form).
-/// - `instanceNorm`: x[, scale, bias].
+/// - `instanceNorm`: x[, scale, bias]. `layerNorm`: x, scale[, bias].
 /// - `gemm`: a, b[, c] with `Y = alpha·A'·B' + beta·C` (A' = Aᵀ if transA…).
 /// - `quantizeLinear`: x, scale[, zeroPoint]; `dequantizeLinear`: x, scale[, zeroPoint].
 /// - `qLinearConv`: x, xScale, xZeroPoint, w, wScale, wZeroPoint, yScale, yZeroPoint[, bias(int32)].
@@ -76,6 +76,11 @@ public enum Op: Hashable, Sendable, Codable {
     case convTranspose(ConvTransposeAttributes)
     case batchNorm(epsilon: Float)
     case instanceNorm(epsilon: Float)
+    /// ONNX `LayerNormalization` (opset 17): each row over the axes from `axis` on normalised by
+    /// its own mean and biased variance, then `scale` and `bias` of those axes' shape.
+    case layerNorm(axis: Int, epsilon: Float)
+    /// ONNX `Softmax` (opset-13 semantics): along one axis.
+    case softmax(axis: Int)
     case gemm(transA: Bool, transB: Bool, alpha: Float, beta: Float)
     case matMul
     case maxPool(PoolAttributes)
@@ -100,6 +105,10 @@ public enum Op: Hashable, Sendable, Codable {
     case unsqueeze(axes: [Int])
     case concat(axis: Int)
     case slice(starts: [Int], ends: [Int], axes: [Int], steps: [Int])
+    /// ONNX `Gather` with constant indices (negative ones count from the end): the entries
+    /// `indices` of `axis`, in that order, repeats allowed. Output shape: the input's with
+    /// `axis` resized to `indices.count` (1-D indices only).
+    case gather(axis: Int, indices: [Int])
     case identity
     /// Identity at inference; kept so that dropout-removal is a visible pass.
     case dropout(ratio: Float)
@@ -116,6 +125,8 @@ public enum Op: Hashable, Sendable, Codable {
         case .convTranspose: return "ConvTranspose"
         case .batchNorm: return "BatchNormalization"
         case .instanceNorm: return "InstanceNormalization"
+        case .layerNorm: return "LayerNormalization"
+        case .softmax: return "Softmax"
         case .gemm: return "Gemm"
         case .matMul: return "MatMul"
         case .maxPool: return "MaxPool"
@@ -139,6 +150,7 @@ public enum Op: Hashable, Sendable, Codable {
         case .unsqueeze: return "Unsqueeze"
         case .concat: return "Concat"
         case .slice: return "Slice"
+        case .gather: return "Gather"
         case .identity: return "Identity"
         case .dropout: return "Dropout"
         case .quantizeLinear: return "QuantizeLinear"

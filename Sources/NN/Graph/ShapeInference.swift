@@ -1,4 +1,5 @@
 import TensorCore
+import Kernels
 
 /// Static shape and dtype inference over the graph IR: fills `graph.valueInfo` for every value
 /// from the graph inputs and initializers, in node order. Every error names the node.
@@ -71,7 +72,7 @@ public enum ShapeInference {
                            + a.dilation[d] * (a.kernel[d] - 1) + t.outputPadding[d] + 1)
             }
             return [(out, x.dtype)]
-        case .batchNorm, .instanceNorm, .relu, .elu, .tanh, .sigmoid, .clip, .identity, .dropout:
+        case .batchNorm, .instanceNorm, .layerNorm, .softmax, .relu, .elu, .tanh, .sigmoid, .clip, .identity, .dropout:
             return [(s, x.dtype)]
         case .gemm(let transA, let transB, _, _):
             guard let b = input(1), s.count == 2, b.shape.count == 2 else { throw fail("Gemm needs 2-D inputs") }
@@ -79,10 +80,10 @@ public enum ShapeInference {
             guard k1 == k2 else { throw fail("inner dimensions differ: \(s) and \(b.shape)") }
             return [([transA ? s[1] : s[0], transB ? b.shape[0] : b.shape[1]], x.dtype)]
         case .matMul:
-            guard let b = input(1), s.count >= 1, b.shape.count == 2, s.last == b.shape[0] else {
+            guard let b = input(1), let out = FP32MatMul.shape(s, b.shape) else {
                 throw fail("MatMul shapes \(s) and \(input(1)?.shape ?? []) do not fit")
             }
-            return [(Array(s.dropLast()) + [b.shape[1]], x.dtype)]
+            return [(out, x.dtype)]
         case .maxPool(let a), .avgPool(let a):
             let r = a.kernel.count
             guard s.count == r + 2 else { throw fail("\(r)-D pooling needs rank \(r + 2) input, got \(s)") }
@@ -153,6 +154,14 @@ public enum ShapeInference {
                 let b = clamp(starts[i]), e = clamp(ends[i])
                 out[axis] = step > 0 ? max(0, (e - b + step - 1) / step) : max(0, (b - e - step - 1) / -step)
             }
+            return [(out, x.dtype)]
+        case .gather(let axis, let indices):
+            let a = axis < 0 ? axis + s.count : axis
+            guard s.indices.contains(a), indices.allSatisfy({ (-s[a]..<s[a]).contains($0) }) else {
+                throw fail("indices out of range for axis \(axis) of \(s)")
+            }
+            var out = s
+            out[a] = indices.count
             return [(out, x.dtype)]
         case .quantizeLinear:
             return [(s, input(2)?.dtype ?? .int8)]

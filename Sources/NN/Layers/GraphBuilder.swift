@@ -65,6 +65,17 @@ public final class GraphBuilder {
         return out
     }
 
+    /// The static shape of `value` as traced so far: shape inference over the nodes recorded up
+    /// to now, parameters at their declared shapes (layers whose nodes depend on their input's
+    /// size, as adaptive max pooling, ask this).
+    public func shape(of value: String) throws -> [Int] {
+        if let i = inputs.first(where: { $0.name == value }) { return i.shape }
+        var g = Graph(name: "trace", nodes: nodes, inputs: inputs + parameters.map { ValueInfo(name: $0.key, shape: $0.shape) },
+                      outputs: [ValueInfo(name: value, shape: [])])
+        try ShapeInference.run(&g)
+        return g.valueInfo[value]?.shape ?? []
+    }
+
     /// Element-wise operations with broadcasting.
     public func add(_ a: String, _ b: String) -> String { node(.add, [a, b]) }
     public func sub(_ a: String, _ b: String) -> String { node(.sub, [a, b]) }
@@ -80,6 +91,7 @@ public final class GraphBuilder {
     public func slice(_ x: String, axis: Int, start: Int, end: Int, step: Int = 1) -> String {
         node(.slice(starts: [start], ends: [end], axes: [axis], steps: [step]), [x])
     }
+    public func gather(_ x: String, axis: Int, indices: [Int]) -> String { node(.gather(axis: axis, indices: indices), [x]) }
 
     /// The traced graph with `weights` bound strictly by key: a missing, unexpected or
     /// mis-shaped key is an error listing every difference. `allowedExtra` keys may be present

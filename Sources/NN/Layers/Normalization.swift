@@ -34,3 +34,14 @@ public struct InstanceNorm: Layer {
 }
 
 public typealias InstanceNorm3d = InstanceNorm
+
+/// PyTorch `nn.LayerNorm(features, eps)` over the last axis: keys `weight` and `bias` `[features]`.
+public struct LayerNorm: Layer {
+    public var features: Int
+    public var epsilon: Float
+    public init(_ features: Int, epsilon: Float = 1e-5) { self.features = features; self.epsilon = epsilon }
+    public func trace(_ x: String, in b: GraphBuilder) throws -> String {
+        b.node(.layerNorm(axis: -1, epsilon: epsilon),
+               [x, b.parameter("weight", shape: [features]), b.parameter("bias", shape: [features])])
+    }
+}

@@ -283,6 +283,36 @@ extension Int8Lowering {
                 FP32Norm.instanceNorm(x: xp, y: yp, batch: batch, channels: channels, volume: volume, scale: scale,
                                       bias: bias, epsilon: eps)
             }
+        case .matMul:
+            let (a, b) = (try materializeFloat(node.inputs[0], for: node), try materializeFloat(node.inputs[1], for: node))
+            guard let shape = FP32MatMul.shape(a.shape, b.shape) else { throw Int8ExecutorError("node \(node.name): MatMul of \(a.shape) and \(b.shape)") }
+            let y = FloatValue(buffer: arena.allocate(bytes: shape.reduce(1, *) * 4), shape: shape)
+            let (ap, bp, yp) = (UnsafePointer(arena.float(a.buffer)), UnsafePointer(arena.float(b.buffer)), arena.float(y.buffer))
+            floats[out] = y
+            executor.steps.append { FP32MatMul.run(ap, a.shape, bp, b.shape, yp) }
+        case .softmax(let axis):
+            let x = try materializeFloat(node.inputs[0], for: node)
+            let l = FP32Softmax.layout(x.shape, axis: axis)
+            let y = FloatValue(buffer: arena.allocate(bytes: x.count * 4), shape: x.shape)
+            let (xp, yp) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer))
+            floats[out] = y
+            executor.steps.append { FP32Softmax.softmax(xp, yp, outer: l.outer, axisLength: l.axisLength, inner: l.inner) }
+        case .layerNorm(let axis, let eps):
+            let x = try materializeFloat(node.inputs[0], for: node)
+            func constant(_ i: Int) throws -> [Float]? {
+                guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
+                guard let c = constants[node.inputs[i]] else { throw Int8ExecutorError("node \(node.name): \(node.inputs[i]) must be a constant") }
+                return c.floatValues()
+            }
+            guard let scale = try constant(1) else { throw Int8ExecutorError("node \(node.name): LayerNormalization needs a scale") }
+            let bias = try constant(2)
+            let (rows, columns) = FP32Norm.layerNormShape(x.shape, axis: axis)
+            let y = FloatValue(buffer: arena.allocate(bytes: x.count * 4), shape: x.shape)
+            let (xp, yp) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer))
+            floats[out] = y
+            executor.steps.append {
+                FP32Norm.layerNorm(x: xp, y: yp, rows: rows, columns: columns, scale: scale, bias: bias, epsilon: eps)
+            }
         case .concat(let axis0):
             let xs = try node.inputs.map { try materializeFloat($0, for: node) }
             let rank = xs[0].shape.count, axis = axis0 < 0 ? axis0 + rank : axis0
@@ -305,6 +335,15 @@ extension Int8Lowering {
             let (xp, yp) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer))
             floats[out] = y
             executor.steps.append { Int8Slice.gather(xp, offset: offset, strides: strides, shape: shape, into: yp) }
+        case .gather(let axis, let indices):
+            let x = try materializeFloat(node.inputs[0], for: node)
+            let l = FP32Layout.gatherLayout(input: x.shape, axis: axis, indices: indices)
+            var shape = x.shape
+            shape[axis < 0 ? axis + shape.count : axis] = indices.count
+            let y = FloatValue(buffer: arena.allocate(bytes: shape.reduce(1, *) * 4), shape: shape)
+            let (xp, yp) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer))
+            floats[out] = y
+            executor.steps.append { FP32Layout.gather(xp, outer: l.outer, axisLength: l.axisLength, inner: l.inner, indices: l.indices, y: yp) }
         default:
             throw Int8ExecutorError("node \(node.name): \(op.name) is not supported by the int8 executor (neither as an int8 kernel nor as a float fallback)")
         }

@@ -144,6 +144,21 @@ struct Int8Lowering {
             } else {
                 try fallback(node)
             }
+        case .gather(let axis, let indices):
+            if let x = int8Input(node.inputs[0]) {
+                let l = FP32Layout.gatherLayout(input: x.shape, axis: axis, indices: indices)
+                var shape = x.shape
+                shape[axis < 0 ? axis + shape.count : axis] = indices.count
+                let y = newInt8(node.outputs[0] + "#int8", shape: shape, scale: x.scale, zeroPoint: x.zeroPoint)
+                let (xp, yp) = (UnsafePointer(arena.int8(x.buffer)), arena.int8(y.buffer))
+                executor.steps.append { FP32Layout.gather(xp, outer: l.outer, axisLength: l.axisLength, inner: l.inner, indices: l.indices, y: yp) }
+                // The device's gather reads strided views; arbitrary indices are not one.
+                executor.device.blockers.append("Gather \(node.name): arbitrary indices (the device gathers strided views only)")
+                dqOf[node.outputs[0]] = node.outputs[0] + "#int8"
+                executor.plan.append("Gather \(node.name): int8 gather \(x.shape) → \(shape)")
+            } else {
+                try fallback(node)
+            }
         case .transpose(let perm):
             try lowerTranspose(node, perm: perm)
         default:

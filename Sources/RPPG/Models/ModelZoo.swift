@@ -13,6 +13,7 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
     case tsCAN = "tscan"
     case deepPhys = "deepphys"
     case efficientPhys = "efficientphys"
+    case iBVPNet = "ibvpnet"
 
     /// Display name.
     public var displayName: String {
@@ -24,13 +25,14 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
         case .deepPhys: return "DeepPhys (rPPG-Toolbox)"
         case .tsCAN: return "TS-CAN (rPPG-Toolbox TSCAN, frame_depth 10)"
         case .efficientPhys: return "EfficientPhys (rPPG-Toolbox, frame_depth 10)"
+        case .iBVPNet: return "iBVPNet (rPPG-Toolbox, RGB)"
         }
     }
 
     /// How the model takes a clip of N × T frames.
     public var inputLayout: ZooInputLayout {
         switch self {
-        case .tinyPulse, .physNet, .factorizePhys, .tinyPulse2D: return .clips
+        case .tinyPulse, .physNet, .factorizePhys, .tinyPulse2D, .iBVPNet: return .clips
         case .deepPhys, .tsCAN: return .frames(channels: 6, extraFrame: false)
         case .efficientPhys: return .frames(channels: 3, extraFrame: true)
         }
@@ -39,7 +41,7 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
 
 /// A zoo model's input and output layout.
 public enum ZooInputLayout: Sendable, Equatable {
-    /// Clips `[N, 3, T, H, W]` in, `[N, T]` out (TinyPulse, PhysNet, FactorizePhys, TinyPulse2D).
+    /// Clips `[N, 3, T, H, W]` in, `[N, T]` out (TinyPulse, PhysNet, FactorizePhys, TinyPulse2D, iBVPNet).
     case clips
     /// Frames as rows, `[N·T, channels, H, W]` in, `[N·T, 1]` out, as rPPG-Toolbox feeds its 2-D
     /// models. DeepPhys and TS-CAN: 6 channels, DiffNormalized (0–2) then Standardized (3–5).
@@ -74,12 +76,13 @@ public struct ArchitectureMismatch: UserFacingError {
 /// The model zoo: definitions key for key with their PyTorch originals (Tools/pytorch_zoo.py),
 /// architecture detection and strict weight binding.
 public enum ModelZoo {
-    /// T of one clip by default: 128 for TinyPulse and PhysNet, 160 for FactorizePhys, 180 (the
+    /// T of one clip by default: 128 for TinyPulse and PhysNet, 160 for FactorizePhys and iBVPNet
+    /// (the toolbox's CHUNK_LENGTH and FRAME_NUM for both), 180 (the
     /// toolbox's chunk length, a multiple of the TSM's 10) for DeepPhys, TS-CAN and EfficientPhys.
     public static func defaultFrames(_ a: ZooArchitecture) -> Int {
         switch a {
         case .tinyPulse, .physNet, .tinyPulse2D: return 128
-        case .factorizePhys: return 160
+        case .factorizePhys, .iBVPNet: return 160
         case .deepPhys, .tsCAN, .efficientPhys: return 180
         }
     }
@@ -143,6 +146,7 @@ public enum ModelZoo {
         case .deepPhys: return CANModel(variant: .deepPhys, size: size, frameDepth: frameDepth)
         case .tsCAN: return CANModel(variant: .tsCAN, size: size, frameDepth: frameDepth)
         case .efficientPhys: return CANModel(variant: .efficientPhys, size: size, frameDepth: frameDepth)
+        case .iBVPNet: return IBVPNetModel()
         }
     }
 
@@ -220,6 +224,9 @@ public enum ModelZoo {
             h["layout"] = "frames [N·T + 1, 3, S, S] → [N·T, 1]"
             h["inputType"] = "Standardized; diff over frames and BatchNorm2d inside the model"
             h["frameDepth"] = String(frameDepth)
+        case .iBVPNet:
+            h["nf"] = IBVPNetModel.nf.map(String.init).joined(separator: ",")
+            h["inputType"] = "Raw; diff over time of the last-frame-padded clip, then InstanceNorm3d"
         }
         return h
     }

@@ -154,6 +154,9 @@ public enum DeployCheck {
             case .reshape, .flatten, .squeeze, .unsqueeze, .identity, .dropout, .transpose, .concat, .slice:
                 placement = .fused
                 reason = "layout only, no arithmetic"
+            case .gather:
+                placement = .cpu
+                reason = "Gather with arbitrary indices: software copy (no documented NPU mapping)"
             case .quantizeLinear, .dequantizeLinear:
                 let edge = index == 0 || index == lastIndex || graph.inputs.contains { $0.name == node.inputs[0] }
                     || graph.outputs.contains { node.outputs.contains($0.name) }
@@ -172,6 +175,11 @@ public enum DeployCheck {
                 reason = "BatchNorm must be folded before deployment"
             case .instanceNorm:
                 reason = "InstanceNormalization: software kernel"
+            case .layerNorm:
+                reason = "LayerNormalization: software kernel"
+            case .softmax:
+                placement = .cpu
+                reason = "Softmax: software kernel (no documented NPU mapping)"
             }
             // A 16-bit input is flagged once, at its QuantizeLinear; others are float.
             if !quantizedInput, !isQDQ(node.op), placement != .fused, graph.initializers[node.inputs.first ?? ""] == nil,
