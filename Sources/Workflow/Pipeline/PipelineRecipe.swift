@@ -30,6 +30,10 @@ struct PipelineRecipe: Equatable {
             // The model differences and normalises the frames itself (Tools/pytorch_zoo.py).
             return PipelineRecipe(inputType: .raw, size: 72, chunkLength: 160, epochs: 10,
                                   note: "factorizephys trains 10 epochs here, not the toolbox's 30")
+        case .iBVPNet:
+            // Raw frames like FactorizePhys: the model differences and normalises them itself.
+            return PipelineRecipe(inputType: .raw, size: 72, chunkLength: 160, epochs: 4,
+                                  note: "ibvpnet trains 4 epochs here, not the toolbox's 30")
         case .deepPhys, .tsCAN, .efficientPhys:
             // The toolbox's DATA_TYPE and CHUNK_LENGTH 180 (a multiple of frame_depth 10), batch 4; its
             // LR 9e-3 diverged at the OneCycle peak on the few steps of the embedded run, 1e-3 did not.
