@@ -95,6 +95,60 @@ import Workflow
         #expect(html.contains("No ground truth"))
     }
 
+    /// A PURE recording (`01-01/01-01/Image*.png` + `01-01/01-01.json`) made from the synthetic
+    /// video: the oximeter waveform is the video's PPG line at 60 Hz, the `/Image` timestamps the
+    /// frames'. Monitor takes the frame rate and the truth from the JSON; HR of the truth comes from
+    /// the waveform (PURE has no HR line), so it is checked against the video's own sensor HR line.
+    @Test func aPUREFolderIsScoredAgainstItsOximeter() throws {
+        let dir = try PipelineEndToEndTests.temporaryDirectory("monitor-pure")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let video = try Self.syntheticVideo(in: dir, seconds: 8)
+        let fromVideo = try Monitor.run(Self.options(.video(video), output: dir.appendingPathComponent("v"), hop: 56))
+        let recording = dir.appendingPathComponent("pure/01-01")
+        let frames = recording.appendingPathComponent("01-01")
+        try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
+        let reader = try AVIReader(url: video)
+        for i in 0..<reader.frameCount {
+            try PNGWriter.write(try reader.readFrame(i), to: frames.appendingPathComponent(String(format: "Image%05d.png", i)))
+        }
+        let text = try String(contentsOf: video.deletingLastPathComponent().appendingPathComponent("ground_truth.txt"), encoding: .utf8)
+        let ppg = text.split(separator: "\n")[0].split(separator: " ").map { Double($0)! }
+        let ns = 1e9 / 30
+        // 60 Hz oximeter: the 30 Hz line with midpoints, starting a little before the first frame.
+        var pulses: [[String: Any]] = []
+        for k in 0..<(2 * ppg.count - 1) {
+            let v = k % 2 == 0 ? ppg[k / 2] : (ppg[k / 2] + ppg[k / 2 + 1]) / 2
+            pulses.append(["Timestamp": Int64(1_000_000 + Double(k) * ns / 2), "Value": ["waveform": v]])
+        }
+        let images = (0..<reader.frameCount).map { ["Timestamp": Int64(1_000_000 + Double($0) * ns)] }
+        try JSONSerialization.data(withJSONObject: ["/FullPackage": pulses, "/Image": images])
+            .write(to: recording.appendingPathComponent("01-01.json"))
+
+        #expect(try MonitorSource.frameRate(ofFrames: frames) == 30)
+        let out = dir.appendingPathComponent("f")
+        let summary = try Monitor.run(Self.options(.frames(frames, fps: 30), output: out, hop: 56))
+        #expect(summary.groundTruth == recording.appendingPathComponent("01-01.json").path)
+        #expect(summary.warnings.isEmpty)
+        #expect(summary.readings.count == 3 && summary.readings.allSatisfy { $0.truth != nil })
+        #expect(summary.mae != nil)
+        // The waveform's HR agrees with the sensor's HR line of the same windows (FFT resolution).
+        for (p, v) in zip(summary.readings, fromVideo.readings) {
+            #expect(abs(p.truth! - v.truth!) < 3, "window ending \(p.frame): oximeter \(p.truth!) vs sensor \(v.truth!)")
+        }
+        let html = try String(contentsOf: out.appendingPathComponent("monitor.html"), encoding: .utf8)
+        #expect(html.contains("01-01.json"))
+
+        // Read at a rate the timestamps contradict, the run says so.
+        let wrong = try Monitor.run(Self.options(.frames(frames, fps: 25), output: dir.appendingPathComponent("w"), hop: 56))
+        #expect(wrong.warnings.contains { $0.contains("30.00 fps") && $0.contains("--fps 25.00") })
+
+        // A JSON that lists another number of frames is not used, and the run says why.
+        try JSONSerialization.data(withJSONObject: ["/FullPackage": pulses, "/Image": Array(images.dropLast())])
+            .write(to: recording.appendingPathComponent("01-01.json"))
+        let short = try Monitor.run(Self.options(.frames(frames, fps: 30), output: dir.appendingPathComponent("s"), hop: 56))
+        #expect(short.groundTruth == nil && short.warnings.contains { $0.contains("239 \"/Image\" timestamps") })
+    }
+
     @Test func jsonLinesGiveOneReadingPerHopThenTheSummary() throws {
         let dir = try PipelineEndToEndTests.temporaryDirectory("monitor-json")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -8,13 +8,15 @@ struct MonitorCommand: ParsableCommand {
         abstract: "Heart rate from a video as it plays: face crop, DiffNormalized, a sliding window, the model, one HR per hop.",
         discussion: """
             Prints one reading per --hop frames with the frames/s achieved, then whether the run was faster than real \
-            time; writes an HTML report (HR over time, beside ground_truth.txt when the video's folder has one) and \
+            time; writes an HTML report (HR over time, beside the ground truth: ground_truth.txt in the video's \
+            folder, or PURE's <ii-jj>.json beside a --frames folder) and \
             monitor.json. Default model: the bundled INT8 model on the int8 engine.
             """)
 
     @Option(help: "An uncompressed AVI video (UBFC-style).") var video: String?
     @Option(help: "A folder of PNG frames (PURE layout), read in file-name order.") var frames: String?
-    @Option(help: "Frames per second of --frames.") var fps = 30.0
+    @Option(help: "Frames per second of --frames (default: from PURE's <ii-jj>.json beside the folder, else 30).")
+    var fps: Double?
     @Option(help: "ONNX model, FP32 or QDQ (default: the bundled INT8 model).") var onnx: String?
     @Option(help: "PyTorch checkpoint (.pth) of a zoo model, run on fp32.") var checkpoint: String?
     @Option(help: "fp32 | int8 | fake-quant (default: int8 for a QDQ model, fp32 otherwise).") var engine: String?
@@ -57,7 +59,9 @@ struct MonitorCommand: ParsableCommand {
         let source: MonitorSource
         switch (video, frames) {
         case (let v?, nil): source = .video(URL(fileURLWithPath: v))
-        case (nil, let f?): source = .frames(URL(fileURLWithPath: f), fps: fps)
+        case (nil, let f?):
+            let folder = URL(fileURLWithPath: f)
+            source = .frames(folder, fps: try fps ?? MonitorSource.frameRate(ofFrames: folder))
         default: throw MonitorError("give exactly one of --video FILE.avi or --frames DIR.")
         }
         var o = MonitorOptions(source: source)

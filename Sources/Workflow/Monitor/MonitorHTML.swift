@@ -26,7 +26,7 @@ extension MonitorSummary {
             : "NOT REAL TIME: \(f1(framesPerSecond)) frames/s < \(f1(fps))"
         let truthLine = groundTruth.map { file in
             "Ground truth: \(escape(file)); MAE \(mae.map(f1) ?? "undefined") BPM over \(truthPoints.count) readings."
-        } ?? "No ground truth beside the source (UBFC's ground_truth.txt or gtdump.xmp)."
+        } ?? "No ground truth beside the source (UBFC's ground_truth.txt or gtdump.xmp, PURE's <ii-jj>.json)."
         let rows = readings.map { r in
             "<tr><td>\(r.index)</td><td>\(String(format: "%.2f", r.time))</td><td>\(f1(r.heartRate))</td><td>\(r.truth.map(f1) ?? "—")</td>"
                 + "<td>\(f1(r.framesPerSecond))</td><td>\(r.faceBox.map(String.init).joined(separator: ", "))\(r.fallback ? " (whole frame)" : "")</td></tr>"

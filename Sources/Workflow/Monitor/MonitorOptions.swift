@@ -9,6 +9,13 @@ public enum MonitorSource: Sendable {
     /// A folder of PNG frames in file-name order (PURE layout), at `fps` frames per second.
     case frames(URL, fps: Double)
 
+    /// A frame folder's rate when `--fps` is not given: PURE's `/Image` timestamps when the
+    /// folder's `<ii-jj>.json` is beside it (PURE is not exactly 30 Hz), else 30.
+    public static func frameRate(ofFrames folder: URL) throws -> Double {
+        guard let json = MonitorTruth.pureLabels(of: folder) else { return 30 }
+        return try PURELabels.load(json).frameRate
+    }
+
     /// The file or folder, for messages.
     public var url: URL {
         switch self {
