@@ -73,6 +73,25 @@ public func rppgAVX2GEMM(
     }
 }
 
+/// Peak probe for the benchmark: `iterations` rounds of 12 independent `vpmaddwd` + `vpaddd`
+/// (16 multiply-adds each), the AVX2 int8 kernels' inner step. Each accumulator multiplies
+/// itself (a 4-cycle chain, 12 of them in flight), so the products cannot be hoisted out of the
+/// loop. Returns a checksum.
+public func rppgAVX2PairPeakLoop(_ iterations: Int) -> Int32 {
+    var a0 = SIMD8<Int32>(repeating: 1), a1 = a0 &+ 1, a2 = a0 &+ 2, a3 = a0 &+ 3, a4 = a0 &+ 4, a5 = a0 &+ 5
+    var a6 = a0 &+ 6, a7 = a0 &+ 7, a8 = a0 &+ 8, a9 = a0 &+ 9, a10 = a0 &+ 10, a11 = a0 &+ 11
+    let s = SIMD8<Int32>(repeating: 0x0003_0004)
+    var i = 0
+    while i < iterations {
+        a0 = madd(a0, a0, s); a1 = madd(a1, a1, s); a2 = madd(a2, a2, s); a3 = madd(a3, a3, s)
+        a4 = madd(a4, a4, s); a5 = madd(a5, a5, s); a6 = madd(a6, a6, s); a7 = madd(a7, a7, s)
+        a8 = madd(a8, a8, s); a9 = madd(a9, a9, s); a10 = madd(a10, a10, s); a11 = madd(a11, a11, s)
+        i &+= 1
+    }
+    let s0 = (a0 &+ a1) &+ (a2 &+ a3) &+ (a4 &+ a5), s1 = (a6 &+ a7) &+ (a8 &+ a9) &+ (a10 &+ a11)
+    return (s0 &+ s1).wrappedSum()
+}
+
 /// Peak probe for the benchmark: `iterations` rounds of 12 independent FMAs on 8 floats.
 public func rppgFMAPeakLoop(_ iterations: Int) -> Float {
     var a0 = SIMD8<Float>(repeating: 1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
