@@ -2,18 +2,30 @@ import Foundation
 
 /// Timing helpers shared by benchmark families.
 enum BenchTiming {
+    /// `--cpu-time`: time with the process CPU clock instead of the wall clock. On a shared
+    /// machine this is the idle-core latency of a 1-thread run (other processes' slices do not
+    /// count); with N threads it sums their CPU time.
+    nonisolated(unsafe) static var usesCPUTime = false
+
+    static func nanoseconds() -> UInt64 {
+        guard usesCPUTime else { return DispatchTime.now().uptimeNanoseconds }
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+    }
+
     /// Best seconds per call of `body` over `rounds` rounds, each repeating it until ≥ `minimum` s.
     static func best(rounds: Int = 3, minimum: Double = 0.2, _ body: () -> Void) -> Double {
         body()  // warm-up
         var best = Double.infinity
         for _ in 0..<rounds {
             var calls = 0
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = nanoseconds()
             var elapsed = 0.0
             repeat {
                 body()
                 calls += 1
-                elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+                elapsed = Double(nanoseconds() - start) * 1e-9
             } while elapsed < minimum
             best = min(best, elapsed / Double(calls))
         }

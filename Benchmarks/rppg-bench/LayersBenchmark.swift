@@ -39,16 +39,22 @@ enum LayersBenchmark {
     static func run(_ args: [String]) throws {
         let threads = try BenchTiming.intOption("--threads", in: args, default: 1)
         let quick = args.contains("--smoke")
+        BenchTiming.usesCPUTime = args.contains("--cpu-time")
+        // `--only WORD`: the conv and pooling layers whose name contains WORD (e.g. PhysNet).
+        let only = try BenchTiming.stringOption("--only", in: args)
         print("rppg-bench layers: threads=\(threads) \(Int8Dispatch.summary), OpenBLAS core \(BLAS.coreName)")
         let peaks = Peaks.measure()
         print(peaks.summary)
-        let paths = Int8Dispatch.supportedPaths.filter { $0 != .reference }
+        // `--paths avx2,avx512vnni`: only those int8 columns (the FP32 columns follow RPPG_FP32_CONV).
+        let named = try BenchTiming.stringOption("--paths", in: args)?.split(separator: ",").map(String.init)
+        let paths = Int8Dispatch.supportedPaths.filter { $0 != .reference && (named?.contains($0.rawValue) ?? true) }
         print("\nconv layer (batch 1, [D,H,W] in)".padding(toLength: 52, withPad: " ", startingAt: 0)
               + "im2col GFLOPS direct GFLOPS" + paths.map { "\($0.rawValue) GOPS".leftPad(18) }.joined())
         var rng = BenchRandom()
-        for c in quick ? Array(convs.prefix(1)) : convs { convLine(c, threads: threads, paths: paths, peaks: peaks, rng: &rng) }
+        let selected = convs.filter { only == nil || $0.name.contains(only!) }
+        for c in quick ? Array(convs.prefix(1)) : selected { convLine(c, threads: threads, paths: paths, peaks: peaks, rng: &rng) }
         print("\npooling layer (batch 1)".padding(toLength: 52, withPad: " ", startingAt: 0) + "fp32 Gelem/s   int8 Gelem/s (input elements)")
-        for p in quick ? Array(pools.prefix(1)) : pools { poolLine(p, rng: &rng) }
+        for p in quick ? Array(pools.prefix(1)) : pools.filter({ only == nil || $0.name.contains(only!) }) { poolLine(p, rng: &rng) }
         print("(conv: im2col = im2col + OpenBLAS sgemm + bias; direct = FP32DirectConv (padding copy + micro-kernel"
               + " + bias), shown where it applies; int8 includes packing, GEMM and requantization; ratios are the"
               + " faster FP32 time / int8 time; % of peak is against peak × threads)")
@@ -93,6 +99,9 @@ enum LayersBenchmark {
             line += String(format: "%11.1f (%4.1fx)", ops / t / 1e9, tf / t)
             if path == .avx512VNNI, let p = peaks.vnniGOPS {
                 fractions.append(String(format: "vnni %.0f%% of VNNI", 100 * ops / t / 1e9 / (p * Double(threads))))
+            }
+            if path == .avx2, let p = peaks.pairGOPS {
+                fractions.append(String(format: "avx2 %.0f%% of vpmaddwd", 100 * ops / t / 1e9 / (p * Double(threads))))
             }
         }
         print(line + "  [" + fractions.joined(separator: ", ") + "]")

@@ -1,6 +1,7 @@
 // rppg-bench: benchmarks, one subcommand per family (see Benchmarks/README.md).
 //   rppg-bench kernels [--threads N]     int8 kernels vs OpenBLAS sgemm
-//   rppg-bench layers [--threads N]      whole conv and pooling layers, FP32 vs int8
+//   rppg-bench layers [--threads N] [--only WORD] [--paths avx2,...] [--cpu-time]
+//                                        whole conv and pooling layers, FP32 vs int8
 //   rppg-bench models [--smoke] [...]    end-to-end FP32 / INT8 per-clip latency of the zoo models
 //   rppg-bench train [...]               training steps, Swift vs PyTorch on the same clips
 import Foundation

@@ -73,6 +73,37 @@ public func rppgAVX2GEMM(
     }
 }
 
+/// Peak probe for the benchmark: `iterations` rounds of 12 independent `vpmaddwd` + `vpaddd`
+/// (16 multiply-adds each) in the shape of the direct kernel's inner step: two activation
+/// vectors and six broadcast pairs loaded from L1 per round. The load address moves every round
+/// so the products cannot be hoisted out of the loop. Returns a checksum.
+public func rppgAVX2PairPeakLoop(_ iterations: Int) -> Int32 {
+    withUnsafeTemporaryAllocation(byteCount: 512, alignment: 64) { scratch in
+        let base = scratch.baseAddress!
+        base.initializeMemory(as: UInt8.self, repeating: 3, count: 512)
+        let z = SIMD8<Int32>(repeating: 0)
+        var c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z
+        var i = 0
+        while i < iterations {
+            let p = UnsafeRawPointer(base + (i & 7) &* 4)
+            let b0 = p.loadUnaligned(as: SIMD8<Int32>.self), b1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int32>.self)
+            @inline(__always) func weight(_ r: Int) -> SIMD8<Int32> {
+                SIMD8<Int32>(repeating: p.loadUnaligned(fromByteOffset: 128 &+ 4 &* r, as: Int32.self))
+            }
+            var q = weight(0)
+            c00 = madd(c00, b0, q); c01 = madd(c01, b1, q)
+            q = weight(1); c10 = madd(c10, b0, q); c11 = madd(c11, b1, q)
+            q = weight(2); c20 = madd(c20, b0, q); c21 = madd(c21, b1, q)
+            q = weight(3); c30 = madd(c30, b0, q); c31 = madd(c31, b1, q)
+            q = weight(4); c40 = madd(c40, b0, q); c41 = madd(c41, b1, q)
+            q = weight(5); c50 = madd(c50, b0, q); c51 = madd(c51, b1, q)
+            i &+= 1
+        }
+        let s0 = (c00 &+ c01) &+ (c10 &+ c11) &+ (c20 &+ c21), s1 = (c30 &+ c31) &+ (c40 &+ c41) &+ (c50 &+ c51)
+        return (s0 &+ s1).wrappedSum()
+    }
+}
+
 /// Peak probe for the benchmark: `iterations` rounds of 12 independent FMAs on 8 floats.
 public func rppgFMAPeakLoop(_ iterations: Int) -> Float {
     var a0 = SIMD8<Float>(repeating: 1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0

@@ -33,6 +33,10 @@ struct Int8DirectConvolutionTests {
         conv(1, 7, 10, [50, 3], [3, 3], pads: [1, 1]),
         conv(2, 3, 5, [70], [7], pads: [3]),
         conv(1, 9, 17, [3, 20, 3], [3, 3, 3], pads: [2, 1, 2]),
+        // Shared row padding: pads beyond the kernel on one side, on both, and very uneven.
+        conv(1, 4, 6, [3, 6, 7], [1, 3, 3], pads: [0, 3, 0], padsEnd: [0, 0, 4]),
+        conv(1, 3, 5, [2, 4, 5], [3, 2, 2], pads: [2, 3, 3], padsEnd: [2, 3, 3]),
+        conv(1, 10, 4, [3, 9, 9], [3, 3, 3], pads: [1, 2, 0], padsEnd: [1, 0, 2]),
     ]
 
     /// The direct kernel's paths on this CPU.

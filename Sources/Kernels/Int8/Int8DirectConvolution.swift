@@ -8,7 +8,8 @@ import TensorCore
 /// with no vol2col matrix: the int8 twin of ``FP32DirectConv``.
 ///
 /// Each run lays the input out once as a padded volume of channel groups
-/// `[⌈Cin/g⌉][Dp][Hp][Wp][4 bytes]` (`Dp = OD + kd − 1`, …). AVX-512 VNNI: quads (g = 4) of
+/// `[⌈Cin/g⌉][Dp][Hp][Wp][4 bytes]` (`Dp = OD + kd − 1`; rows and slices share their padding, see
+/// ``sharedPadding(_:axis:)``). AVX-512 VNNI: quads (g = 4) of
 /// unsigned bytes `x + 128` for `vpdpbusd`, padding the zero point's byte; AVX2: pairs (g = 2) of
 /// int16 `x − zp` for `vpmaddwd`, padding 0; either way padding contributes exactly zero.
 /// Output position `n = (z·Hp + y)·Wp + x` then reads tap `(group, a, b, e)` at `n + offset`, so
@@ -52,6 +53,18 @@ public final class Int8DirectConvolution: @unchecked Sendable {
     /// `RPPG_INT8_DIRECT=0` turns the direct path off for the whole process (A/B measurements).
     public static let isEnabled = ProcessInfo.processInfo.environment["RPPG_INT8_DIRECT"] != "0"
 
+    /// Row length (axis 2) or rows per slice (axis 1) of the padded volume. A row's end padding is
+    /// also the next row's begin padding (and likewise for rows of a slice), so a row holds the
+    /// input plus `max(begin, end)` zeros, not `begin + end`: a tap that reads past a row's end
+    /// lands in the next row's begin gap (at most `end` ≤ that gap's width past the row's real
+    /// data), which is zero too. That trims the junk columns the micro-kernel computes and drops,
+    /// 49 % → 23 % of the outputs at 9 × 9 with pads 1 (TinyPulse block3). The row must still
+    /// hold every output column (`≥ output`, which only matters for pads beyond the kernel).
+    static func sharedPadding(_ s: Int8ConvShape, axis a: Int) -> Int {
+        let end = s.output[a] + s.kernel[a] - 1 - s.input[a] - s.padsBegin[a]
+        return max(s.input[a] + max(s.padsBegin[a], end), s.output[a])
+    }
+
     /// Whether `s` runs directly on `path`: AVX-512 VNNI or AVX2, one group, stride and dilation
     /// 1, and every input element inside the padded volume (non-negative pads that do not crop).
     public static func supports(_ s: Int8ConvShape, path: Int8Path) -> Bool {
@@ -74,8 +87,8 @@ public final class Int8DirectConvolution: @unchecked Sendable {
         self.threads = max(1, threads)
         self.minimumMACsPerWorker = max(1, minimumMACsPerWorker)
         paddedD = s.output[0] + s.kernel[0] - 1
-        paddedH = s.output[1] + s.kernel[1] - 1
-        paddedW = s.output[2] + s.kernel[2] - 1
+        paddedH = Self.sharedPadding(s, axis: 1)
+        paddedW = Self.sharedPadding(s, axis: 2)
         let plane = paddedH * paddedW
         quads = (s.inChannels + gc - 1) / gc
         quadVolumeBytes = paddedD * plane * 4
@@ -109,8 +122,10 @@ public final class Int8DirectConvolution: @unchecked Sendable {
         rowSums = (0..<s.outChannels).map { co in
             weights[(co * s.reduction)..<((co + 1) * s.reduction)].reduce(Int32(0)) { $0 + Int32($1) }
         }
-        // Read-ahead of the last micro-tile: up to 47 columns past the last valid one.
-        volumeBytes = quads * quadVolumeBytes + 48 * 4 + 64
+        // Read-ahead of the last micro-tile (up to 47 columns past the last valid one), plus the
+        // rows and columns the last slice's taps read past its shared padding.
+        let overrun = (s.output[1] + s.kernel[1] - 1 - paddedH) * paddedW + max(0, s.output[2] + s.kernel[2] - 1 - paddedW)
+        volumeBytes = quads * quadVolumeBytes + (48 + overrun) * 4 + 64
         volume = .allocate(byteCount: volumeBytes, alignment: 64)
         volume.initializeMemory(as: UInt8.self, repeating: 0, count: volumeBytes)
         runBias = .allocate(capacity: panels * mr)

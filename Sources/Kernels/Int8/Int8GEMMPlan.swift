@@ -68,6 +68,12 @@ public enum Int8PeakProbe {
     }
     /// int8 ops per `vnni(iterations:)` iteration.
     public static let vnniOpsPerIteration = 16 * 64 * 2
+    /// Runs `iterations` × 12 `vpmaddwd` + `vpaddd` on 8 int16 pairs (256-bit) and returns a checksum.
+    public static func pairs(iterations: Int) -> Int32? {
+        Int8Dispatch.isSupported(.avx2) ? rppgAVX2PairPeakLoop(iterations) : nil
+    }
+    /// int8 ops per `pairs(iterations:)` iteration (2 per multiply-add).
+    public static let pairOpsPerIteration = 12 * 16 * 2
     /// Runs `iterations` × 12 FMAs on 8 floats (256-bit) and returns a checksum.
     public static func fma(iterations: Int) -> Float? {
         Int8Dispatch.isSupported(.avx2) ? rppgFMAPeakLoop(iterations) : nil
