@@ -32,6 +32,17 @@ public struct QATModel: Sendable {
     /// Weight or bias → its zero-point initializer: it moves with the weights when they are
     /// asymmetric (`weightSymmetric = false`, per tensor), so it is refreshed with the scale.
     public let weightZeroPointNames: [String: String]
+    /// Scale initializer → the activation it quantizes and its zero point: the scales that
+    /// learned-scale training (LSQ) takes as parameters. A tensor sharing another's parameters
+    /// (pooling, reshapes) has no entry: it follows its provider's scale.
+    public let activationScales: [String: ActivationScale]
+
+    /// An activation's scale as a trained parameter: written back as the tensor's parameters
+    /// (an ORT `TensorQuantOverrides` entry, `scale` + `zero_point`), so biases follow it.
+    public struct ActivationScale: Sendable, Hashable {
+        public var tensor: String
+        public var zeroPoint: Int32
+    }
 
     public init(fp32: Graph, ranges: [String: TensorRange], options: QuantizationOptions) throws {
         self.fp32 = fp32
@@ -72,6 +83,22 @@ public struct QATModel: Sendable {
         parameterNames = g.nodes.flatMap(\.inputs).filter { name in
             fp32.initializers[name]?.dtype == .float32 && seen.insert(name).inserted
         }
+        var activation: [String: ActivationScale] = [:]
+        for node in qdq.nodes {
+            guard case .quantizeLinear = node.op, node.inputs.count > 2, qdq.initializers[node.inputs[0]] == nil,
+                  node.inputs[1].hasSuffix("_scale"), let zp = qdq.initializers[node.inputs[2]] else { continue }
+            // ``QDQRewriter`` names an activation's parameters `T_scale` / `T_zero_point`.
+            let tensor = String(node.inputs[1].dropLast("_scale".count))
+            guard ranges[tensor] != nil, let level = zp.floatValues().first else { continue }
+            activation[node.inputs[1]] = ActivationScale(tensor: tensor, zeroPoint: Int32(level))
+        }
+        activationScales = activation
+    }
+
+    /// The activation scale initializers in order of first use (the order they are trained in).
+    public var activationScaleNames: [String] {
+        var seen = Set<String>()
+        return trainingGraph.nodes.flatMap(\.inputs).filter { activationScales[$0] != nil && seen.insert($0).inserted }
     }
 
     /// ``trainingGraph`` holding `weights` (missing ones keep their FP32 values) and their scales:
@@ -92,15 +119,23 @@ public struct QATModel: Sendable {
     }
 
     /// The QDQ graph of `weights` with the calibrated ranges: ``QDQInsertion`` on the FP32 graph
-    /// whose initializers are replaced by `weights`.
+    /// whose initializers are replaced by `weights`. Learned activation scales among `weights`
+    /// (keyed by ``activationScales``) replace their tensors' calibrated parameters.
     public func quantized(_ weights: [String: Tensor]) throws -> Graph {
-        var g = fp32
+        var g = fp32, o = options
         for (name, w) in weights {
+            if let a = activationScales[name] {
+                guard w.elementCount == 1, let scale = w.floatValues().first else {
+                    throw QuantizationError.unsupportedGraph("the learned scale '\(name)' must hold one value, it has shape \(w.shape)")
+                }
+                o.overrides[a.tensor] = .parameters(scale: scale, zeroPoint: a.zeroPoint)
+                continue
+            }
             guard let old = g.initializers[name], old.shape == w.shape else {
                 throw QuantizationError.unsupportedGraph("'\(name)' is not a float initializer of shape \(w.shape) in the model")
             }
             g.initializers[name] = w
         }
-        return try QDQInsertion.apply(g, ranges: ranges, options: options)
+        return try QDQInsertion.apply(g, ranges: ranges, options: o)
     }
 }

@@ -8,8 +8,9 @@ import TensorCore
 /// to even, saturate), so a QDQ graph trained here computes what the engine will run. The
 /// backward is the straight-through estimator: `round` counts as the identity where the level
 /// before saturation lies in the type's range and as a constant (gradient 0) where it saturates.
-/// Q's backward gives `dy·mask/scale`, DQ's `dy·scale`, so a Q → DQ pair passes `dy·mask`. Scale
-/// and zero point are constants here (weights' scales are refreshed between steps by the caller).
+/// Q's backward gives `dy·mask/scale`, DQ's `dy·scale`, so a Q → DQ pair passes `dy·mask`. Zero
+/// points are constants; a scale is one too (weights' scales are refreshed between steps by the
+/// caller) unless it is a trained parameter, which then gets LSQ's gradient (below).
 enum FakeQuantGradients {
     /// Scale and zero point of each element's channel: one pair per tensor, or one per index along `axis`.
     struct Parameters {
@@ -116,5 +117,39 @@ enum FakeQuantGradients {
             for i in range { dq[i] = dy.data[i] * scale }
         }
         return Activation(shape: dy.shape, data: dq)
+    }
+}
+
+extension FakeQuantGradients {
+    /// Learned scales (LSQ: Esser et al., "Learned Step Size Quantization", 2020), split over the
+    /// Q → DQ pair that shares the scale. Q's part: `Σ dq·(−x/s²)` where the level is inside the
+    /// range (round counted as the identity, as for `x`), 0 where it saturates.
+    static func quantizeScaleGradient(_ dq: Activation, input x: Activation, mask: [Float], _ p: Parameters,
+                                      scaleShape: [Int]) -> Activation {
+        var sums = [Double](repeating: 0, count: p.scales.count)
+        var run = 0
+        p.forEachChannel(dq.shape) { range, scale, _ in
+            var s = 0.0
+            // mask is 1/s inside the range: −x·mask/s = −x/s².
+            for i in range { s -= Double(dq.data[i]) * Double(x.data[i]) * Double(mask[i]) / Double(scale) }
+            sums[run % sums.count] += s
+            run += 1
+        }
+        return Activation(shape: scaleShape, data: sums.map(Float.init))
+    }
+
+    /// DQ's part of a learned scale's gradient: `Σ dy·(q − zp)`. With Q's part, per channel,
+    /// `Σ dy·(q − zp − x/s)` inside the range and `Σ dy·(q − zp)` where it saturates (LSQ's).
+    static func dequantizeScaleGradient(_ dy: Activation, levels q: Activation, _ p: Parameters,
+                                        scaleShape: [Int]) -> Activation {
+        var sums = [Double](repeating: 0, count: p.scales.count)
+        var run = 0
+        p.forEachChannel(dy.shape) { range, _, zp in
+            var s = 0.0
+            for i in range { s += Double(dy.data[i]) * (Double(q.data[i]) - Double(zp)) }
+            sums[run % sums.count] += s
+            run += 1
+        }
+        return Activation(shape: scaleShape, data: sums.map(Float.init))
     }
 }

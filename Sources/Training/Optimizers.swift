@@ -25,6 +25,9 @@ public struct Adam: Optimizer {
     public var expAvg: [[Float]]
     /// Second-moment estimates (`exp_avg_sq`).
     public var expAvgSq: [[Float]]
+    /// Per-parameter factors on the learning rate (nil: 1 for every parameter), for parameters on
+    /// another scale than the weights: quantization-aware training's learned activation scales.
+    public var learningRateFactors: [Double]? = nil
 
     public init(parameterCounts: [Int], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-8, weightDecay: Double = 0, decoupledWeightDecay: Bool = false) {
@@ -55,7 +58,7 @@ public struct Adam: Optimizer {
             let t = Double(Float(steps[i]))
             let bc1 = 1 - pow(beta1, t)
             let bc2Sqrt = (1 - pow(beta2, t)).squareRoot()
-            let stepSize = Float(-(learningRate / bc1))
+            let stepSize = Float(-(learningRate * (learningRateFactors?[i] ?? 1) / bc1))
             let bc2 = Float(bc2Sqrt), eps = Float(epsilon)
             let decoupled = decoupledWeightDecay
             gradients[i].withUnsafeBufferPointer { g in

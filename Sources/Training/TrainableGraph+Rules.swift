@@ -202,12 +202,19 @@ extension TrainableGraph {
             return [SliceGradients.backward(dy, inShape: x.shape, starts: starts, ends: ends, axes: axes, steps: steps)]
         case .gather(let axis, let indices):
             return [SliceGradients.backward(dy, inShape: x.shape, index: SliceGradients.gatherIndices(input: x.shape, axis: axis, indices: indices).index)]
-        case .quantizeLinear:
+        case .quantizeLinear(let axis):
             // Straight-through: dy/scale inside the int8 range, 0 where the level saturates.
             guard let mask = savedMasks[index] else { throw TrainingError.missingValue(node.outputs[0]) }
-            return [ElementwiseGradients.zip(dy, Activation(shape: dy.shape, data: mask)) { $0 * $1 }]
+            let dx = ElementwiseGradients.zip(dy, Activation(shape: dy.shape, data: mask)) { $0 * $1 }
+            // A learned scale (a trained parameter): LSQ's gradient, Q's part.
+            guard needs.count > 1, needs[1] else { return [dx] }
+            let p = try quantParameters(node, axis: axis, rank: x.shape.count)
+            return [dx, FakeQuantGradients.quantizeScaleGradient(dy, input: x, mask: mask, p, scaleShape: try value(node.inputs[1]).shape)]
         case .dequantizeLinear(let axis):
-            return [FakeQuantGradients.dequantizeBackward(dy, try quantParameters(node, axis: axis, rank: x.shape.count))]
+            let p = try quantParameters(node, axis: axis, rank: x.shape.count)
+            let dx = FakeQuantGradients.dequantizeBackward(dy, p)
+            guard needs.count > 1, needs[1] else { return [dx] }
+            return [dx, FakeQuantGradients.dequantizeScaleGradient(dy, levels: x, p, scaleShape: try value(node.inputs[1]).shape)]
         default:
             throw TrainingError.unsupportedOp(node: node.name, op: node.op.name)
         }

@@ -28,6 +28,14 @@ public struct QATOptions: Sendable {
     public var threads = Parallel.availableCores
     /// Validation subjects; nil takes the same held-out subjects as `rppg train`.
     public var validationSubjects: [Int]? = nil
+    /// Train the activation scales too (LSQ), starting from the calibrated ones: a range that
+    /// outliers stretched (MinMax on motion edges) can shrink where clipping costs less than
+    /// rounding. The zero points stay; the scales written are the trained ones.
+    public var learnScales = false
+    /// With `learnScales`: the scales' learning rate as a fraction of each starting scale per
+    /// step at the schedule's peak (Adam steps are about the learning rate, and activation scales
+    /// span orders of magnitude, so one absolute rate cannot serve them all).
+    public var scaleLearningRate = 0.01
 
     public init(checkpoint: URL, data: URL, output: URL) {
         self.checkpoint = checkpoint
@@ -62,10 +70,13 @@ public struct QATResult: Sendable {
     public var bestEpoch: Int
     public var checkpoint: URL
     public var model: URL
-    /// The fake-quant model and the written (best epoch's) weights: `qat.trainingGraph(weights:)`
-    /// runs what the int8 engine runs from ``model``.
+    /// The fake-quant model and the written (best epoch's) weights and learned activation scales
+    /// (empty unless `learnScales`): `qat.trainingGraph(weights: trained)` runs what the int8
+    /// engine runs from ``model``.
     public var qat: QATModel
     public var weights: [String: Tensor]
+    public var scales: [String: Tensor]
+    public var trained: [String: Tensor] { weights.merging(scales) { a, _ in a } }
 
     public var best: QATScore { epochs[bestEpoch - 1] }
 
@@ -98,8 +109,9 @@ public enum QATStep {
     public static let modelName = "rppg_int8_qat.onnx"
 
     public static func run(_ o: QATOptions, onEvent: (TrainEvent) -> Void = { _ in }) throws -> QATResult {
-        guard o.epochs >= 1, o.batchSize >= 1, o.learningRate > 0, o.learningRate.isFinite, o.calibrationSamples >= 1 else {
-            throw QATError("--epochs, --batch-size and --calibration-samples must be at least 1 and --lr a positive number")
+        guard o.epochs >= 1, o.batchSize >= 1, o.learningRate > 0, o.learningRate.isFinite, o.calibrationSamples >= 1,
+              o.scaleLearningRate > 0, o.scaleLearningRate < 1 else {
+            throw QATError("--epochs, --batch-size and --calibration-samples must be at least 1, --lr a positive number and --scale-lr between 0 and 1")
         }
         // The fake-quant training rules round to int8 (and int16) grids; a uint8 model is PTQ only.
         guard o.quantization.activationType == .int8 else {
@@ -131,13 +143,20 @@ public enum QATStep {
         config.seed = o.seed
         config.threads = max(1, o.threads)
         config.loss = o.loss
+        let scaleNames = o.learnScales ? qat.activationScaleNames : []
         let initial = qat.parameterNames.map { (key: $0, tensor: qat.fp32.initializers[$0]!) }
+            + scaleNames.map { (key: $0, tensor: qat.qdq.initializers[$0]!) }
         let trainer = Trainer(initialState: initial, configuration: config,
                               stepsPerEpoch: (split.training.count + o.batchSize - 1) / o.batchSize) { _, inits in
             // Shapes are read from the clips, so one graph serves every batch size.
             try qat.trainingGraph(weights: inits)
         }
         trainer.refreshDerived = { g in try qat.refreshWeightParameters(g) }
+        if !scaleNames.isEmpty {
+            // Each scale moves by about `scaleLearningRate` of its start per step at the peak.
+            trainer.optimizer.learningRateFactors = qat.parameterNames.map { _ in 1 }
+                + scaleNames.map { o.scaleLearningRate * Double(qat.qdq.initializers[$0]!.floatValues()[0]) / o.learningRate }
+        }
         let fp32Score = try score(split, try fp32Predictions(fp32, split: split, threads: o.threads), loss: o.loss)
         let ptqScore = try score(split, try TrainStep.wrap { try trainer.predict(clips: split.clips, indices: split.validation) }, loss: o.loss)
         onEvent(.message("validation: per-clip HR MAE against the \(split.truthDescription); per-video MAE beside it"))
@@ -161,12 +180,14 @@ public enum QATStep {
                                     trainLoss, s.clipMAE, s.videoMAE, improved ? "  *best" : "")))
         }
         let (bestEpoch, state) = best!
-        let weights = Dictionary(uniqueKeysWithValues: state.map { ($0.key, $0.tensor) })
+        let trained = Dictionary(uniqueKeysWithValues: state.map { ($0.key, $0.tensor) })
         try FiniteWeights.check(StateDict(state), source: o.checkpoint)
+        let weights = trained.filter { qat.activationScales[$0.key] == nil }, scales = trained.filter { qat.activationScales[$0.key] != nil }
 
-        var qdq = try qat.quantized(weights)
+        var qdq = try qat.quantized(trained)
         qdq.metadata = fp32.metadata.merging(qdq.metadata) { _, new in new }
         qdq.metadata["qat"] = "\(bestEpoch) of \(o.epochs) epochs, lr \(o.learningRate), \(o.quantization.method.rawValue) activation ranges"
+            + (o.learnScales ? ", activation scales learned (LSQ, scale lr \(o.scaleLearningRate))" : "")
         let checkpoint = try QATCheckpoint.value(source: o.checkpoint, folded: qat.fp32, weights: weights,
                                                  epoch: bestEpoch, valMAE: scores[bestEpoch - 1].clipMAE, options: o)
         try FileManager.default.createDirectory(at: o.output, withIntermediateDirectories: true)
@@ -176,7 +197,7 @@ public enum QATStep {
         return QATResult(architecture: architecture.rawValue, method: o.quantization.method.rawValue,
                          calibrationClips: clips.shape[0], trainingClips: split.training.count,
                          validationSubjects: split.validationSubjects, fp32: fp32Score, ptq: ptqScore, epochs: scores,
-                         bestEpoch: bestEpoch, checkpoint: pth, model: model, qat: qat, weights: weights)
+                         bestEpoch: bestEpoch, checkpoint: pth, model: model, qat: qat, weights: weights, scales: scales)
     }
 
     /// The calibration file's clips, or `calibrationSamples` clips of the data as `rppg calibrate` picks them.
@@ -213,9 +234,11 @@ public enum QATStep {
 
 extension QATModel {
     /// Before each step: the weight scales (and zero points) of `g` recomputed by the quantizer
-    /// from `g`'s current weights, so that the trained forward is the model written.
+    /// from `g`'s current weights, and the bias scales `s_x·s_w` from its current activation
+    /// scales where those are trained, so that the trained forward is the model written.
     func refreshWeightParameters(_ g: TrainableGraph) throws {
-        let weights = Dictionary(uniqueKeysWithValues: parameterNames.compactMap { n in g.initializer(n).map { (n, $0) } })
+        let learned = g.parameterNames.filter { activationScales[$0] != nil }
+        let weights = Dictionary(uniqueKeysWithValues: (parameterNames + learned).compactMap { n in g.initializer(n).map { (n, $0) } })
         for (name, value) in try weightParameters(weights) { try g.setInitializer(name, value) }
     }
 }

@@ -20,12 +20,15 @@ enum QATCheckpoint {
         if case .dict(let entries)? = checkpoint.root["config"] {
             for e in entries { if let k = e.key.stringValue { config.append((k, e.value)) } }
         }
-        config.append(("qat", .stringDict([
+        var qat: [(String, PickleValue)] = [
             ("source_checkpoint", .string(source.lastPathComponent)), ("data", .string(options.data.path)),
             ("data_sha256", .string(try SHA256Digest.hexDigest(ofFile: options.data))),
             ("method", .string(options.quantization.method.rawValue)), ("epochs", .int(Int64(options.epochs))),
             ("best_epoch", .int(Int64(epoch))), ("lr", .float(options.learningRate)), ("seed", .int(Int64(options.seed))),
-        ])))
+            ("learn_scales", .bool(options.learnScales)),
+        ]
+        if options.learnScales { qat.append(("scale_lr", .float(options.scaleLearningRate))) }
+        config.append(("qat", .stringDict(qat)))
         return .stringDict([
             ("model_state_dict", state.pickleValue), ("epoch", .int(Int64(epoch))), ("val_mae", .float(valMAE)),
             ("config", .stringDict(config)),

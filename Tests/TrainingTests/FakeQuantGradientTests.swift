@@ -8,7 +8,7 @@ import Training
 @Suite struct FakeQuantGradientTests {
     /// `w [2, 5]` (a parameter) → Q (per channel on axis 0) → DQ → `y`, and `x [1, 2, 5]` (an
     /// input) → Q (per tensor, zero point −20) → DQ → `z`.
-    static func model(_ w: [Float]) throws -> TrainableGraph {
+    static func model(_ w: [Float], parameters: [String] = ["w"]) throws -> TrainableGraph {
         let nodes = [
             Node(name: "wq", op: .quantizeLinear(axis: 0), inputs: ["w", "w_scale", "w_zp"], outputs: ["wq_out"]),
             Node(name: "wdq", op: .dequantizeLinear(axis: 0), inputs: ["wq_out", "w_scale", "w_zp"], outputs: ["y"]),
@@ -25,7 +25,7 @@ import Training
         let g = Graph(nodes: nodes, inputs: [ValueInfo(name: "x", shape: [1, 2, 5])],
                       outputs: [ValueInfo(name: "y", shape: [2, 5]), ValueInfo(name: "z", shape: [1, 2, 5])],
                       initializers: inits)
-        return try TrainableGraph(graph: g, parameterNames: ["w"])
+        return try TrainableGraph(graph: g, parameterNames: parameters)
     }
 
     /// `(clamp(round_half_even(v / s) + zp, −128, 127) − zp)·s`, written out independently.
@@ -47,6 +47,32 @@ import Training
             #expect(z[i] == Self.reference(Self.x[i], 0.1, -20), "x[\(i)]")
         }
         #expect(y[5] == 0.1)  // 2.5 rounds to even: 2 · 0.05
+    }
+
+    /// Scales as trained parameters (LSQ, `rppg qat --learn-scales`): through the Q → DQ pair that
+    /// shares it, `∂y/∂s = (q − zp) − v/s` where the level is inside the range and `q − zp` (the
+    /// clipped level) where it saturates, summed per channel; written out independently here.
+    @Test func learnedScalesGetLSQsGradient() throws {
+        let m = try Self.model(Self.w, parameters: ["w", "w_scale", "x_scale"])
+        _ = try m.forward(["x": Tensor(shape: [1, 2, 5], scalars: Self.x)], training: true)
+        let dy = (0..<10).map { Float($0 + 1) * 0.5 }
+        let grads = try m.backward(["y": Tensor(shape: [2, 5], scalars: dy), "z": Tensor(shape: [1, 2, 5], scalars: dy)])
+        func lsq(_ v: Float, _ s: Float, _ zp: Float) -> Double {
+            let level = (v / s).rounded(.toNearestOrEven) + zp
+            let q = min(max(level, -128), 127)
+            return Double(q - zp) - (level == q ? Double(v / s) : 0)
+        }
+        var wExpected = [0.0, 0.0], xExpected = 0.0
+        for i in 0..<10 {
+            wExpected[i / 5] += Double(dy[i]) * lsq(Self.w[i], i < 5 ? 0.01 : 0.05, 0)
+            xExpected += Double(dy[i]) * lsq(Self.x[i], 0.1, -20)
+        }
+        let ws = grads["w_scale"]!.floatValues(), xs = grads["x_scale"]!.floatValues()
+        #expect(grads["x_scale"]!.shape == [] && grads["w_scale"]!.shape == [2])
+        for c in 0..<2 { #expect(abs(Double(ws[c]) - wExpected[c]) <= 1e-4 * max(1, abs(wExpected[c])), "w_scale[\(c)]: \(ws[c]) vs \(wExpected[c])") }
+        #expect(abs(Double(xs[0]) - xExpected) <= 1e-4 * max(1, abs(xExpected)), "x_scale: \(xs[0]) vs \(xExpected)")
+        // Saturated elements pull the scale up (their clipped level times dy is all they give).
+        #expect(xExpected != 0)
     }
 
     @Test func backwardIsTheStraightThroughEstimator() throws {

@@ -149,7 +149,9 @@ import Testing
 
     /// Issue 16's QAT done-when: where MinMax PTQ is poor (this fixture), fine-tuning with the
     /// same fixed MinMax ranges in the loop recovers at least half of what PTQ loses, per clip on
-    /// the six verification subjects against the sensor HR. The recipe is `Tools/qat_motion.sh`'s
+    /// the six verification subjects against the sensor HR. (Learned scales, `--learn-scales`,
+    /// are not used here: on this fixture they recovered or lost depending on the scale rate,
+    /// docs/workflow.md.) The recipe is `Tools/qat_motion.sh`'s
     /// on the fixture's own training data (seed 11, 16 subjects) and its calibration as
     /// `rppg calibrate` picks it from that file; about a minute in release.
     @Test func qatRecoversAtLeastHalfOfWhatMinMaxLoses() throws {

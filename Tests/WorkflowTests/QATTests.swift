@@ -57,8 +57,9 @@ import Workflow
         try data.save(to: url)
     }
 
-    /// A float TinyPulse trained on the motion data, then QAT with MinMax ranges.
-    static func trainAndQAT(_ dir: URL, qatEpochs: Int) throws -> QATResult {
+    /// A float TinyPulse trained on the motion data, then QAT with MinMax ranges (fixed, or the
+    /// start of learned scales).
+    static func trainAndQAT(_ dir: URL, qatEpochs: Int, learnScales: Bool = false) throws -> QATResult {
         let data = dir.appendingPathComponent("data.pt")
         try motionDataset(at: data)
         var t = TrainOptions(data: data, model: "tinypulse", output: dir.appendingPathComponent("ck"))
@@ -74,27 +75,20 @@ import Workflow
         o.epochs = qatEpochs
         o.batchSize = 2
         o.threads = 2
+        o.learnScales = learnScales
         return try QATStep.run(o)
     }
 
-    @Test func fakeQuantForwardIsTheInt8EngineAndTheCheckpointFoldsBack() throws {
-        let dir = try PipelineEndToEndTests.temporaryDirectory("qat")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try Self.trainAndQAT(dir, qatEpochs: 2)
-        print(r.text())
-        #expect(r.epochs.count == 2 && (1...2).contains(r.bestEpoch))
-        // The motion edges set a coarse MinMax input scale: PTQ is clearly worse than FP32 here.
-        #expect(r.ptq.loss > r.fp32.loss + 0.05, "FP32 \(r.fp32.loss), PTQ \(r.ptq.loss)")
-
-        // What was trained is what runs: the fake-quant forward (training graph, evaluation mode)
-        // against the int8 engine on the written QDQ file, within 1 LSB of the output scale.
+    /// The fake-quant forward (training graph, evaluation mode) against the int8 engine on the
+    /// written QDQ file, in LSBs of the output scale, over every clip of `data`.
+    static func engineAgreement(_ r: QATResult, data: URL) throws -> (worst: Float, equal: Int, withinOne: Int, total: Int) {
         let qdq = try ONNXReader.read(r.model)
         let engine = try Int8Executor(graph: qdq, threads: 1)
         #expect(!engine.planDescription.contains("float fallback"), "\(engine.planDescription)")
-        let fake = try TrainableGraph(graph: try r.qat.trainingGraph(weights: r.weights))
+        let fake = try TrainableGraph(graph: try r.qat.trainingGraph(weights: r.trained))
         let outputDQ = try #require(qdq.producer(of: qdq.outputs[0].name))
         let lsb = try #require(qdq.initializers[outputDQ.inputs[1]]?.floatValues().first)
-        let clips = try ProcessedDataset.load(dir.appendingPathComponent("data.pt")).clips.toFloat32()
+        let clips = try ProcessedDataset.load(data).clips.toFloat32()
         var worst: Float = 0, equal = 0, withinOne = 0, total = 0
         for i in 0..<clips.shape[0] {
             let x = clips.batch(i..<(i + 1))
@@ -109,6 +103,22 @@ import Workflow
             }
         }
         print("fake-quant vs int8 engine: \(equal)/\(total) outputs equal, \(withinOne)/\(total) within 1 LSB, max \(worst) LSB (output scale \(lsb))")
+        return (worst, equal, withinOne, total)
+    }
+
+    @Test func fakeQuantForwardIsTheInt8EngineAndTheCheckpointFoldsBack() throws {
+        let dir = try PipelineEndToEndTests.temporaryDirectory("qat")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Self.trainAndQAT(dir, qatEpochs: 2)
+        print(r.text())
+        #expect(r.epochs.count == 2 && (1...2).contains(r.bestEpoch))
+        // The motion edges set a coarse MinMax input scale: PTQ is clearly worse than FP32 here.
+        #expect(r.ptq.loss > r.fp32.loss + 0.05, "FP32 \(r.fp32.loss), PTQ \(r.ptq.loss)")
+
+        #expect(r.scales.isEmpty)
+        // What was trained is what runs: the fake-quant forward (training graph, evaluation mode)
+        // against the int8 engine on the written QDQ file, within 1 LSB of the output scale.
+        let (worst, _, withinOne, total) = try Self.engineAgreement(r, data: dir.appendingPathComponent("data.pt"))
         #expect(total > 0)
         // Both round every tensor the same way (pooling ties included, see FakeQuantGradients.snapTie);
         // the float sums of a conv may still put a value on the other side of a rounding edge.
@@ -127,6 +137,30 @@ import Workflow
             let scale = w.floatValues().map { abs($0) }.max() ?? 1
             #expect(zip(back.floatValues(), w.floatValues()).allSatisfy { abs($0 - $1) <= 1e-5 * scale }, "\(name)")
         }
+    }
+
+    /// `--learn-scales` (LSQ): the activation scales move from their MinMax start, the written QDQ
+    /// file holds exactly the trained scales (biases quantized with them), and the int8 engine
+    /// still runs what was trained, within 1 LSB.
+    @Test func learnedScalesAreWrittenAndTheEngineRunsWhatWasTrained() throws {
+        let dir = try PipelineEndToEndTests.temporaryDirectory("qat-lsq")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Self.trainAndQAT(dir, qatEpochs: 2, learnScales: true)
+        print(r.text())
+        // Every activation with parameters of its own is trained; pooled tensors follow their input.
+        #expect(!r.scales.isEmpty && Set(r.scales.keys) == Set(r.qat.activationScales.keys))
+        let moved = r.scales.filter { $0.value.floatValues() != r.qat.qdq.initializers[$0.key]!.floatValues() }
+        #expect(!moved.isEmpty, "no activation scale moved")
+        let qdq = try ONNXReader.read(r.model)
+        for (name, s) in r.scales {
+            #expect(qdq.initializers[name]?.floatValues() == s.floatValues(), "\(name) is not the trained scale in the written model")
+        }
+        let (worst, _, withinOne, total) = try Self.engineAgreement(r, data: dir.appendingPathComponent("data.pt"))
+        #expect(total > 0 && withinOne == total, "\(withinOne)/\(total) outputs within 1 LSB")
+        #expect(worst <= 1.001, "fake-quant forward \(worst) LSB from the int8 engine")
+        // The checkpoint holds the model's keys only; the scales live in the QDQ file.
+        let written = try Checkpoint.load(r.checkpoint)
+        #expect(Set(written.stateDict.keys).isDisjoint(with: r.scales.keys))
     }
 
     @Test func badInputsFailCleanlyWithoutOutput() throws {

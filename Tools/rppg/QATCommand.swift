@@ -19,7 +19,13 @@ struct QATCommand: ParsableCommand {
     @Option(help: "Epochs of fine-tuning (OneCycle schedule length).") var epochs: Int = 5
     @Option(name: .customLong("batch-size"), help: "Clips per optimizer step.") var batchSize: Int = 4
     @Option(help: "Peak learning rate (Adam, OneCycle).") var lr: Double = 1e-4
-    /// The quantizer's options, as rppg quantize: QAT trains the graph they make (fixed activation ranges).
+    @Flag(name: .customLong("learn-scales"),
+          help: "Train the activation scales too (LSQ), starting from the calibrated ones; the trained scales are written.")
+    var learnScales = false
+    @Option(name: .customLong("scale-lr"), help: "With --learn-scales: each scale's step at the peak, as a fraction of its starting value.")
+    var scaleLR: Double = 0.01
+    /// The quantizer's options, as rppg quantize: QAT trains the graph they make (activation
+    /// ranges fixed, or the starting point of --learn-scales).
     @OptionGroup var quantizer: QuantizerOptions
     @Option(name: .customLong("val-subjects"), help: "Comma-separated validation subjects (default: as rppg train).")
     var valSubjects: String?
@@ -37,6 +43,8 @@ struct QATCommand: ParsableCommand {
             o.epochs = epochs
             o.batchSize = batchSize
             o.learningRate = lr
+            o.learnScales = learnScales
+            o.scaleLearningRate = scaleLR
             o.loss = lossKind
             o.seed = seed
             o.threads = threads
