@@ -138,6 +138,10 @@ public enum ModelZoo {
         let frames = a.inputLayout == .clips ? defaultFrames(a) : frameDepth
         let b = (try? trace(a, batch: 1, frames: frames, size: size, shapes: implied).builder) ?? GraphBuilder()
         let shapes = b.parameters.map { ($0.key, $0.shape) }
+        if a == .physFormer {
+            let byKey = Dictionary(uniqueKeysWithValues: shapes)
+            return PhysFormerModel.pytorchOrder(shapes.map(\.0)).map { ($0, byKey[$0]!) }
+        }
         guard a.inputLayout != .clips else { return shapes }
         let order = CANModel.pytorchOrder(shapes.map(\.0))
         let byKey = Dictionary(uniqueKeysWithValues: shapes)

@@ -153,4 +153,22 @@ struct PhysFormerModel: Layer {
         }
         return out
     }
+
+    /// Keys in PyTorch's registration order (the toolbox declares patch_embedding and the
+    /// transformers before the stems; a block's attn and proj before norm1), which the trace,
+    /// input first, does not follow.
+    static func pytorchOrder(_ keys: [String]) -> [String] {
+        let top = ["patch_embedding", "transformer1", "transformer2", "transformer3", "Stem0", "Stem1", "Stem2",
+                   "upsample", "upsample2", "ConvBlockLast"]
+        let inBlock = ["attn", "proj", "norm1", "pwff", "norm2"]
+        func rank(_ k: String) -> [Int] {
+            let p = k.split(separator: ".").map(String.init)
+            return [top.firstIndex(of: p[0]) ?? top.count, p.count > 3 ? Int(p[2]) ?? 0 : 0,
+                    p.count > 3 ? inBlock.firstIndex(of: p[3]) ?? inBlock.count : 0]
+        }
+        return keys.enumerated().sorted { a, b in
+            let (x, y) = (rank(a.element), rank(b.element))
+            return x != y ? x.lexicographicallyPrecedes(y) : a.offset < b.offset
+        }.map(\.element)
+    }
 }
