@@ -71,17 +71,22 @@ def session(model_bytes):
     return ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
 
 
-def make(rppg, name, seed, tmp, weights=None, frames=FRAMES, size=SIZE, out=OUT, stride=STRIDE):
+def make(rppg, name, seed, tmp, weights=None, frames=FRAMES, size=SIZE, out=OUT, stride=STRIDE, store_clips=True,
+         opset=None):
     """Also serves other zoo models (Tools/make_ibvpnet_fixtures.py): `weights` is then a
-    checkpoint path, and the clips are `pytorch_zoo.example_input` at `frames` and `size`."""
+    checkpoint path, and the clips are `pytorch_zoo.example_input` at `frames` and `size`.
+    `store_clips` False leaves out NAME_inputs.bin, NAME_ort.bin and NAME_ort_q.bin (PhysFormer's
+    128-pixel clips are 3 MB each). `opset`: `rppg export --opset` (17 for LayerNormalization)."""
     weights = weights or os.path.join(WEIGHTS, MODELS[name])
     fp32 = os.path.join(tmp, f"{name}_fp32.onnx")
     subprocess.run([rppg, "export", "--checkpoint", weights, "--model", name, "--frames", str(frames),
-                    "--output", fp32], check=True, stdout=subprocess.DEVNULL)
+                    "--output", fp32] + (["--opset", str(opset)] if opset else []),
+                   check=True, stdout=subprocess.DEVNULL)
     onnx.checker.check_model(onnx.load(fp32), full_check=True)
 
-    torch_model = pytorch_zoo.build(name, frames=frames, img_size=size)
-    torch_model.load_state_dict(torch.load(weights, weights_only=True), strict=True)
+    state = torch.load(weights, weights_only=True)
+    torch_model = pytorch_zoo.build(name, frames=frames, img_size=size, state_dict=state)
+    torch_model.load_state_dict(state, strict=True)
     g = torch.Generator().manual_seed(seed)
     clips = [pytorch_zoo.example_input(name, 1, frames, size, generator=g).numpy() for _ in range(6)]
     calib, tests = clips[:4], clips[4:]
@@ -108,10 +113,11 @@ def make(rppg, name, seed, tmp, weights=None, frames=FRAMES, size=SIZE, out=OUT,
     for q in q_outputs:
         probe.graph.output.append(onnx.helper.make_tensor_value_info(q, onnx.TensorProto.INT8, None))
     outs = [session(probe.SerializeToString()).run(["output"] + q_outputs, {"input": x}) for x in tests]
-    np.stack(tests).astype("<f4").tofile(os.path.join(out, f"{name}_inputs.bin"))
-    np.stack([o[0] for o in outs]).astype("<f4").tofile(os.path.join(out, f"{name}_ort.bin"))
-    np.concatenate([np.concatenate([v.astype(np.int8).ravel()[::stride] for v in o[1:]]) for o in outs]).tofile(
-        os.path.join(out, f"{name}_ort_q.bin"))
+    if store_clips:
+        np.stack(tests).astype("<f4").tofile(os.path.join(out, f"{name}_inputs.bin"))
+        np.stack([o[0] for o in outs]).astype("<f4").tofile(os.path.join(out, f"{name}_ort.bin"))
+        np.concatenate([np.concatenate([v.astype(np.int8).ravel()[::stride] for v in o[1:]]) for o in outs]).tofile(
+            os.path.join(out, f"{name}_ort_q.bin"))
     quantized, offset = [], 0
     for q, v in zip(q_outputs, outs[0][1:]):
         count = len(range(0, v.size, stride))

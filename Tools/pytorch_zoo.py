@@ -3,7 +3,7 @@
 Usage from another script in Tools/:
 
     import sys; sys.path.insert(0, 'Tools')
-    from pytorch_zoo import TinyPulse, TinyPulse2D, PhysNet, FactorizePhys, build, ZOO
+    from pytorch_zoo import TinyPulse, TinyPulse2D, PhysNet, FactorizePhys, PhysFormer, build, ZOO
 
 Every model takes x: float32 [N, 3, T, H, W] and returns the rPPG signal [N, T] (one tensor, so
 that torch.onnx.export and tracing see a single output). State-dict keys are the ones the Swift
@@ -405,13 +405,16 @@ class IBVPNet(nn.Module):
         return self.ibvpnet(x).view(-1, length - 1)
 
 
+from pytorch_physformer import PhysFormer  # noqa: E402  (rPPG-Toolbox PhysFormer, its own file)
+
 ZOO = {'tinypulse': TinyPulse, 'physnet': PhysNet, 'factorizephys': FactorizePhys, 'tinypulse2d': TinyPulse2D,
-       'deepphys': DeepPhys, 'tscan': TSCAN, 'efficientphys': EfficientPhys, 'ibvpnet': IBVPNet}
+       'deepphys': DeepPhys, 'tscan': TSCAN, 'efficientphys': EfficientPhys, 'ibvpnet': IBVPNet,
+       'physformer': PhysFormer}
 # The frame models' T: the toolbox's CHUNK_LENGTH (180, a multiple of frame_depth 10).
 DEFAULT_FRAMES = {'tinypulse': 128, 'physnet': 128, 'factorizephys': 160, 'tinypulse2d': 128,
-                  'deepphys': 180, 'tscan': 180, 'efficientphys': 180, 'ibvpnet': 160}
+                  'deepphys': 180, 'tscan': 180, 'efficientphys': 180, 'ibvpnet': 160, 'physformer': 160}
 INPUT_SIZE = {'tinypulse': 36, 'physnet': 72, 'factorizephys': 72, 'tinypulse2d': 36,
-              'deepphys': 72, 'tscan': 72, 'efficientphys': 72, 'ibvpnet': 72}
+              'deepphys': 72, 'tscan': 72, 'efficientphys': 72, 'ibvpnet': 72, 'physformer': 128}
 FRAME_MODELS = ('deepphys', 'tscan', 'efficientphys')
 
 
@@ -424,10 +427,13 @@ def example_input(name, batch, frames, size, generator=None):
     return torch.randn(batch * frames, 6, size, size, generator=generator)
 
 
-def build(name, frames=None, img_size=None):
+def build(name, frames=None, img_size=None, state_dict=None):
     """A zoo model in eval mode by its CLI name (tinypulse | physnet | factorizephys | tinypulse2d |
-    deepphys | tscan | efficientphys). `img_size` only matters for the frame models (36 or 72)."""
+    deepphys | tscan | efficientphys | ibvpnet | physformer). `img_size` only matters for the frame
+    models (36 or 72); `state_dict` only for PhysFormer, whose widths and depth it implies."""
     frames = frames or DEFAULT_FRAMES[name]
+    if name == 'physformer':
+        return (PhysFormer.from_state_dict(state_dict, frames) if state_dict else PhysFormer(frames=frames)).eval()
     if name in FRAME_MODELS:
         return ZOO[name](img_size=img_size or INPUT_SIZE[name]).eval()
     model = ZOO[name]() if name in ('tinypulse', 'tinypulse2d') else ZOO[name](frames=frames)

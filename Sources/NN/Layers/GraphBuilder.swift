@@ -26,6 +26,9 @@ public final class GraphBuilder {
     public private(set) var nodes: [Node] = []
     public private(set) var inputs: [ValueInfo] = []
     public private(set) var parameters: [Parameter] = []
+    /// Initializers that are part of the model's code, not of its state dict (PhysFormer's
+    /// gra_sharp divisor): bound by `graph` beside the weights, never looked up in them.
+    public private(set) var constants: [String: Tensor] = [:]
     private var scopes: [String] = []
     private var counter = 0
 
@@ -55,6 +58,13 @@ public final class GraphBuilder {
         return k
     }
 
+    /// Declares a constant initializer named by the current scope and returns its value name.
+    public func constant(_ name: String, _ value: Tensor) -> String {
+        let k = key(name)
+        constants[k] = value
+        return k
+    }
+
     /// Appends a node reading `inputs` and returns the name of its (single) output.
     @discardableResult
     public func node(_ op: Op, _ inputs: [String], name: String? = nil) -> String {
@@ -70,7 +80,8 @@ public final class GraphBuilder {
     /// size, as adaptive max pooling, ask this).
     public func shape(of value: String) throws -> [Int] {
         if let i = inputs.first(where: { $0.name == value }) { return i.shape }
-        var g = Graph(name: "trace", nodes: nodes, inputs: inputs + parameters.map { ValueInfo(name: $0.key, shape: $0.shape) },
+        var g = Graph(name: "trace", nodes: nodes, inputs: inputs + parameters.map { ValueInfo(name: $0.key, shape: $0.shape) }
+                          + constants.map { ValueInfo(name: $0.key, shape: $0.value.shape) },
                       outputs: [ValueInfo(name: value, shape: [])])
         try ShapeInference.run(&g)
         return g.valueInfo[value]?.shape ?? []
@@ -110,6 +121,7 @@ public final class GraphBuilder {
         }
         var initializers: [String: Tensor] = [:]
         for p in parameters where p.used { initializers[p.key] = weights[p.key]!.toFloat32() }
+        initializers.merge(constants) { weight, _ in weight }
         var g = Graph(name: name, nodes: nodes, inputs: inputs, outputs: [ValueInfo(name: outputName, shape: [])],
                       initializers: initializers)
         try ShapeInference.run(&g)

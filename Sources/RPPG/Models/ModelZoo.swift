@@ -14,6 +14,7 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
     case deepPhys = "deepphys"
     case efficientPhys = "efficientphys"
     case iBVPNet = "ibvpnet"
+    case physFormer = "physformer"
 
     /// Display name.
     public var displayName: String {
@@ -26,13 +27,14 @@ public enum ZooArchitecture: String, CaseIterable, Sendable {
         case .tsCAN: return "TS-CAN (rPPG-Toolbox TSCAN, frame_depth 10)"
         case .efficientPhys: return "EfficientPhys (rPPG-Toolbox, frame_depth 10)"
         case .iBVPNet: return "iBVPNet (rPPG-Toolbox, RGB)"
+        case .physFormer: return "PhysFormer (rPPG-Toolbox ViT_ST_ST_Compact3_TDC_gra_sharp)"
         }
     }
 
     /// How the model takes a clip of N × T frames.
     public var inputLayout: ZooInputLayout {
         switch self {
-        case .tinyPulse, .physNet, .factorizePhys, .tinyPulse2D, .iBVPNet: return .clips
+        case .tinyPulse, .physNet, .factorizePhys, .tinyPulse2D, .iBVPNet, .physFormer: return .clips
         case .deepPhys, .tsCAN: return .frames(channels: 6, extraFrame: false)
         case .efficientPhys: return .frames(channels: 3, extraFrame: true)
         }
@@ -82,14 +84,21 @@ public enum ModelZoo {
     public static func defaultFrames(_ a: ZooArchitecture) -> Int {
         switch a {
         case .tinyPulse, .physNet, .tinyPulse2D: return 128
-        case .factorizePhys, .iBVPNet: return 160
+        case .factorizePhys, .iBVPNet, .physFormer: return 160
         case .deepPhys, .tsCAN, .efficientPhys: return 180
         }
     }
 
     /// Frame side in pixels: 36 for TinyPulse and TinyPulse2D, 72 for the others (DeepPhys, TS-CAN
     /// and EfficientPhys checkpoints may also be 36: `detect` reads it off `final_dense_1`).
-    public static func inputSize(_ a: ZooArchitecture) -> Int { a == .tinyPulse || a == .tinyPulse2D ? 36 : 72 }
+    /// PhysFormer: 128, the toolbox's (its forward fixes a 4×4 token grid, so 32 × the patch size).
+    public static func inputSize(_ a: ZooArchitecture) -> Int {
+        switch a {
+        case .tinyPulse, .tinyPulse2D: return 36
+        case .physFormer: return PhysFormerModel.Config().inputSize
+        default: return 72
+        }
+    }
 
     /// The frame sides DeepPhys, TS-CAN and EfficientPhys are defined for (their dense layer's
     /// width depends on it): 36, 72, 96, 128.
@@ -109,6 +118,7 @@ public enum ModelZoo {
 
     /// The frame side a checkpoint implies: read off `final_dense_1` for the frame models.
     static func inputSize(_ a: ZooArchitecture, _ shapes: [String: [Int]]) -> Int {
+        if a == .physFormer { return PhysFormerModel.Config(shapes: shapes).inputSize }
         guard a.inputLayout != .clips, let w = shapes["final_dense_1.weight"], w.count == 2,
               let s = CANModel.size(denseInputs: w[1]) else { return inputSize(a) }
         return s
@@ -122,10 +132,16 @@ public enum ModelZoo {
     }
 
     /// The state dict's keys for frames of side `size` (only the frame models' dense layer depends on it).
-    public static func parameterShapes(_ a: ZooArchitecture, inputSize size: Int) -> [(key: String, shape: [Int])] {
+    /// `shapes`: a checkpoint's, for the models whose widths and depth are read off it (PhysFormer).
+    public static func parameterShapes(_ a: ZooArchitecture, inputSize size: Int,
+                                       shapes implied: [String: [Int]] = [:]) -> [(key: String, shape: [Int])] {
         let frames = a.inputLayout == .clips ? defaultFrames(a) : frameDepth
-        let b = (try? trace(a, batch: 1, frames: frames, size: size).builder) ?? GraphBuilder()
+        let b = (try? trace(a, batch: 1, frames: frames, size: size, shapes: implied).builder) ?? GraphBuilder()
         let shapes = b.parameters.map { ($0.key, $0.shape) }
+        if a == .physFormer {
+            let byKey = Dictionary(uniqueKeysWithValues: shapes)
+            return PhysFormerModel.pytorchOrder(shapes.map(\.0)).map { ($0, byKey[$0]!) }
+        }
         guard a.inputLayout != .clips else { return shapes }
         let order = CANModel.pytorchOrder(shapes.map(\.0))
         let byKey = Dictionary(uniqueKeysWithValues: shapes)
@@ -137,7 +153,7 @@ public enum ModelZoo {
         a == .factorizePhys ? FactorizePhysModel.fsamKeys : []
     }
 
-    static func layer(_ a: ZooArchitecture, frames: Int, size: Int) -> Layer {
+    static func layer(_ a: ZooArchitecture, frames: Int, size: Int, shapes: [String: [Int]] = [:]) -> Layer {
         switch a {
         case .tinyPulse: return TinyPulseModel()
         case .physNet: return PhysNetModel(frames: frames)
@@ -147,17 +163,19 @@ public enum ModelZoo {
         case .tsCAN: return CANModel(variant: .tsCAN, size: size, frameDepth: frameDepth)
         case .efficientPhys: return CANModel(variant: .efficientPhys, size: size, frameDepth: frameDepth)
         case .iBVPNet: return IBVPNetModel()
+        case .physFormer: return PhysFormerModel(config: PhysFormerModel.Config(shapes: shapes))
         }
     }
 
-    static func trace(_ a: ZooArchitecture, batch: Int, frames: Int, size: Int) throws -> (builder: GraphBuilder, output: String) {
+    static func trace(_ a: ZooArchitecture, batch: Int, frames: Int, size: Int,
+                      shapes: [String: [Int]] = [:]) throws -> (builder: GraphBuilder, output: String) {
         if a == .tsCAN || a == .efficientPhys, (batch * frames) % frameDepth != 0 {
             throw ZooShapeError(message: "\(a.rawValue) shifts features within segments of \(frameDepth) frames: "
                                 + "N·T = \(batch)·\(frames) must be a multiple of \(frameDepth).")
         }
         let b = GraphBuilder()
         let x = b.input("input", shape: inputShape(a, batch: batch, frames: frames, size: size))
-        let y = try layer(a, frames: frames, size: size).trace(x, in: b)
+        let y = try layer(a, frames: frames, size: size, shapes: shapes).trace(x, in: b)
         return (b, y)
     }
 
@@ -170,7 +188,7 @@ public enum ModelZoo {
     }
 
     static func difference(_ a: ZooArchitecture, _ shapes: [String: [Int]]) -> ParameterDifference {
-        let declared = parameterShapes(a, inputSize: inputSize(a, shapes)).map { GraphBuilder.Parameter(key: $0.key, shape: $0.shape, used: true) }
+        let declared = parameterShapes(a, inputSize: inputSize(a, shapes), shapes: shapes).map { GraphBuilder.Parameter(key: $0.key, shape: $0.shape, used: true) }
         var diff = ParameterDifference(declared: declared, weights: shapes,
                                        allowedExtra: Set(optionalKeys(a).map(\.key)))
         for (k, s) in optionalKeys(a) where shapes[k] != nil && shapes[k] != s {
@@ -227,6 +245,11 @@ public enum ModelZoo {
         case .iBVPNet:
             h["nf"] = IBVPNetModel.nf.map(String.init).joined(separator: ",")
             h["inputType"] = "Raw; diff over time of the last-frame-padded clip, then InstanceNorm3d"
+        case .physFormer:
+            let c = PhysFormerModel.Config(shapes: s)
+            h.merge(["patch": String(c.patch), "dim": String(c.dim), "ffDim": String(c.ffDim), "layers": String(c.layers),
+                     "heads": "\(c.heads) (not in the weights: the toolbox's default)",
+                     "theta": "\(c.theta) (not in the weights: the toolbox's default)", "graSharp": "\(c.graSharp)"]) { _, new in new }
         }
         return h
     }
@@ -238,9 +261,11 @@ public enum ModelZoo {
     public static func graph(_ architecture: ZooArchitecture, stateDict: StateDict, batch: Int = 1,
                              frames: Int? = nil, inputSize size: Int? = nil) throws -> Graph {
         let t = frames ?? defaultFrames(architecture)
-        let w = weights(stateDict)
-        let side = size ?? inputSize(architecture, w.mapValues(\.shape))
-        let (b, y) = try trace(architecture, batch: batch, frames: t, size: side)
+        var w = weights(stateDict)
+        let shapes = w.mapValues(\.shape)
+        let side = size ?? inputSize(architecture, shapes)
+        let (b, y) = try trace(architecture, batch: batch, frames: t, size: side, shapes: shapes)
+        if architecture == .physFormer { w = PhysFormerModel.folded(w, theta: PhysFormerModel.Config(shapes: shapes).theta) }
         let optional = optionalKeys(architecture)
         for (k, s) in optional where w[k] != nil && w[k]!.shape != s {
             var d = ParameterDifference(declared: [], weights: [:])

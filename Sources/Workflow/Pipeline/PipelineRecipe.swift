@@ -34,6 +34,10 @@ struct PipelineRecipe: Equatable {
             // Raw frames like FactorizePhys: the model differences and normalises them itself.
             return PipelineRecipe(inputType: .raw, size: 72, chunkLength: 160, epochs: 4,
                                   note: "ibvpnet trains 4 epochs here, not the toolbox's 30")
+        case .physFormer:
+            // The toolbox's PHYSFORMER configs: DiffNormalized 128×128, CHUNK_LENGTH 160 (30 epochs).
+            return PipelineRecipe(inputType: .diffNormalized, size: 128, chunkLength: 160, epochs: 2,
+                                  note: "physformer trains 2 epochs here, not the toolbox's 30")
         case .deepPhys, .tsCAN, .efficientPhys:
             // The toolbox's DATA_TYPE and CHUNK_LENGTH 180 (a multiple of frame_depth 10), batch 4; its
             // LR 9e-3 diverged at the OneCycle peak on the few steps of the embedded run, 1e-3 did not.
