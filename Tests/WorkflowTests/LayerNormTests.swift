@@ -17,6 +17,26 @@ import Training
         try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).appendingPathComponent("ops").appendingPathComponent(name)
     }
     static func tensors() throws -> PickleValue { try TorchFile.load(try fixture("layernorm.pt")) }
+    /// The op fixtures' QDQ check: our insertion on the ranges ORT calibrated equals
+    /// `quantize_static`'s file (`<stem>_qdq.onnx`) node for node and initializer for initializer.
+    /// Returns ORT's QDQ graph and its output scale (`<stem>.json`) for the int8 comparison.
+    static func expectQDQEqualsQuantizeStatic(_ stem: String) throws -> (theirs: Graph, outputScale: Float) {
+        struct Meta: Decodable { let ranges: [String: [Float]]; let output_scale: Float }
+        let meta = try JSONDecoder().decode(Meta.self, from: Data(contentsOf: try fixture("\(stem).json")))
+        let graph = try ONNXReader.read(try fixture("\(stem).onnx"))
+        var options = QuantizationOptions()
+        options.quantizeLayoutOnlyInputs = false
+        let mine = try QDQInsertion.apply(graph, ranges: meta.ranges.mapValues { TensorRange(min: $0[0], max: $0[1]) }, options: options)
+        let theirs = try ONNXReader.read(try fixture("\(stem)_qdq.onnx"))
+        func records(_ g: Graph) -> Set<[String]> { Set(g.nodes.map { [$0.name, $0.op.name] + $0.inputs + ["→"] + $0.outputs }) }
+        #expect(records(mine) == records(theirs))
+        #expect(Set(mine.initializers.keys) == Set(theirs.initializers.keys))
+        for (name, ref) in theirs.initializers {
+            let t = try #require(mine.initializers[name], "\(name)")
+            #expect(t.dtype == ref.dtype && t.doubleValues() == ref.doubleValues(), "\(name) differs")
+        }
+        return (theirs, meta.output_scale)
+    }
     static func worst(_ a: Tensor, _ b: Tensor) -> Float { zip(a.floatValues(), b.floatValues()).map { abs($0 - $1) }.max() ?? .infinity }
 
     @Test func pytorchExportRunsAsPyTorchAndORT() throws {
@@ -62,23 +82,10 @@ import Training
     }
 
     @Test func qdqInsertionEqualsQuantizeStaticAndInt8MatchesORT() throws {
-        struct Meta: Decodable { let ranges: [String: [Float]]; let output_scale: Float }
-        let meta = try JSONDecoder().decode(Meta.self, from: Data(contentsOf: try Self.fixture("layernorm.json")))
-        let graph = try ONNXReader.read(try Self.fixture("layernorm.onnx"))
-        var options = QuantizationOptions()
-        options.quantizeLayoutOnlyInputs = false
-        let mine = try QDQInsertion.apply(graph, ranges: meta.ranges.mapValues { TensorRange(min: $0[0], max: $0[1]) }, options: options)
-        let theirs = try ONNXReader.read(try Self.fixture("layernorm_qdq.onnx"))
-        func records(_ g: Graph) -> Set<[String]> { Set(g.nodes.map { [$0.name, $0.op.name] + $0.inputs + ["→"] + $0.outputs }) }
-        #expect(records(mine) == records(theirs))
-        #expect(Set(mine.initializers.keys) == Set(theirs.initializers.keys))
-        for (name, ref) in theirs.initializers {
-            let t = try #require(mine.initializers[name], "\(name)")
-            #expect(t.dtype == ref.dtype && t.doubleValues() == ref.doubleValues(), "\(name) differs")
-        }
+        let (theirs, outputScale) = try Self.expectQDQEqualsQuantizeStatic("layernorm")
         let fx = try Self.tensors()
         let y = try Int8Executor(graph: theirs, threads: 1).run(try #require(fx["input"]?.tensor))
-        let lsb = Self.worst(y, try #require(fx["ortInt8"]?.tensor)) / meta.output_scale
+        let lsb = Self.worst(y, try #require(fx["ortInt8"]?.tensor)) / outputScale
         print("LayerNorm int8 (float fallback) vs ORT: \(lsb) LSB")
         #expect(lsb <= 1.001)
     }

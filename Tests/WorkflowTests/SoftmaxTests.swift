@@ -41,25 +41,12 @@ import Training
     }
 
     @Test func qdqInsertionEqualsQuantizeStaticAndInt8MatchesORT() throws {
-        struct Meta: Decodable { let ranges: [String: [Float]]; let output_scale: Float }
-        let meta = try JSONDecoder().decode(Meta.self, from: Data(contentsOf: try Self.fixture("softmax.json")))
-        let graph = try ONNXReader.read(try Self.fixture("softmax.onnx"))
-        var options = QuantizationOptions()
-        options.quantizeLayoutOnlyInputs = false
-        let mine = try QDQInsertion.apply(graph, ranges: meta.ranges.mapValues { TensorRange(min: $0[0], max: $0[1]) }, options: options)
-        let theirs = try ONNXReader.read(try Self.fixture("softmax_qdq.onnx"))
-        func records(_ g: Graph) -> Set<[String]> { Set(g.nodes.map { [$0.name, $0.op.name] + $0.inputs + ["→"] + $0.outputs }) }
-        #expect(records(mine) == records(theirs))
-        #expect(Set(mine.initializers.keys) == Set(theirs.initializers.keys))
-        for (name, ref) in theirs.initializers {
-            let t = try #require(mine.initializers[name], "\(name)")
-            #expect(t.dtype == ref.dtype && t.doubleValues() == ref.doubleValues(), "\(name) differs")
-        }
+        let (theirs, outputScale) = try LayerNormTests.expectQDQEqualsQuantizeStatic("softmax")
         // ORT's adjustment: the output is quantized on [0, 1], not on its calibrated range.
-        #expect(abs(meta.output_scale - 1 / 255) < 1e-9)
+        #expect(abs(outputScale - 1 / 255) < 1e-9)
         let fx = try Self.tensors()
         let y = try Int8Executor(graph: theirs, threads: 1).run(try #require(fx["input"]?.tensor))
-        let lsb = LayerNormTests.worst(y, try #require(fx["ortInt8"]?.tensor)) / meta.output_scale
+        let lsb = LayerNormTests.worst(y, try #require(fx["ortInt8"]?.tensor)) / outputScale
         print("Softmax int8 (float fallback) vs ORT: \(lsb) LSB")
         #expect(lsb <= 1.001)
     }
