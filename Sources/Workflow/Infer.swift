@@ -9,8 +9,9 @@ import TorchIO
 public enum InferInput: Sendable {
     /// A `.pt` file holding `[N, 3, T, H, W]` float clips (or `{'input': ...}`).
     case clips(URL)
-    /// An AVI video: face crop, `inputType`, chunks of the model's T frames (`rppg preprocess`'s steps).
-    case video(URL, inputType: InputType)
+    /// An AVI video: face crop, the model's input transform (or `inputType`), chunks of its T
+    /// frames (`rppg preprocess`'s steps); frame models get each chunk as frames.
+    case video(URL, inputType: InputType?)
 }
 
 /// Options of `rppg infer`.
@@ -73,24 +74,28 @@ public enum Infer {
     public static func run(_ options: InferOptions) throws -> InferResult {
         let model = try LoadedModel.load(options.model)
         var warnings: [String] = []
-        var video: VideoClips?
+        var video: (clips: VideoClips, format: ModelInputFormat)?
         let input: Tensor
         switch options.input {
         case .clips(let url):
             input = try loadInput(url)
         case .video(let url, let inputType):
-            let geometry = try model.clipGeometry()
+            let format = try model.inputFormat(inputType: inputType, step: "infer --video")
             let detector = try HaarDetector.loadOrWarn(path: options.cascadePath, warnings: &warnings)
-            video = try VideoClips.load(url, frames: geometry.frames, size: geometry.size, inputType: inputType,
-                                        detector: detector)
-            input = video!.clips
+            let clips = try VideoClips.load(url, frames: format.frames, size: format.size, inputType: format.inputType,
+                                            standardizedChannels: format.standardizedChannels, detector: detector)
+            video = (clips, format)
+            input = clips.clips
         }
         let inputFile: String
         switch options.input { case .clips(let u), .video(let u, _): inputFile = u.path }
-        let prepared = try model.prepare(inputShape: input.shape, inputFile: inputFile)
+        // A frame model runs a video's chunks one by one, each as frames; a clip model all at once.
+        let frameModel = video.map { $0.format.extraFrame != nil } ?? false
+        let prepared = try model.prepare(inputShape: frameModel ? video!.format.modelInputShape : input.shape, inputFile: inputFile)
         let engine = try InferEngine.choose(options.engine, graph: prepared.graph, source: options.model)
-        let forward = try engine.compile(prepared.graph, threads: options.threads, file: prepared.file)
-        let batched = try batches(input, modelBatch: prepared.batch, forward: forward, file: inputFile)
+        var forward = try engine.compile(prepared.graph, threads: options.threads, file: prepared.file)
+        if let video { forward = video.format.clipForward(forward) }
+        let batched = try batches(input, modelBatch: frameModel ? 1 : prepared.batch, forward: forward, file: inputFile)
         var output = try batched()
         var times: [Double] = []
         for _ in 0..<(options.repeats > 1 ? options.repeats : 1) {
@@ -104,11 +109,11 @@ public enum Infer {
             modelDescription: prepared.description, engine: engine, unusedKeys: prepared.match?.unusedKeys ?? [],
             inputShape: input.shape, outputShape: output.shape, seconds: seconds, repeats: times.count,
             threads: options.threads, output: options.output.path, warnings: warnings)
-        if let video, case .video(_, let inputType) = options.input {
-            result.fps = video.fps
-            result.faceBoxes = video.boxes.map { [$0.x, $0.y, $0.width, $0.height] }
-            result.faceFallbacks = video.fallbacks
-            result.heartRate = try heartRate(output, fps: video.fps, diffNormalized: inputType == .diffNormalized)
+        if let (clips, format) = video {
+            result.fps = clips.fps
+            result.faceBoxes = clips.boxes.map { [$0.x, $0.y, $0.width, $0.height] }
+            result.faceFallbacks = clips.fallbacks
+            result.heartRate = try heartRate(output, fps: clips.fps, diffNormalized: format.labelType == .diffNormalized)
         }
         return result
     }

@@ -46,22 +46,6 @@ enum LoadedModel {
         }
     }
 
-    /// Frames per clip and frame side a video must be cut into for this model; `step` names the
-    /// command in the refusal of a frame model (which takes frames, not clips, there so far).
-    func clipGeometry(step: String = "infer --video") throws -> (frames: Int, size: Int) {
-        switch self {
-        case .checkpoint(_, _, let a, _):
-            if let why = a.clipStepRefusal(step) { throw InferError(message: why) }
-            return (ModelZoo.defaultFrames(a), ModelZoo.inputSize(a))
-        case .onnx(let graph, let url):
-            let shape = graph.inputs[0].shape
-            guard shape.count == 5, shape[1] == 3, shape[2] >= 1, shape[3] >= 1, shape[3] == shape[4] else {
-                throw InferError(message: "\(url.path): input shape \(shape) is not a clip [N, 3, T, S, S]; rppg \(step) needs a model that takes clips (frame models such as DeepPhys, TS-CAN and EfficientPhys are not supported there yet).")
-            }
-            return (shape[2], shape[3])
-        }
-    }
-
     /// The graph for clips of `inputShape`, after checking that they fit the model.
     func prepare(inputShape: [Int], inputFile: String) throws -> Prepared {
         switch self {

@@ -202,15 +202,7 @@ public enum Preprocess {
             InputTransform.apply(.standardized, frames: &standardized, frameCount: t)
             let extra = Chunking.chunks(subject: number, frames: standardized, frameCount: t, size: video.size,
                                         labels: labels, heartRate: hr, rawPPG: ppg, fps: video.fps, length: options.chunkLength)
-            let per = chunks.count > 0 ? chunks.clips.count / chunks.count : 0
-            var stacked: [Float] = []
-            stacked.reserveCapacity(2 * chunks.clips.count)
-            for c in 0..<chunks.count {
-                let range = (c * per)..<((c + 1) * per)
-                stacked.append(contentsOf: chunks.clips[range])
-                stacked.append(contentsOf: extra.clips[range])
-            }
-            chunks.clips = stacked
+            chunks.clips = Chunking.stackingChannels(chunks.clips, extra.clips, clips: chunks.count)
         }
         let meta = PreprocessMeta(name: name, video: path, width: reader.width,
                                   height: reader.height, cropped: video, clips: chunks.count)

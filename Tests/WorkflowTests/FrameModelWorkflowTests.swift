@@ -6,8 +6,8 @@ import TorchIO
 @testable import Workflow
 
 /// What the workflow does with the frame models (DeepPhys, TS-CAN, EfficientPhys) so far:
-/// infer on frames runs them, the steps that do not yet adapt clips to frames (qat, infer --video,
-/// monitor) refuse them with a message that says so.
+/// infer on frames runs them (on videos: `FrameModelVideoTests`), the step that does not yet
+/// adapt clips to frames (qat) refuses them with a message that says so.
 @Suite struct FrameModelWorkflowTests {
     static let zoo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("RPPGTests/Fixtures/zoo")

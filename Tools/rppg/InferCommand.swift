@@ -28,8 +28,12 @@ struct InferCommand: ParsableCommand {
     @Option(help: "A video (.avi) to crop, normalise and cut into the model's clips instead of --input.")
     var video: String?
 
-    @Option(name: .customLong("input-type"), help: "Transform of --video frames: diffnormalized | standardized | raw.")
-    var inputType = "diffnormalized"
+    @Option(name: .customLong("input-type"), help: ArgumentHelp(
+        "Transform of --video frames: diffnormalized | standardized | raw (default: the model's).",
+        discussion: "A zoo model takes the toolbox's input type (DiffNormalized for TinyPulse, PhysNet and PhysFormer; "
+            + "Raw for FactorizePhys and iBVPNet; DiffNormalized + Standardized for DeepPhys and TS-CAN; Standardized "
+            + "for EfficientPhys); an ONNX file without a recorded architecture takes DiffNormalized."))
+    var inputType: String?
 
     @Option(help: "Where to write {'output': tensor} (.pt).")
     var output: String
@@ -94,8 +98,12 @@ struct InferCommand: ParsableCommand {
         switch (input, video) {
         case (let i?, nil): inferInput = .clips(URL(fileURLWithPath: i))
         case (nil, let v?):
-            guard let type = InputType(name: inputType) else {
-                throw InferError(message: "--input-type \(inputType) is unknown; use diffnormalized, standardized or raw.")
+            var type: InputType?
+            if let inputType {
+                guard let t = InputType(name: inputType) else {
+                    throw InferError(message: "--input-type \(inputType) is unknown; use diffnormalized, standardized or raw.")
+                }
+                type = t
             }
             inferInput = .video(URL(fileURLWithPath: v), inputType: type)
         default: throw InferError(message: "give exactly one of --input CLIPS.pt or --video VIDEO.avi.")

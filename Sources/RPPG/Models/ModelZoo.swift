@@ -100,6 +100,12 @@ public enum ModelZoo {
         }
     }
 
+    /// The frame side a checkpoint's weights imply (DeepPhys, TS-CAN and EfficientPhys: read off
+    /// `final_dense_1`; PhysFormer: its patch size), else ``inputSize(_:)``.
+    public static func inputSize(_ a: ZooArchitecture, stateDict: StateDict) -> Int {
+        inputSize(a, weights(stateDict).mapValues(\.shape))
+    }
+
     /// The frame sides DeepPhys, TS-CAN and EfficientPhys are defined for (their dense layer's
     /// width depends on it): 36, 72, 96, 128.
     public static let frameModelSizes = CANModel.sizes

@@ -44,6 +44,21 @@ public enum Chunking {
         return SubjectChunks(subject: subject, clips: clips, labels: outLabels, hr: hr, hrFromSensor: fromSensor)
     }
 
+    /// DeepPhys's and TS-CAN's six channels: each clip's 3 channels of `first` (DiffNormalized),
+    /// then its 3 channels of `second` (Standardized), both `count` clips × 3 × L × S × S.
+    public static func stackingChannels(_ first: [Float], _ second: [Float], clips count: Int) -> [Float] {
+        precondition(first.count == second.count)
+        let per = count > 0 ? first.count / count : 0
+        var stacked: [Float] = []
+        stacked.reserveCapacity(2 * first.count)
+        for c in 0..<count {
+            let range = (c * per)..<((c + 1) * per)
+            stacked.append(contentsOf: first[range])
+            stacked.append(contentsOf: second[range])
+        }
+        return stacked
+    }
+
     /// One clip in the models' layout: `frames` × S × S × 3 (frame-major, channels interleaved)
     /// to 3 × `frames` × S × S (channel-first), the order a `[N, 3, T, S, S]` tensor holds.
     public static func channelFirst(_ src: UnsafeBufferPointer<Float>, frames l: Int, size s: Int,

@@ -5,7 +5,7 @@ import TensorCore
 /// `rppg monitor`: heart rate from a video as it plays. Frames are read one at a time, cropped
 /// to the face (``FaceCropper``: `preprocess`'s detection rules), kept in a sliding window of the
 /// model's T frames (``SlidingWindow``); every `hop` frames the window is transformed
-/// (``InputTransform``, DiffNormalized over the window), run through the model and read as a
+/// (``InputTransform``: the model's input type over the window), run through the model and read as a
 /// heart rate (``ClipHeartRate``, the FFT peak `verify` uses per clip).
 public enum Monitor {
     /// Runs the monitor over the whole source, calling `onReading` once per hop, then writes the
@@ -45,7 +45,7 @@ public enum Monitor {
                 warnings.append("frame \(i): no face found on re-detection; the whole frame is used until the next one.")
             }
             guard window.isFull, (window.framesSeen - t) % options.hop == 0 else { continue }
-            let heartRate = try model.heartRate(window.frames(), fps: source.frameRate, inputType: options.inputType)
+            let heartRate = try model.heartRate(window.frames(), fps: source.frameRate)
             let now = DispatchTime.now().uptimeNanoseconds
             let end = window.framesSeen
             let reading = MonitorReading(

@@ -2,11 +2,13 @@ import Foundation
 import RPPG
 import TensorCore
 
-/// The model of `rppg monitor`, compiled once for one clip `[1, 3, T, S, S]`, and the step from
-/// a window of cropped frames to a heart rate.
+/// The model of `rppg monitor`, compiled once for one clip (``ModelInputFormat``: a clip
+/// `[1, C, T, S, S]`, or its frames for DeepPhys, TS-CAN and EfficientPhys), and the step from a
+/// window of cropped frames to a heart rate.
 struct MonitorModel {
-    var frames: Int
-    var size: Int
+    var format: ModelInputFormat
+    var frames: Int { format.frames }
+    var size: Int { format.size }
     var description: String
     var engine: InferEngine
     var forward: (Tensor) throws -> Tensor
@@ -31,24 +33,19 @@ struct MonitorModel {
                                + "or leave --onnx out to use the bundled INT8 model.")
         }
         let model = try LoadedModel.load(source)
-        let (t, s) = try model.clipGeometry(step: "monitor")
-        let prepared = try model.prepare(inputShape: [1, 3, t, s, s], inputFile: "a \(t)-frame window")
+        let format = try model.inputFormat(inputType: options.inputType, step: "monitor")
+        let prepared = try model.prepare(inputShape: format.modelInputShape, inputFile: "a \(format.frames)-frame window")
         let engine = try InferEngine.choose(options.engine, graph: prepared.graph, source: source)
         let forward = try engine.compile(prepared.graph, threads: options.threads, file: prepared.file)
-        return MonitorModel(frames: t, size: s, description: prepared.description, engine: engine, forward: forward)
+        return MonitorModel(format: format, description: prepared.description, engine: engine,
+                            forward: format.clipForward(forward))
     }
 
     /// Heart rate (BPM) of one window (`frames` × S × S × 3 cropped values, oldest first): the
-    /// input transform over the window, the model, then the per-clip pulse and FFT peak of `verify`.
-    func heartRate(_ window: [Float], fps: Double, inputType: InputType) throws -> Double {
-        var values = window
-        InputTransform.apply(inputType, frames: &values, frameCount: frames)
-        var clip = Tensor(zeros: [1, 3, frames, size, size])
-        values.withUnsafeBufferPointer { src in
-            clip.withUnsafeMutableBufferPointer(of: Float.self) { Chunking.channelFirst(src, frames: frames, size: size, into: $0) }
-        }
-        let output = try forward(clip).floatValues()
-        guard let pulse = ClipHeartRate.pulse(output, fps: fps, diffNormalized: inputType == .diffNormalized) else {
+    /// model's input transform over the window, the model, then the per-clip pulse and FFT peak of `verify`.
+    func heartRate(_ window: [Float], fps: Double) throws -> Double {
+        let output = try forward(format.clip(window: window)).floatValues()
+        guard let pulse = ClipHeartRate.pulse(output, fps: fps, diffNormalized: format.labelType == .diffNormalized) else {
             throw MonitorError("a \(frames)-frame window at \(fps) fps is too short for the heart-rate band-pass filter; "
                                + "use a model with more frames per clip.")
         }

@@ -38,7 +38,8 @@ public struct MonitorOptions: Sendable {
     /// Re-detect the face every N frames (0: the first frame only, as `rppg preprocess`).
     public var redetectEvery = 0
     public var cascadePath = HaarCascade.defaultPath
-    public var inputType: InputType = .diffNormalized
+    /// nil: the model's input type (``ModelInputFormat``); else the transform of channels 0–2.
+    public var inputType: InputType?
     /// Folder of `monitor.html` and `monitor.json`.
     public var output = URL(fileURLWithPath: "rppg-monitor")
     /// The HTML report; nil: `<output>/monitor.html`.
