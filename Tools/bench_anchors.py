@@ -27,7 +27,22 @@ import onnxruntime as ort
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_zoo import build, randomize_buffers_, DEFAULT_FRAMES, INPUT_SIZE  # noqa: E402
+from pytorch_zoo import build, example_input, randomize_buffers_, DEFAULT_FRAMES, FRAME_MODELS, INPUT_SIZE  # noqa: E402
+
+
+def input_shape(name, frames, size):
+    """Batch-1 input in the model's layout: a clip [1,3,T,S,S], or frames [T(+1),C,S,S]."""
+    return tuple(example_input(name, 1, frames, size).shape)
+
+
+def batched(name, one, batch):
+    """`batch` copies of one clip, as rppg-bench's `ModelsBenchmark.repeated`: along dim 0 for
+    clip models; for frame models the T frame rows `batch` times, then EfficientPhys's extra frame."""
+    if name not in FRAME_MODELS:
+        return np.repeat(one, batch, axis=0)
+    extra = 1 if name == 'efficientphys' else 0
+    rows = one[:len(one) - extra]
+    return np.concatenate([np.tile(rows, (batch, 1, 1, 1)), one[len(one) - extra:]], axis=0)
 
 
 def timed(fn, iterations, batch):
@@ -77,7 +92,7 @@ def main():
         model = randomize_buffers_(build(name, frames), seed=0).eval()
         ckpt = os.path.join(args.workdir, f"{name}.pth")
         torch.save(model.state_dict(), ckpt)
-        clip = np.random.default_rng(7).standard_normal((1, 3, frames, size, size)).astype(np.float32)
+        clip = np.random.default_rng(7).standard_normal(input_shape(name, frames, size)).astype(np.float32)
         clip_path = os.path.join(args.workdir, f"{name}_clip.f32")
         clip.tofile(clip_path)
 
@@ -103,7 +118,7 @@ def main():
                         print("  " + line)
 
         for b in batches:
-            x = np.repeat(clip, b, axis=0)
+            x = batched(name, clip, b)
             xt = torch.from_numpy(x)
             n = iterations or max(3, 12 // b)
             fp32_path = os.path.join(args.workdir, f"{name}_b{b}_fp32.onnx")

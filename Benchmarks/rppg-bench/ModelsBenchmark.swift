@@ -18,8 +18,9 @@ import Workflow
 ///
 /// `--threads N` runs only N threads (default: 1 and all cores); `--batch B` only batch B
 /// (default: 1 and 8). `--checkpoint` binds a PyTorch state dict (default: seeded random weights);
-/// `--input` is one raw little-endian float32 clip `[1,3,T,H,W]` (default: seeded random), repeated
-/// along the batch. `--write-onnx DIR` writes `<model>_b<B>_fp32.onnx`, `<model>_b<B>_int8.onnx`
+/// `--input` is one raw little-endian float32 clip in the model's input layout for batch 1
+/// (`[1,3,T,H,W]`, or frames `[T(+1),C,H,W]` for DeepPhys, TS-CAN and EfficientPhys; default:
+/// seeded random), repeated along the batch (`repeated`). `--write-onnx DIR` writes `<model>_b<B>_fp32.onnx`, `<model>_b<B>_int8.onnx`
 /// and `<model>_input.f32` so `Tools/bench_anchors.py` runs ORT on the very same models and input.
 /// Each result line is also printed as `RESULT {json}` for the anchor script.
 enum ModelsBenchmark {
@@ -67,16 +68,20 @@ enum ModelsBenchmark {
         if let dir = c.writeONNX { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
         for model in c.models {
             // Smoke: a few frames, the smallest spatial size the architecture accepts.
-            let frames = c.smoke ? 8 : ModelZoo.defaultFrames(model)
-            let size = c.smoke ? [ZooArchitecture.tinyPulse: 8, .physNet: 16][model] ?? 72 : ModelZoo.inputSize(model)
-            let stateDict = try c.checkpoint.map { try Checkpoint.load($0).stateDict } ?? randomStateDict(model)
-            let clip = try c.input.map { try readClip($0, shape: [1, 3, frames, size, size]) }
-                ?? randomTensor([1, 3, frames, size, size], seed: 7)
+            // Frame models: one temporal-shift segment of frames, their smallest defined side.
+            let isFrameModel = model.inputLayout != .clips
+            let frames = c.smoke ? (isFrameModel ? ModelZoo.frameDepth : 8) : ModelZoo.defaultFrames(model)
+            let smokeSize = [ZooArchitecture.tinyPulse: 8, .physNet: 16, .physFormer: ModelZoo.inputSize(.physFormer)][model]
+                ?? (isFrameModel ? ModelZoo.frameModelSizes[0] : 72)
+            let size = c.smoke ? smokeSize : ModelZoo.inputSize(model)
+            let stateDict = try c.checkpoint.map { try Checkpoint.load($0).stateDict } ?? randomStateDict(model, size: size)
+            let one = ModelZoo.inputShape(model, batch: 1, frames: frames, size: size)
+            let clip = try c.input.map { try readClip($0, shape: one) } ?? randomTensor(one, seed: 7)
             if let dir = c.writeONNX {
                 try AtomicFile.write(clip.withUnsafeBytes { Data($0) }, to: dir.appendingPathComponent("\(model.rawValue)_input.f32"))
             }
             for batch in c.batches {
-                let input = repeated(clip, batch: batch)
+                let input = repeated(clip, batch: batch, model: model)
                 let fp32 = GraphPasses.optimizeForInference(
                     try ModelZoo.graph(model, stateDict: stateDict, batch: batch, frames: frames, inputSize: size))
                 let qdq: Graph
@@ -84,7 +89,7 @@ enum ModelsBenchmark {
                     qdq = try ONNXReader.read(q)
                 } else {
                     // A few seeded random calibration batches (the anchor script reuses this QDQ file).
-                    let calibration = (0..<2).map { repeated(randomTensor([1, 3, frames, size, size], seed: UInt64(100 + $0)), batch: batch) }
+                    let calibration = (0..<2).map { repeated(randomTensor(one, seed: UInt64(100 + $0)), batch: batch, model: model) }
                     qdq = try QDQQuantizer.quantize(fp32, calibration: calibration,
                                                     runner: FP32Runner.factory(threads: Parallel.availableCores),
                                                     reportClipLimit: 0).graph
@@ -148,9 +153,10 @@ enum ModelsBenchmark {
     }
 
     /// Seeded random weights of the zoo shapes; BatchNorm variances kept positive.
-    static func randomStateDict(_ model: ZooArchitecture) -> StateDict {
+    /// Seeded random weights of `model` for frames of side `size` (the frame models' dense layer depends on it).
+    static func randomStateDict(_ model: ZooArchitecture, size: Int) -> StateDict {
         var entries: [(key: String, tensor: Tensor)] = []
-        for (i, (key, shape)) in ModelZoo.parameterShapes(model).enumerated() {
+        for (i, (key, shape)) in ModelZoo.parameterShapes(model, inputSize: size).enumerated() {
             if key.hasSuffix("num_batches_tracked") {
                 entries.append((key, Tensor(shape: shape, scalars: [Int64(0)])))
                 continue
@@ -174,12 +180,23 @@ enum ModelsBenchmark {
         return Tensor(shape: shape, scalars: values)
     }
 
-    static func repeated(_ clip: Tensor, batch: Int) -> Tensor {
+    /// `batch` copies of one clip in the model's input layout: along dim 0 for clip models
+    /// (`[1,3,T,S,S]` → `[B,3,T,S,S]`); for frame models the T frame rows `B` times, then the
+    /// extra last frame once if the layout has one (`[T+1,C,S,S]` → `[B·T+1,C,S,S]`).
+    /// `Tools/bench_anchors.py` (`batched`) builds the same tensor for ORT and PyTorch.
+    static func repeated(_ clip: Tensor, batch: Int, model: ZooArchitecture) -> Tensor {
         guard batch > 1 else { return clip }
-        let one = clip.scalars(as: Float.self)
+        let values = clip.scalars(as: Float.self)
         var shape = clip.shape
-        shape[0] = batch
-        return Tensor(shape: shape, scalars: Array([[Float]](repeating: one, count: batch).joined()))
+        let rowSize = values.count / shape[0]
+        var extra = false
+        if case .frames(_, let e) = model.inputLayout { extra = e }
+        let clipRows = shape[0] - (extra ? 1 : 0)
+        let rows = values[..<(clipRows * rowSize)]
+        shape[0] = batch * clipRows + (extra ? 1 : 0)
+        var out = Array([ArraySlice<Float>](repeating: rows, count: batch).joined())
+        if extra { out += values[(clipRows * rowSize)...] }
+        return Tensor(shape: shape, scalars: out)
     }
 
     static func readClip(_ url: URL, shape: [Int]) throws -> Tensor {
