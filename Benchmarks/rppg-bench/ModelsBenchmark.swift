@@ -95,8 +95,10 @@ enum ModelsBenchmark {
                                                     reportClipLimit: 0).graph
                 }
                 if let dir = c.writeONNX {
-                    try ONNXWriter.write(fp32, to: dir.appendingPathComponent("\(model.rawValue)_b\(batch)_fp32.onnx"))
-                    try ONNXWriter.write(qdq, to: dir.appendingPathComponent("\(model.rawValue)_b\(batch)_int8.onnx"))
+                    try ONNXWriter.write(fp32, to: dir.appendingPathComponent("\(model.rawValue)_b\(batch)_fp32.onnx"),
+                                         opset: QDQInsertion.requiredOpset(fp32))
+                    try ONNXWriter.write(qdq, to: dir.appendingPathComponent("\(model.rawValue)_b\(batch)_int8.onnx"),
+                                         opset: QDQInsertion.requiredOpset(qdq))
                 }
                 for threads in c.threads {
                     let f = try FP32Executor(graph: fp32, threads: threads)

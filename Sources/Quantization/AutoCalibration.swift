@@ -170,31 +170,25 @@ public enum AutoCalibration {
                                    passes: Calibrator.Passes) throws -> [Double]
     {
         let clipCount = references.count
-        let graphs = try configurations.map { try QDQInsertion.apply(graph, ranges: $0, options: options) }
         let runner = passes.runner
-        let perWorker = try ClipWorkers.run(clips: clipCount, workers: passes.interpreters.count) { _, clips in
-            let fakes = try graphs.map { try FakeQuantExecutor(graph: $0, runner: runner) }
-            var perClip: [[(signal: Double, noise: Double)]] = []
-            for i in clips {
-                let x = try clip(i)
-                let ref = references[i]
-                perClip.append(try fakes.map { fake in
-                    let got = try fake.run(x).toFloat32()
-                    return ref.withUnsafeBufferPointer(of: Float.self) { a in
+        // One configuration at a time: a fake-quant executor holds a compiled FP32 node (output and
+        // im2col buffers) per node, GBs for a 180-frame DeepPhys clip, so building all of them at
+        // once per worker ran `rppg pipeline --model deepphys` out of 24 GiB.
+        return try configurations.map { ranges in
+            let graph = try QDQInsertion.apply(graph, ranges: ranges, options: options)
+            let perWorker = try ClipWorkers.run(clips: clipCount, workers: passes.interpreters.count) { _, clips in
+                let fake = try FakeQuantExecutor(graph: graph, runner: runner)
+                return try clips.map { i in
+                    let got = try fake.run(try clip(i)).toFloat32()
+                    return references[i].withUnsafeBufferPointer(of: Float.self) { a in
                         got.withUnsafeBufferPointer(of: Float.self) { b in ReportSums.signalNoise(a, b) }
                     }
-                })
+                }
             }
-            return perClip
+            // Summed in clip order, so that the score does not depend on how clips were split.
+            let sums = perWorker.joined()
+            return LayerReport.sqnr(signal: sums.reduce(0) { $0 + $1.signal }, noise: sums.reduce(0) { $0 + $1.noise })
         }
-        var signal = [Double](repeating: 0, count: graphs.count), noise = signal
-        for sums in perWorker.joined() {
-            for k in sums.indices {
-                signal[k] += sums[k].signal
-                noise[k] += sums[k].noise
-            }
-        }
-        return graphs.indices.map { LayerReport.sqnr(signal: signal[$0], noise: noise[$0]) }
     }
 }
 

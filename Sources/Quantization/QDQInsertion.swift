@@ -111,15 +111,17 @@ public enum QDQInsertion {
         return g
     }
 
-    /// The opset a QDQ graph needs: 21 when a Q/DQ pair is 16-bit (ONNX's QuantizeLinear takes
-    /// int16 from opset 21; ORT upgrades the model to 21 likewise), else 13 (what X-CUBE-AI expects).
+    /// The opset a graph (QDQ or float) needs: 21 when a Q/DQ pair is 16-bit (ONNX's QuantizeLinear
+    /// takes int16 from opset 21; ORT upgrades the model to 21 likewise), 17 with LayerNormalization
+    /// (PhysFormer; the op exists from 17), else 13 (what X-CUBE-AI expects).
     public static func requiredOpset(_ g: Graph) -> Int {
         let sixteen = g.nodes.contains { node in
             guard case .quantizeLinear = node.op, node.inputs.count > 2 else { return false }
             let dtype = g.initializers[node.inputs[2]]?.dtype
             return dtype == .int16 || dtype == .uint16
         }
-        return sixteen ? 21 : 13
+        if sixteen { return 21 }
+        return g.nodes.contains { if case .layerNorm = $0.op { return true } else { return false } } ? 17 : 13
     }
 
     /// Scale and zero point of every calibrated activation: ORT's `calc_quant_params`, with the

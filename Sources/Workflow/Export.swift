@@ -1,6 +1,7 @@
 import Foundation
 import NN
 import ONNX
+import Quantization
 import RPPG
 import TensorCore
 import TorchIO
@@ -69,10 +70,13 @@ public enum ExportModel {
             throw ExportError(message: "--frames \(f) must be a positive clip length.")
         }
         let (graph, architecture, metadata) = try inferenceGraph(options)
-        let data = try ONNXWriter.encode(graph, opset: options.opset)
+        // A model with newer ops (PhysFormer's LayerNormalization) is written at the first opset
+        // that has them; the result (and the CLI's line) says which.
+        let opset = max(options.opset, QDQInsertion.requiredOpset(graph))
+        let data = try ONNXWriter.encode(graph, opset: opset)
         try AtomicFile.write(data, to: options.output)
         return ExportResult(
-            output: options.output, architecture: architecture.rawValue, opset: options.opset,
+            output: options.output, architecture: architecture.rawValue, opset: opset,
             inputShape: graph.inputs.first?.shape ?? [], outputShape: graph.outputs.first?.shape ?? [],
             nodeCount: graph.nodes.count, parameterCount: graph.parameterCount, fileBytes: data.count, metadata: metadata)
     }
