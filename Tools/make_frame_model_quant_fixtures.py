@@ -71,12 +71,14 @@ def session(model_bytes):
     return ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
 
 
-def make(rppg, name, seed, tmp, weights=None, frames=FRAMES, size=SIZE, out=OUT, stride=STRIDE, store_clips=True,
+def make(rppg, name, seed, tmp, weights=None, frames=FRAMES, size=SIZE, out=OUT, stride=STRIDE, tests=None,
          opset=None):
     """Also serves other zoo models (Tools/make_ibvpnet_fixtures.py): `weights` is then a
     checkpoint path, and the clips are `pytorch_zoo.example_input` at `frames` and `size`.
-    `store_clips` False leaves out NAME_inputs.bin, NAME_ort.bin and NAME_ort_q.bin (PhysFormer's
-    128-pixel clips are 3 MB each). `opset`: `rppg export --opset` (17 for LayerNormalization)."""
+    `tests`: the clips ORT's int8 model runs on instead of the two seeded ones; they are then not
+    written (NAME_inputs.bin is left out: PhysFormer's 128-pixel clips are 3 MB each, and its
+    tests are formula_input, which the Swift test makes itself). `opset`: `rppg export --opset`
+    (17 for LayerNormalization)."""
     weights = weights or os.path.join(WEIGHTS, MODELS[name])
     fp32 = os.path.join(tmp, f"{name}_fp32.onnx")
     subprocess.run([rppg, "export", "--checkpoint", weights, "--model", name, "--frames", str(frames),
@@ -89,7 +91,9 @@ def make(rppg, name, seed, tmp, weights=None, frames=FRAMES, size=SIZE, out=OUT,
     torch_model.load_state_dict(state, strict=True)
     g = torch.Generator().manual_seed(seed)
     clips = [pytorch_zoo.example_input(name, 1, frames, size, generator=g).numpy() for _ in range(6)]
-    calib, tests = clips[:4], clips[4:]
+    calib = clips[:4]
+    store_inputs = tests is None
+    tests = clips[4:] if tests is None else tests
     if name == "tscan":  # for `rppg quantize`'s own calibration against ORT's (FrameModelQuantizationTests)
         torch.save({"clips": torch.from_numpy(np.stack(calib))}, os.path.join(out, "tscan_calibration.pt"))
     sess = session(open(fp32, "rb").read())
@@ -113,11 +117,11 @@ def make(rppg, name, seed, tmp, weights=None, frames=FRAMES, size=SIZE, out=OUT,
     for q in q_outputs:
         probe.graph.output.append(onnx.helper.make_tensor_value_info(q, onnx.TensorProto.INT8, None))
     outs = [session(probe.SerializeToString()).run(["output"] + q_outputs, {"input": x}) for x in tests]
-    if store_clips:
+    if store_inputs:
         np.stack(tests).astype("<f4").tofile(os.path.join(out, f"{name}_inputs.bin"))
-        np.stack([o[0] for o in outs]).astype("<f4").tofile(os.path.join(out, f"{name}_ort.bin"))
-        np.concatenate([np.concatenate([v.astype(np.int8).ravel()[::stride] for v in o[1:]]) for o in outs]).tofile(
-            os.path.join(out, f"{name}_ort_q.bin"))
+    np.stack([o[0] for o in outs]).astype("<f4").tofile(os.path.join(out, f"{name}_ort.bin"))
+    np.concatenate([np.concatenate([v.astype(np.int8).ravel()[::stride] for v in o[1:]]) for o in outs]).tofile(
+        os.path.join(out, f"{name}_ort_q.bin"))
     quantized, offset = [], 0
     for q, v in zip(q_outputs, outs[0][1:]):
         count = len(range(0, v.size, stride))

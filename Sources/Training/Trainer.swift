@@ -48,6 +48,12 @@ public final class Trainer {
     /// scales from the current weights here. They are not state and not trained.
     public var refreshDerived: ((TrainableGraph) throws -> Void)?
 
+    /// Parameters the graph holds in another linear form than the state (PhysFormer's CDC_T convs,
+    /// the central difference folded into the centre tap), by key: the state and the optimizer keep
+    /// the state dict's value, the graph gets its image, and the gradient comes back through the
+    /// transpose, so that the steps are those of the state dict's parameters.
+    public var reparameterizations: [String: LinearReparameterization] = [:]
+
     /// Makes the model input of clips `indices` of a `[N, C, T, H, W]` tensor: `(shape, values)`.
     public typealias BatchInput = (_ clips: Tensor, _ indices: [Int]) -> (shape: [Int], values: [Float])
     /// How a batch of clips becomes the model's input; nil: the clips as they are. Frame models
@@ -107,14 +113,15 @@ public final class Trainer {
         }
         // The graph may leave out keys it does not use (num_batches_tracked): set only what it knows.
         for key in keys where g.initializer(key) != nil || g.numBatchesTracked[key] != nil {
-            try g.setInitializer(key, state[key]!)
+            let value = state[key]!
+            try g.setInitializer(key, reparameterizations[key].map { Tensor(shape: value.shape, scalars: $0.forward(value.floatValues())) } ?? value)
         }
         try refreshDerived?(g)
         return g
     }
 
     func pull(_ g: TrainableGraph) {
-        for key in keys where !key.hasSuffix("num_batches_tracked") {
+        for key in keys where !key.hasSuffix("num_batches_tracked") && reparameterizations[key] == nil {
             if let t = g.initializer(key) { state[key] = t }
         }
         for (key, n) in g.numBatchesTracked where state[key] != nil { state[key] = Tensor(scalar: n) }
@@ -156,13 +163,21 @@ public final class Trainer {
             : try Loss.meanSquaredError(predictions: y.reshaped(waveforms), labels: target)
         guard loss.isFinite else { throw TrainingError.invalidArgument("the training loss became \(loss) at step \(globalStep)") }
         let grads = try g.backward([g.graph.outputs[0].name: dWaveforms.reshaped(y.shape)])
-        var gradientValues = parameterNames.map { grads[$0]!.floatValues() }
+        var gradientValues = parameterNames.map { name in reparameterizations[name].map { $0.transpose(grads[name]!.floatValues()) }
+            ?? grads[name]!.floatValues() }
         if let maxNorm = configuration.maxGradientNorm { clipGradientNorm(&gradientValues, maxNorm: maxNorm) }
         let (lr, momentum) = schedule.values(at: globalStep)
         optimizer.learningRate = lr
         optimizer.beta1 = momentum
         var params = g.parameterValues
+        let mapped = parameterNames.indices.filter { reparameterizations[parameterNames[$0]] != nil }
+        for i in mapped { params[i] = state[parameterNames[i]]!.floatValues() }
         optimizer.step(parameters: &params, gradients: gradientValues)
+        for i in mapped {
+            let name = parameterNames[i]
+            state[name] = Tensor(shape: state[name]!.shape, scalars: params[i])
+            params[i] = reparameterizations[name]!.forward(params[i])
+        }
         g.parameterValues = params
         globalStep += 1
         pull(g)
@@ -209,5 +224,19 @@ public final class Trainer {
             k += b
         }
         return out
+    }
+}
+
+/// A linear map from a state-dict parameter to the value the graph binds under its key, with its
+/// transpose, which takes the graph's gradient back to the parameter's (``Trainer/reparameterizations``).
+public struct LinearReparameterization {
+    /// The graph's value of the parameter's values.
+    public var forward: ([Float]) -> [Float]
+    /// The parameter's gradient of the graph value's gradient: the transpose of ``forward``.
+    public var transpose: ([Float]) -> [Float]
+
+    public init(forward: @escaping ([Float]) -> [Float], transpose: @escaping ([Float]) -> [Float]) {
+        self.forward = forward
+        self.transpose = transpose
     }
 }

@@ -122,11 +122,8 @@ public enum TrainStep {
         let initial = ParameterInitialization.pytorchDefaults(shapes, seed: options.seed)
         let stepsPerEpoch = (data.training.count + options.batchSize - 1) / options.batchSize
         let frames = data.frames
-        let trainer = Trainer(initialState: initial, configuration: config, stepsPerEpoch: stepsPerEpoch) { batch, inits in
-            try TrainModels.graph(architecture, initializers: inits, batch: batch, frames: frames, size: size)
-        }
-        trainer.batchInput = TrainModels.batchInput(architecture)
-        trainer.predictionBatchSize = TrainModels.predictionBatchSize(architecture)
+        let trainer = TrainModels.trainer(architecture, initialState: initial, configuration: config, stepsPerEpoch: stepsPerEpoch,
+                                          frames: frames, size: size)
         let best = options.output.appendingPathComponent("best_model.pth")
         let last = options.output.appendingPathComponent("last_model.pth")
         var startEpoch = 1

@@ -44,6 +44,21 @@ enum TrainModels {
         return { clips, indices in FrameLayout.frames(fromClips: clips, indices: indices, extraFrame: extra) }
     }
 
+    /// The trainer `rppg train` runs for `a`: its batch input, prediction batch size, and the
+    /// parameters the graph binds folded (PhysFormer's CDC_T convs), trained as the state dict holds
+    /// them so that every step, and every checkpoint, is the toolbox's.
+    static func trainer(_ a: ZooArchitecture, initialState: [(key: String, tensor: Tensor)], configuration: TrainerConfiguration,
+                        stepsPerEpoch: Int, frames: Int, size: Int) -> Trainer {
+        let trainer = Trainer(initialState: initialState, configuration: configuration, stepsPerEpoch: stepsPerEpoch) { batch, inits in
+            try graph(a, initializers: inits, batch: batch, frames: frames, size: size)
+        }
+        trainer.batchInput = batchInput(a)
+        trainer.predictionBatchSize = predictionBatchSize(a)
+        trainer.reparameterizations = ModelZoo.foldedWeights(a, shapes: initialState.map { ($0.key, $0.tensor.shape) })
+            .mapValues { LinearReparameterization(forward: $0.fold, transpose: $0.transpose) }
+        return trainer
+    }
+
     /// Clips per prediction pass: EfficientPhys one at a time, so that its extra frame is the
     /// clip's own, as `rppg verify` (and the exported batch-1 model) runs it.
     static func predictionBatchSize(_ a: ZooArchitecture) -> Int? {

@@ -21,19 +21,27 @@ import Training
     /// `quantize_static`'s file (`<stem>_qdq.onnx`) node for node and initializer for initializer.
     /// Returns ORT's QDQ graph and its output scale (`<stem>.json`) for the int8 comparison.
     static func expectQDQEqualsQuantizeStatic(_ stem: String) throws -> (theirs: Graph, outputScale: Float) {
+        try expectQDQEqualsQuantizeStatic(try ONNXReader.read(try fixture("\(stem).onnx")),
+                                          qdq: try fixture("\(stem)_qdq.onnx"), meta: try fixture("\(stem).json"))
+    }
+
+    /// The same check on any FP32 graph, `qdq` the file quantize_static made of it and `meta` the
+    /// JSON with its ranges and output scale (PhysFormer's export: PhysFormerWorkflowTests).
+    static func expectQDQEqualsQuantizeStatic(_ graph: Graph, qdq: URL, meta url: URL) throws -> (theirs: Graph, outputScale: Float) {
         struct Meta: Decodable { let ranges: [String: [Float]]; let output_scale: Float }
-        let meta = try JSONDecoder().decode(Meta.self, from: Data(contentsOf: try fixture("\(stem).json")))
-        let graph = try ONNXReader.read(try fixture("\(stem).onnx"))
+        let meta = try JSONDecoder().decode(Meta.self, from: Data(contentsOf: url))
         var options = QuantizationOptions()
         options.quantizeLayoutOnlyInputs = false
         let mine = try QDQInsertion.apply(graph, ranges: meta.ranges.mapValues { TensorRange(min: $0[0], max: $0[1]) }, options: options)
-        let theirs = try ONNXReader.read(try fixture("\(stem)_qdq.onnx"))
+        let theirs = try ONNXReader.read(qdq)
         func records(_ g: Graph) -> Set<[String]> { Set(g.nodes.map { [$0.name, $0.op.name] + $0.inputs + ["→"] + $0.outputs }) }
-        #expect(records(mine) == records(theirs))
-        #expect(Set(mine.initializers.keys) == Set(theirs.initializers.keys))
+        let (a, b) = (records(mine), records(theirs))
+        #expect(a == b, "extra \(a.subtracting(b).map { $0[0] }.sorted()), missing \(b.subtracting(a).map { $0[0] }.sorted())")
+        #expect(Set(mine.initializers.keys) == Set(theirs.initializers.keys),
+                "initializers \(Set(mine.initializers.keys).symmetricDifference(theirs.initializers.keys).sorted())")
         for (name, ref) in theirs.initializers {
             let t = try #require(mine.initializers[name], "\(name)")
-            #expect(t.dtype == ref.dtype && t.doubleValues() == ref.doubleValues(), "\(name) differs")
+            #expect(t.dtype == ref.dtype && t.shape == ref.shape && t.doubleValues() == ref.doubleValues(), "\(name) differs")
         }
         return (theirs, meta.output_scale)
     }

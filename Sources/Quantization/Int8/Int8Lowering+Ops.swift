@@ -227,6 +227,7 @@ extension Int8Lowering {
             let spatial = Array(x.shape[2...])
             var attributes: PoolAttributes
             var isMax = false
+            var droppedAxes = Set<Int>()   // ReduceMean with keepdims 0: same values, the reduced axes left out of the shape
             switch op {
             case .maxPool(let p): attributes = p; isMax = true
             case .avgPool(let p): attributes = p
@@ -240,14 +241,14 @@ extension Int8Lowering {
                 let set = Set(axes.map { $0 < 0 ? $0 + x.shape.count : $0 })
                 let k = spatial.enumerated().map { set.contains($0.offset + 2) ? $0.element : 1 }
                 attributes = PoolAttributes(kernel: k, stride: k)
-                if !keep { throw Int8ExecutorError("node \(node.name): ReduceMean without keepdims is not supported in the float fallback") }
+                if !keep { droppedAxes = set }
             default:
                 throw Int8ExecutorError("node \(node.name): \(op.name) with these attributes is not supported by the int8 executor")
             }
             let outSpatial = Int8Shapes.poolOutput(attributes, input: spatial)
             let shape = Int8PoolShape(channels: x.shape[0] * x.shape[1], input: spatial, kernel: attributes.kernel,
                                       stride: attributes.stride, padsBegin: attributes.padsBegin, output: outSpatial)
-            let outShape = Array(x.shape[..<2]) + outSpatial
+            let outShape = (Array(x.shape[..<2]) + outSpatial).enumerated().filter { !droppedAxes.contains($0.offset) }.map(\.element)
             let y = FloatValue(buffer: arena.allocate(bytes: outShape.reduce(1, *) * 4), shape: outShape)
             let (xp, yp, include) = (UnsafePointer(arena.float(x.buffer)), arena.float(y.buffer), attributes.countIncludePad)
             floats[out] = y

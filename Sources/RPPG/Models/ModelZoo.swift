@@ -260,6 +260,23 @@ public enum ModelZoo {
         return h
     }
 
+    /// Weights the graph binds in another form than the state dict holds them, with the linear map
+    /// and its transpose on their flat values: PhysFormer's CDC_T convs (`*.proj_q.0.conv.weight`,
+    /// `*.proj_k.0.conv.weight`), whose central difference ``graph(_:stateDict:batch:frames:inputSize:)``
+    /// folds into the centre tap. Training keeps the state dict's values (the toolbox's parameters)
+    /// and maps the folded weights' gradient back through the transpose.
+    public static func foldedWeights(_ a: ZooArchitecture, shapes: [(key: String, shape: [Int])])
+        -> [String: (fold: @Sendable ([Float]) -> [Float], transpose: @Sendable ([Float]) -> [Float])] {
+        guard a == .physFormer else { return [:] }
+        let theta = PhysFormerModel.Config().theta
+        var out: [String: (fold: @Sendable ([Float]) -> [Float], transpose: @Sendable ([Float]) -> [Float])] = [:]
+        for (key, shape) in shapes where PhysFormerModel.isCentralDifference(key, shape) {
+            out[key] = ({ PhysFormerModel.foldCentralDifference($0, theta: theta) },
+                        { PhysFormerModel.centralDifferenceGradient($0, theta: theta) })
+        }
+        return out
+    }
+
     /// Graph with input "input" and output "output": `[batch, 3, T, H, W]` → `[batch, T]` for
     /// clip models, `[batch·T (+1), C, H, W]` → `[batch·T, 1]` for frame models (`inputLayout`);
     /// weights bound strictly by key (missing, unexpected or mis-shaped keys → one error listing

@@ -132,23 +132,43 @@ struct PhysFormerModel: Layer {
     /// padding 1 and stride 1 the 1×1×1 conv reads exactly the input the centre tap reads, so
     /// subtracting θ·Σ from w's centre tap is the same linear map. Taps 0 and 2 are unchanged.
     static func foldCentralDifference(_ w: Tensor, theta: Float) -> Tensor {
-        let s = w.shape, rows = s[0] * s[1]
-        var values = w.toFloat32().floatValues()
-        for r in 0..<rows {
-            let base = r * 27
+        Tensor(shape: w.shape, scalars: foldCentralDifference(w.toFloat32().floatValues(), theta: theta))
+    }
+
+    /// The fold on `[Cout, Cin, 3, 3, 3]` weights, flat: per (out, in) pair of 27 taps, the centre
+    /// (13) loses θ·Σ of the 18 taps of temporal offsets 0 and 2.
+    static func foldCentralDifference(_ w: [Float], theta: Float) -> [Float] {
+        var values = w
+        for base in stride(from: 0, to: w.count, by: 27) {
             var diff: Float = 0
             for i in 0..<9 { diff += values[base + i] }
             for i in 0..<9 { diff += values[base + 18 + i] }
             values[base + 13] -= theta * diff
         }
-        return Tensor(shape: s, scalars: values)
+        return values
+    }
+
+    /// The transpose of the fold, which takes the gradient of the folded weights to that of the
+    /// state dict's: the centre's stays, each tap of offsets 0 and 2 adds −θ·(the centre's).
+    static func centralDifferenceGradient(_ g: [Float], theta: Float) -> [Float] {
+        var values = g
+        for base in stride(from: 0, to: g.count, by: 27) {
+            let centre = theta * g[base + 13]
+            for i in 0..<9 { values[base + i] -= centre }
+            for i in 0..<9 { values[base + 18 + i] -= centre }
+        }
+        return values
+    }
+
+    static func isCentralDifference(_ key: String, _ shape: [Int]) -> Bool {
+        (key.hasSuffix(".proj_q.0.conv.weight") || key.hasSuffix(".proj_k.0.conv.weight"))
+            && shape.count == 5 && shape.suffix(3) == [3, 3, 3]
     }
 
     /// The weights with every CDC_T (`*.proj_q.0.conv.weight`, `*.proj_k.0.conv.weight`) folded.
     static func folded(_ weights: [String: Tensor], theta: Float) -> [String: Tensor] {
         var out = weights
-        for (k, w) in weights where (k.hasSuffix(".proj_q.0.conv.weight") || k.hasSuffix(".proj_k.0.conv.weight"))
-            && w.shape.count == 5 && w.shape.suffix(3) == [3, 3, 3] {
+        for (k, w) in weights where isCentralDifference(k, w.shape) {
             out[k] = foldCentralDifference(w, theta: theta)
         }
         return out
