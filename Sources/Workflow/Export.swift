@@ -88,7 +88,7 @@ public enum ExportModel {
         try FiniteWeights.check(checkpoint.stateDict, source: options.checkpoint)
         let architecture: ZooArchitecture
         if options.model.lowercased() == "auto" {
-            architecture = try ModelZoo.detect(checkpoint.stateDict).architecture
+            architecture = try ModelZoo.detect(checkpoint).architecture
         } else if let a = ZooArchitecture(rawValue: options.model.lowercased()) {
             architecture = a
         } else {

@@ -35,7 +35,7 @@ enum LoadedModel {
         case .checkpoint(let url, let forced):
             let checkpoint = try Checkpoint.load(url)
             if let forced { return .checkpoint(checkpoint, url, forced, match: nil) }
-            let match = try ModelZoo.detect(checkpoint.stateDict)
+            let match = try ModelZoo.detect(checkpoint)
             return .checkpoint(checkpoint, url, match.architecture, match: match)
         case .onnx(let url):
             let graph = try ONNXReader.read(url)

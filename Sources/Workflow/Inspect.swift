@@ -127,7 +127,7 @@ public enum Inspect {
                 parameterCount: c.stateDict.parameterCount,
                 modulePrefix: c.detectedPrefix, keys: c.stateDict.keys)
             do {
-                let match = try ModelZoo.detect(c.stateDict)
+                let match = try ModelZoo.detect(c)
                 summary.architecture = match.architecture.rawValue
                 summary.hyperparameters = match.hyperparameters
                 summary.unusedKeys = match.unusedKeys

@@ -123,7 +123,7 @@ public enum QATStep {
         }
         let dataset = try ProcessedDataset.load(o.data)
         let t = dataset.clips.rank == 5 ? dataset.clips.shape[2] : 0
-        if let a = try? ModelZoo.detect(Checkpoint.load(o.checkpoint).stateDict).architecture, let why = a.clipStepRefusal("qat") {
+        if let a = try? ModelZoo.detect(Checkpoint.load(o.checkpoint)).architecture, let why = a.clipStepRefusal("qat") {
             throw QATError(why)
         }
         let (exported, architecture, _) = try ExportModel.inferenceGraph(

@@ -37,7 +37,7 @@ enum QATCheckpoint {
 
     /// The input state dict (same keys, same order) with the trained folded `weights` put back.
     static func stateDict(_ checkpoint: Checkpoint, folded: Graph, weights: [String: Tensor], frames: Int?) throws -> StateDict {
-        let architecture = try ModelZoo.detect(checkpoint.stateDict).architecture
+        let architecture = try ModelZoo.detect(checkpoint).architecture
         let unfolded = GraphPasses.removeDropout(try ModelZoo.graph(architecture, stateDict: checkpoint.stateDict, frames: frames))
         var out = Dictionary(checkpoint.stateDict.entries.map { ($0.key, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         var placed = Set<String>()

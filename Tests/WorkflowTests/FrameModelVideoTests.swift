@@ -82,6 +82,31 @@ import TorchIO
         #expect(summary.readings[0].heartRate == ClipHeartRate.heartRate(pulse, fps: 30))
     }
 
+    /// DeepPhys and TS-CAN share every key, so the weights alone detect TS-CAN; a checkpoint of
+    /// `rppg train --model deepphys` records its model, and export (what `rppg pipeline` runs) and
+    /// infer take it from there.
+    @Test func aTrainedDeepPhysIsExportedAsDeepPhysNotTSCAN() throws {
+        let dir = try PipelineEndToEndTests.temporaryDirectory("deepphys-recorded")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let weights = try Checkpoint.load(FrameModelWorkflowTests.zoo.appendingPathComponent("deepphys_weights.pth")).stateDict
+        let stateDict = PickleValue.stringDict(weights.entries.map { ($0.key, .tensor($0.tensor)) })
+        func save(_ model: String?) throws -> URL {
+            let url = dir.appendingPathComponent("\(model ?? "none").pth")
+            var root: [(String, PickleValue)] = [("model_state_dict", stateDict)]
+            if let model { root.append(("config", .stringDict([("model", .string(model))]))) }
+            try TorchFile.save(.stringDict(root), to: url)
+            return url
+        }
+        #expect(try ModelZoo.detect(Checkpoint.load(save(nil))).architecture == .tsCAN)
+        let recorded = try ModelZoo.detect(Checkpoint.load(save("deepphys")))
+        #expect(recorded.architecture == .deepPhys && recorded.alsoFits == [.tsCAN])
+        let export = try ExportModel.run(ExportOptions(checkpoint: save("deepphys"), output: dir.appendingPathComponent("m.onnx"), frames: 20))
+        #expect(export.architecture == "deepphys")
+        #expect(try ONNXReader.read(dir.appendingPathComponent("m.onnx")).metadata["architecture"] == "deepphys")
+        // A recorded name that does not fit the weights changes nothing.
+        #expect(try ModelZoo.detect(Checkpoint.load(save("efficientphys"))).architecture == .tsCAN)
+    }
+
     /// An exported or quantized frame model's input format: its recorded architecture, else the one
     /// its channels imply; other shapes are refused with the file named.
     @Test func onnxFrameModelsGetTheirZooInputFormat() throws {
