@@ -19,7 +19,8 @@ struct Int8DirectConvolutionTests {
 
     /// TinyPulse's three shapes (shortened in depth), channel counts that are not multiples of
     /// 4 or 8, rows shorter and longer than a micro-tile, one-sided and no padding, 1-D and 2-D,
-    /// output slices smaller than 16 bytes (the exact-copy path) and batch 2.
+    /// output slices smaller than 16 bytes (the exact-copy path), batch 2, and batches of 2-D frames
+    /// as DeepPhys runs them (more items than workers: each worker reuses its own volume).
     static let cases: [Case] = [
         conv(1, 3, 8, [6, 36, 36], [1, 5, 5], pads: [0, 2, 2]),
         conv(1, 8, 16, [5, 18, 18], [3, 3, 3], pads: [1, 1, 1]),
@@ -37,6 +38,8 @@ struct Int8DirectConvolutionTests {
         conv(1, 4, 6, [3, 6, 7], [1, 3, 3], pads: [0, 3, 0], padsEnd: [0, 0, 4]),
         conv(1, 3, 5, [2, 4, 5], [3, 2, 2], pads: [2, 3, 3], padsEnd: [2, 3, 3]),
         conv(1, 10, 4, [3, 9, 9], [3, 3, 3], pads: [1, 2, 0], padsEnd: [1, 0, 2]),
+        conv(7, 6, 8, [1, 12, 12], [1, 3, 3], pads: [0, 1, 1]),
+        conv(5, 3, 5, [9, 10], [3, 3], pads: [1, 1]),
     ]
 
     /// The direct kernel's paths on this CPU.

@@ -40,9 +40,10 @@ public final class Int8DirectConvolution: @unchecked Sendable {
     let k4: Int
     let panels: Int
     let rowSums: [Int32]
-    /// The quad volume of one batch item (plus the micro-kernel's read-ahead), and the bias with
-    /// the zero-point term of the current run.
-    let volume: UnsafeMutableRawPointer
+    /// Quad volumes of one batch item each (plus the micro-kernel's read-ahead): one for a single
+    /// item, one per worker when batch items run side by side. And the bias with the zero-point
+    /// term of the current run.
+    let volumes: [UnsafeMutableRawPointer]
     let volumeBytes: Int
     let runBias: UnsafeMutablePointer<Int32>
     let multipliers: UnsafeMutablePointer<Float>
@@ -126,8 +127,11 @@ public final class Int8DirectConvolution: @unchecked Sendable {
         // rows and columns the last slice's taps read past its shared padding.
         let overrun = (s.output[1] + s.kernel[1] - 1 - paddedH) * paddedW + max(0, s.output[2] + s.kernel[2] - 1 - paddedW)
         volumeBytes = quads * quadVolumeBytes + (48 + overrun) * 4 + 64
-        volume = .allocate(byteCount: volumeBytes, alignment: 64)
-        volume.initializeMemory(as: UInt8.self, repeating: 0, count: volumeBytes)
+        volumes = (0..<(s.batch > 1 ? min(self.threads, s.batch) : 1)).map { [volumeBytes] _ in
+            let v = UnsafeMutableRawPointer.allocate(byteCount: volumeBytes, alignment: 64)
+            v.initializeMemory(as: UInt8.self, repeating: 0, count: volumeBytes)
+            return v
+        }
         runBias = .allocate(capacity: panels * mr)
         runBias.initialize(repeating: 0, count: panels * mr)
         multipliers = .allocate(capacity: panels * mr)
@@ -138,13 +142,13 @@ public final class Int8DirectConvolution: @unchecked Sendable {
     deinit {
         packed.deallocate()
         offsets.deallocate()
-        volume.deallocate()
+        for v in volumes { v.deallocate() }
         runBias.deallocate()
         multipliers.deallocate()
     }
 
     /// Runs the convolution: `input` `[batch][inChannels][positions]`, `output`
-    /// `[batch][outChannels][outputPositions]`, both int8. Not reentrant (one quad volume).
+    /// `[batch][outChannels][outputPositions]`, both int8. Not reentrant (the volumes are shared).
     public func run(input: UnsafePointer<Int8>, xZeroPoint: Int32, output: UnsafeMutablePointer<Int8>) {
         let s = shape, rq = requantization
         // VNNI: Σ w·(x − zp) = Σ w·(x + 128) − (128 + zp)·Σ w, the second term rides in the bias;
@@ -157,23 +161,38 @@ public final class Int8DirectConvolution: @unchecked Sendable {
         let (od, oh, ow) = (s.output[0], s.output[1], s.output[2])
         let plane = paddedH * paddedW
         let items = (od + planesPerItem - 1) / planesPerItem
+        // Slabs of depth slices of one volume are the work items of a 3-D clip. A batch of 2-D
+        // frames (DeepPhys, EfficientPhys: [N·T, C, H, W], one slice each) has a single slab per
+        // item, so there the batch items are the work: each worker fills its own volume.
+        func slab(_ item: Int, volume: UnsafeMutableRawPointer, output y: UnsafeMutablePointer<Int8>) {
+            let z0 = item * planesPerItem, planes = min(planesPerItem, od - z0)
+            let g = Int8ShiftGeometry(planes: planes, paddedPlane: plane, paddedW: paddedW, oh: oh, ow: ow,
+                                      channelStride: s.outputPositions)
+            let (w, x) = (UnsafeRawPointer(packed), UnsafeRawPointer(volume + z0 * plane * 4))
+            if path == .avx512VNNI {
+                rppgVNNIShiftConv(w, offsets, k4, x, panels, s.outChannels, g, parameters, y + z0 * oh * ow)
+            } else {
+                rppgAVX2ShiftConv(w, offsets, k4, x, panels, s.outChannels, g, parameters, y + z0 * oh * ow)
+            }
+        }
+        let itemInput = s.inChannels * s.inputPositions, itemOutput = s.outChannels * s.outputPositions
+        if volumes.count > 1 {
+            let workers = max(1, min(volumes.count, s.macs / minimumMACsPerWorker))
+            let queue = WorkQueue(count: s.batch)
+            Parallel.forEach(workers, threads: workers) { w in
+                while let n = queue.next() {
+                    self.fillVolume(input + n * itemInput, zeroPoint: xZeroPoint, into: self.volumes[w])
+                    for item in 0..<items { slab(item, volume: self.volumes[w], output: output + n * itemOutput) }
+                }
+            }
+            return
+        }
         let workers = max(1, min(threads, items, s.macs / s.batch / minimumMACsPerWorker))
         for n in 0..<s.batch {
-            fillVolume(input + n * s.inChannels * s.inputPositions, zeroPoint: xZeroPoint)
-            let y = output + n * s.outChannels * s.outputPositions
+            fillVolume(input + n * itemInput, zeroPoint: xZeroPoint, into: volumes[0])
             let queue = WorkQueue(count: items)
             Parallel.forEach(workers, threads: workers) { _ in
-                while let item = queue.next() {
-                    let z0 = item * self.planesPerItem, planes = min(self.planesPerItem, od - z0)
-                    let g = Int8ShiftGeometry(planes: planes, paddedPlane: plane, paddedW: self.paddedW, oh: oh, ow: ow,
-                                              channelStride: s.outputPositions)
-                    let (w, x) = (UnsafeRawPointer(self.packed), UnsafeRawPointer(self.volume + z0 * plane * 4))
-                    if self.path == .avx512VNNI {
-                        rppgVNNIShiftConv(w, self.offsets, self.k4, x, self.panels, s.outChannels, g, parameters, y + z0 * oh * ow)
-                    } else {
-                        rppgAVX2ShiftConv(w, self.offsets, self.k4, x, self.panels, s.outChannels, g, parameters, y + z0 * oh * ow)
-                    }
-                }
+                while let item = queue.next() { slab(item, volume: self.volumes[0], output: output + n * itemOutput) }
             }
         }
     }
@@ -181,7 +200,7 @@ public final class Int8DirectConvolution: @unchecked Sendable {
     /// Lays out one batch item as the padded group volume: padding (and the read-ahead) is the
     /// zero point's value, so it adds `w·0`; a last group with fewer channels repeats a channel,
     /// whose weights are zero there.
-    func fillVolume(_ x: UnsafePointer<Int8>, zeroPoint: Int32) {
+    func fillVolume(_ x: UnsafePointer<Int8>, zeroPoint: Int32, into volume: UnsafeMutableRawPointer) {
         let s = shape
         let (id, ih, iw) = (s.input[0], s.input[1], s.input[2])
         let (pd, ph, pw) = (s.padsBegin[0], s.padsBegin[1], s.padsBegin[2])

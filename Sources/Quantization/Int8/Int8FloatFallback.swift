@@ -20,48 +20,6 @@ enum Int8FloatFallback {
         return true
     }
 
-    /// Numpy-broadcast shape of two shapes, or nil.
-    static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
-        let r = max(a.count, b.count)
-        let pa = Array(repeating: 1, count: r - a.count) + a, pb = Array(repeating: 1, count: r - b.count) + b
-        var out: [Int] = []
-        for i in 0..<r {
-            if pa[i] == pb[i] || pb[i] == 1 { out.append(pa[i]) } else if pa[i] == 1 { out.append(pb[i]) } else { return nil }
-        }
-        return out
-    }
-
-    static func binary(_ op: Op, _ a: UnsafePointer<Float>, _ aShape: [Int], _ b: UnsafePointer<Float>, _ bShape: [Int],
-                       _ y: UnsafeMutablePointer<Float>, _ outShape: [Int]) {
-        let r = outShape.count
-        func strides(_ s: [Int]) -> [Int] {
-            let p = Array(repeating: 1, count: r - s.count) + s
-            var st = [Int](repeating: 0, count: r), acc = 1
-            for i in stride(from: r - 1, through: 0, by: -1) { st[i] = p[i] == 1 ? 0 : acc; acc *= p[i] }
-            return st
-        }
-        let sa = strides(aShape), sb = strides(bShape)
-        let total = outShape.reduce(1, *)
-        var index = [Int](repeating: 0, count: r)
-        var ia = 0, ib = 0
-        for o in 0..<total {
-            let u = a[ia], v = b[ib]
-            switch op {
-            case .add: y[o] = u + v
-            case .sub: y[o] = u - v
-            case .mul: y[o] = u * v
-            default: y[o] = u / v
-            }
-            var d = r - 1
-            while d >= 0 {
-                index[d] += 1; ia += sa[d]; ib += sb[d]
-                if index[d] < outShape[d] { break }
-                ia -= sa[d] * outShape[d]; ib -= sb[d] * outShape[d]; index[d] = 0
-                d -= 1
-            }
-        }
-    }
-
     /// Concatenation along `axis` of contiguous tensors (each `(pointer, shape)`) into `y`.
     static func concat<T>(_ parts: [(UnsafePointer<T>, [Int])], axis: Int, into y: UnsafeMutablePointer<T>) {
         guard let first = parts.first else { return }

@@ -168,14 +168,21 @@ extension Int8Lowering {
             floats[out] = FloatValue(buffer: x.buffer, shape: try Int8Shapes.reshaped(node, input: x.shape))
         case .add, .sub, .mul, .div:
             let a = try materializeFloat(node.inputs[0], for: node), b = try materializeFloat(node.inputs[1], for: node)
-            guard let shape = Int8FloatFallback.broadcastShape(a.shape, b.shape) else {
+            guard let shape = ShapeInference.broadcast(a.shape, b.shape) else {
                 throw Int8ExecutorError("node \(node.name): shapes \(a.shape) and \(b.shape) do not broadcast")
             }
             let y = FloatValue(buffer: arena.allocate(bytes: shape.reduce(1, *) * 4), shape: shape)
             let (ap, bp, yp) = (UnsafePointer(arena.float(a.buffer)), UnsafePointer(arena.float(b.buffer)), arena.float(y.buffer))
-            let (sa, sb) = (a.shape, b.shape)
+            // The FP32 executor's broadcasting loop (row at a time), not a second copy.
+            let (sa, sb) = (FP32Layout.broadcastStrides(a.shape, to: shape), FP32Layout.broadcastStrides(b.shape, to: shape))
+            let binary: FP32Layout.Binary = switch op {
+            case .add: .add
+            case .sub: .sub
+            case .mul: .mul
+            default: .div
+            }
             floats[out] = y
-            executor.steps.append { Int8FloatFallback.binary(op, ap, sa, bp, sb, yp, shape) }
+            executor.steps.append { FP32Layout.binary(binary, a: ap, aStrides: sa, b: bp, bStrides: sb, y: yp, shape: shape) }
         case .conv(let c):
             let x = try materializeFloat(node.inputs[0], for: node)
             guard let w = constants[node.inputs[1]] else { throw Int8ExecutorError("node \(node.name): conv weight must be a constant") }
